@@ -1,0 +1,135 @@
+"""Configuration: environment variables, a ``.env`` file beneath them (python-dotenv).
+
+The variable names are RyzeAPI's own where they overlap (``BRIDGE_URL``,
+``BRIDGE_TOKEN``) so an operator can point cwdash at the server's ``.env``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_LIVE_TIMEOUT = 10.0
+DEFAULT_CONCURRENCY = 8
+DEFAULT_RATE = 20.0
+KEY_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A configuration problem the user can fix; the message says how."""
+
+
+def default_db_path() -> Path:
+    """Per-user store location: ``$XDG_DATA_HOME/cwdash/cwdash.db``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cwdash" / "cwdash.db"
+
+
+def parse_key(text: str) -> bytes:
+    """Decode a base64 AES-256 key, refusing anything that is not exactly 32 bytes."""
+    cleaned = text.strip()
+    try:
+        raw = base64.b64decode(cleaned, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            raw = base64.urlsafe_b64decode(cleaned)
+        except (binascii.Error, ValueError):
+            raise ConfigError("CWDASH_KEY is not valid base64; generate one with `cwdash keygen`") from None
+    if len(raw) != KEY_BYTES:
+        raise ConfigError(
+            f"CWDASH_KEY decodes to {len(raw)} bytes, AES-256 needs {KEY_BYTES}; "
+            "generate one with `cwdash keygen`"
+        )
+    return raw
+
+
+def generate_key() -> str:
+    """A fresh random AES-256 key in base64, as ``CWDASH_KEY`` expects."""
+    return base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+
+
+def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything cwdash reads from its environment, already validated."""
+
+    db_path: Path
+    key_text: str | None = field(default=None, repr=False)
+    bridge_url: str | None = None
+    bridge_token: str | None = field(default=None, repr=False)
+    live_timeout: float = DEFAULT_LIVE_TIMEOUT
+    concurrency: int = DEFAULT_CONCURRENCY
+    rate: float = DEFAULT_RATE
+    no_reveal: bool = False
+    env_file: Path | None = None
+
+    @property
+    def gateway_configured(self) -> bool:
+        """RyzeAPI answers 503 unless both bridge variables are set."""
+        return bool(self.bridge_url) and bool(self.bridge_token)
+
+    def key(self) -> bytes:
+        """The AES key, or a ConfigError saying how to get one."""
+        if not self.key_text:
+            raise ConfigError("CWDASH_KEY is not set; run `cwdash init` to create a key and a store")
+        return parse_key(self.key_text)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(env_file: str | Path | None = None, db: str | Path | None = None) -> Config:
+    """Read the configuration; real environment variables win over the ``.env`` file.
+
+    ``env_file`` defaults to ``./.env`` (silently skipped when absent); a file named
+    explicitly must exist.
+    """
+    if env_file is None:
+        path: Path | None = Path(".env")
+        if not path.is_file():
+            path = None
+    else:
+        path = Path(env_file)
+        if not path.is_file():
+            raise ConfigError(f"env file {str(path)!r} does not exist")
+    values: dict[str, str] = {}
+    if path is not None:
+        values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    values.update(os.environ)
+    db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
+    concurrency_raw = values.get("CWDASH_CONCURRENCY", "").strip()
+    try:
+        concurrency = int(concurrency_raw) if concurrency_raw else DEFAULT_CONCURRENCY
+    except ValueError:
+        raise ConfigError(f"CWDASH_CONCURRENCY must be a whole number, got {concurrency_raw!r}") from None
+    if concurrency < 1:
+        raise ConfigError("CWDASH_CONCURRENCY must be at least 1")
+    return Config(
+        db_path=(db_path or default_db_path()).expanduser(),
+        key_text=values.get("CWDASH_KEY") or None,
+        bridge_url=(values.get("BRIDGE_URL") or "").strip().rstrip("/") or None,
+        bridge_token=(values.get("BRIDGE_TOKEN") or "").strip() or None,
+        live_timeout=_positive_float(values, "CWDASH_LIVE_TIMEOUT", DEFAULT_LIVE_TIMEOUT),
+        concurrency=concurrency,
+        rate=_positive_float(values, "CWDASH_RATE", DEFAULT_RATE),
+        no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
+        env_file=path,
+    )

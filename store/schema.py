@@ -1,0 +1,100 @@
+"""The store's schema and its migrations, versioned with ``PRAGMA user_version``.
+
+Each migration moves the schema one version up; :data:`MIGRATIONS` is applied in
+order inside one transaction, so a store is always at a whole version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+
+def _v1(db: Database) -> None:
+    """First version: instances, their Chatwoot integrations, and the token audit."""
+    db["instances"].create(
+        {"name": str, "created_at": str},
+        pk="name",
+        not_null={"created_at"},
+    )
+    db["chatwoot_integrations"].create(
+        {
+            "instance_name": str,
+            "status": str,
+            "bridge_integration_id": str,
+            "chatwoot_base_url": str,
+            "chatwoot_account_id": int,
+            "chatwoot_api_token": str,
+            "chatwoot_inbox_id": int,
+            "chatwoot_inbox_name": str,
+            "last_error": str,
+            "created_at": str,
+            "updated_at": str,
+            "sign_messages": int,
+            "ignore_groups": int,
+            "start_as_pending": int,
+            "reopen_resolved": int,
+        },
+        pk="instance_name",
+        foreign_keys=[("instance_name", "instances", "name")],
+        not_null={
+            "status",
+            "bridge_integration_id",
+            "chatwoot_base_url",
+            "chatwoot_account_id",
+            "chatwoot_api_token",
+            "chatwoot_inbox_id",
+            "chatwoot_inbox_name",
+            "last_error",
+            "created_at",
+            "updated_at",
+            "sign_messages",
+            "ignore_groups",
+            "start_as_pending",
+            "reopen_resolved",
+        },
+        defaults={
+            "chatwoot_inbox_id": 0,
+            "last_error": "",
+            "status": "active",
+            "sign_messages": 0,
+            "ignore_groups": 0,
+            "start_as_pending": 0,
+            "reopen_resolved": 0,
+        },
+    )
+    db["token_audit"].create(
+        {"id": int, "instance_name": str, "at": str, "os_user": str, "action": str},
+        pk="id",
+        not_null={"instance_name", "at", "os_user", "action"},
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+LATEST = len(MIGRATIONS)
+
+
+def version(conn: sqlite3.Connection) -> int:
+    """The schema version a store file carries (0 for a new, empty file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: Database) -> int:
+    """Bring ``db`` up to :data:`LATEST` in one transaction; return the version it had."""
+    conn = db.conn
+    before = version(conn)
+    if before >= LATEST:
+        return before
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = version(conn)  # another process may have migrated while we waited
+        for step in MIGRATIONS[current:]:
+            step(db)
+        conn.execute(f"PRAGMA user_version = {LATEST}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return before

@@ -1,0 +1,97 @@
+"""Token sealing with AES-256-GCM (cryptography's AESGCM).
+
+A sealed token is ``base64(version || nonce || ciphertext+tag)``. The instance name is
+bound as associated data, so a sealed value copied onto another row fails to open.
+Plaintext tokens travel inside :class:`Secret`, whose ``repr`` is masked, so a
+traceback or crash report that prints local variables shows no token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+VERSION = b"\x01"
+NONCE_BYTES = 12
+
+
+class TokenError(Exception):
+    """A sealed token that cannot be opened; the message names the instance and the likely cause."""
+
+
+class Secret:
+    """A plaintext token that never prints itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The plaintext: call only where the user asked to see or copy it."""
+        return self._value
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret is not picklable")
+
+
+def _aad(instance_name: str) -> bytes:
+    return b"cwdash/chatwoot_api_token/v1\x00" + instance_name.encode("utf-8", "surrogatepass")
+
+
+class Sealer:
+    """Seals and opens tokens with one AES-256 key."""
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    def __repr__(self) -> str:
+        return "Sealer(key=********)"
+
+    def seal(self, instance_name: str, token: Secret | str) -> str:
+        """Encrypt ``token`` for ``instance_name`` with a fresh random nonce."""
+        plain = token.reveal() if isinstance(token, Secret) else token
+        nonce = os.urandom(NONCE_BYTES)
+        blob = self._aead.encrypt(nonce, plain.encode("utf-8"), _aad(instance_name))
+        return base64.b64encode(VERSION + nonce + blob).decode("ascii")
+
+    def open(self, instance_name: str, sealed: str) -> Secret:
+        """Decrypt a sealed token, or raise TokenError naming the instance and the cause."""
+        try:
+            raw = base64.b64decode(sealed, validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise TokenError(
+                f"token of {instance_name!r} is not a sealed value (not base64): "
+                "the row was edited by hand or written by another tool"
+            ) from None
+        if len(raw) < 1 + NONCE_BYTES + 16 or raw[:1] != VERSION:
+            raise TokenError(f"token of {instance_name!r} is truncated or of an unknown format")
+        nonce, blob = raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :]
+        try:
+            plain = self._aead.decrypt(nonce, blob, _aad(instance_name))
+        except InvalidTag:
+            raise TokenError(
+                f"token of {instance_name!r} cannot be opened: wrong CWDASH_KEY, "
+                "or the sealed value was altered or copied from another instance"
+            ) from None
+        return Secret(plain.decode("utf-8"))

@@ -1,0 +1,36 @@
+"""Relative ages ("3d ago") for RFC 3339 timestamps and monotonic instants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def parse_rfc3339(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def span(seconds: float) -> str:
+    """A compact duration: ``4s``, ``12m``, ``3h``, ``5d``, ``2y``."""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    if seconds < 86400 * 365:
+        return f"{int(seconds // 86400)}d"
+    return f"{int(seconds // (86400 * 365))}y"
+
+
+def age(value: str, now: datetime | None = None) -> str:
+    """``"219d ago"`` for an RFC 3339 time (``"in 2h"`` for the future); ``"?"`` if unparseable."""
+    when = parse_rfc3339(value)
+    if when is None:
+        return "?"
+    delta = ((now or datetime.now(UTC)) - when).total_seconds()
+    return f"{span(delta)} ago" if delta >= 0 else f"in {span(delta)}"
