@@ -124,9 +124,13 @@ def _classify_transport(exc: httpx.TransportError) -> LiveFailure:
     while cur is not None and len(chain) < 10:
         chain.append(cur)
         cur = cur.__cause__ or cur.__context__
-    text = " ".join(str(e) for e in chain)
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE" in text.upper():
-        return LiveFailure(Reason.TLS, _short(text) or "TLS handshake failed")
+    text = " ".join(dict.fromkeys(str(e) for e in chain))
+    tls_errors = [e for e in chain if isinstance(e, ssl.SSLError)]
+    if tls_errors or "CERTIFICATE" in text.upper():
+        detail = getattr(tls_errors[0], "verify_message", None) if tls_errors else None
+        reason = getattr(tls_errors[0], "reason", None) if tls_errors else None
+        summary = ", ".join(str(part) for part in (reason, detail) if part)
+        return LiveFailure(Reason.TLS, _short(summary or text) or "TLS handshake failed")
     if isinstance(exc, httpx.TimeoutException):
         return LiveFailure(Reason.TIMEOUT, "no answer in time")
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls, DEL, line/paragraph separators and the bidi overrides/isolates that
+# could reorder what the terminal shows.
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
+_CONTROL_ANY = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -1,0 +1,191 @@
+"""The built-in demo: a throwaway store with a realistic fleet and a simulated gateway.
+
+No set-up and no network beyond 127.0.0.1: the fleet covers every state the dashboard
+shows (active, paused, error, no integration, a token that cannot be opened, an inbox
+id the gateway backfills) and the simulated gateway answers with latency, changes
+some states over time and produces every live-read failure reason at least once.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from store.db import Store
+from store.live import LiveOutcome, LiveSource
+from store.sealing import Sealer
+from store.simbridge import Reply, live
+
+CITIES = [
+    "suporte",
+    "vendas",
+    "financeiro",
+    "recepcao",
+    "cobranca",
+    "sac",
+    "logistica",
+    "marketing",
+    "rh",
+    "ouvidoria",
+    "atendimento",
+    "comercial",
+    "posvenda",
+    "agendamento",
+    "delivery",
+    "farmacia",
+    "clinica",
+    "escola",
+    "imobiliaria",
+    "oficina",
+    "academia",
+    "hotel",
+    "pousada",
+    "restaurante",
+    "padaria",
+    "petshop",
+    "otica",
+    "joalheria",
+    "livraria",
+    "floricultura",
+]
+HOSTS = ["https://chatwoot.example.com", "https://app.chatwoot.example.org", "https://cw.acme.example"]
+ERRORS = [
+    "chatwoot: 401 Unauthorized (access token revoked?)",
+    "chatwoot: inbox 17 not found",
+    "whatsapp session disconnected; scan the QR code again",
+    "chatwoot: 422 Unprocessable Entity: contact phone number is invalid",
+]
+# Each failure reason of the live read appears on at least one demo instance.
+FAULTS: dict[str, Reply] = {
+    "timeout": Reply(hang=True),
+    "unreachable": Reply(reset=True),
+    "unauthorized": Reply(status=401, body={"error": "invalid service token"}),
+    "not_found": Reply(status=404, body={"error": "integration not found"}),
+    "http_error": Reply(status=502, body={"error": "upstream chatwoot timeout"}),
+    "bad_answer": Reply(body="<html><body>maintenance</body></html>", content_type="text/html"),
+}
+
+
+@dataclass(frozen=True)
+class DemoInstance:
+    name: str
+    bridge_id: str
+    local_status: str
+    behaviour: str  # "healthy", "flapping", "backfill", "tls", a FAULTS key, or "none"
+
+
+def demo_names(count: int) -> list[str]:
+    names = []
+    for i in range(count):
+        base = CITIES[i % len(CITIES)]
+        names.append(base if i < len(CITIES) else f"{base}-{i // len(CITIES) + 1}")
+    return names
+
+
+def plan(count: int, seed: int = 7) -> list[DemoInstance]:
+    """Decide each demo instance's role; the first ones cover every state."""
+    rng = random.Random(seed)
+    special = [
+        "healthy",
+        "backfill",
+        "flapping",
+        "none",
+        "badtoken",
+        *FAULTS,
+        "tls",
+        "paused",
+        "error",
+        "none",
+    ]
+    out = []
+    for i, name in enumerate(demo_names(count)):
+        if i < len(special):
+            behaviour = special[i]
+        else:
+            behaviour = rng.choices(["healthy", "paused", "error", "flapping", "none"], [70, 8, 8, 8, 6])[0]
+        status = {"paused": "paused", "error": "error"}.get(behaviour, "active")
+        out.append(DemoInstance(name, f"int_{rng.getrandbits(40):010x}", status, behaviour))
+    return out
+
+
+def seed_store(store: Store, sealer: Sealer, instances: list[DemoInstance], *, seed: int = 7) -> None:
+    """Fill ``store`` with the demo fleet (tokens sealed as usual)."""
+    rng = random.Random(seed)
+    records: list[tuple[str, dict[str, object] | None]] = []
+    wrong = Sealer(bytes(32))  # a token sealed under another key: "cannot be opened"
+    for i, inst in enumerate(instances):
+        if inst.behaviour == "none":
+            records.append((inst.name, None))
+            continue
+        token = f"demo_{rng.getrandbits(64):016x}"
+        sealed = (wrong if inst.behaviour == "badtoken" else sealer).seal(inst.name, token)
+        created = time.gmtime(time.time() - rng.randint(3600, 400 * 86400))
+        records.append(
+            (
+                inst.name,
+                {
+                    "instance_name": inst.name,
+                    "status": inst.local_status,
+                    "bridge_integration_id": inst.bridge_id,
+                    "chatwoot_base_url": HOSTS[i % len(HOSTS)],
+                    "chatwoot_account_id": 1 + i % 9,
+                    "chatwoot_api_token": sealed,
+                    "chatwoot_inbox_id": 0 if inst.behaviour == "backfill" else 10 + i,
+                    "chatwoot_inbox_name": f"WhatsApp - {inst.name.title()}",
+                    "last_error": rng.choice(ERRORS) if inst.local_status == "error" else "",
+                    "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", created),
+                    "sign_messages": rng.random() < 0.6,
+                    "ignore_groups": rng.random() < 0.5,
+                    "start_as_pending": rng.random() < 0.3,
+                    "reopen_resolved": rng.random() < 0.7,
+                },
+            )
+        )
+    store.import_records(records)
+
+
+class DemoRouter:
+    """The simulated gateway's behaviour: latency, flapping states, every failure reason."""
+
+    def __init__(self, instances: list[DemoInstance], *, latency: float = 0.15, seed: int = 7) -> None:
+        self.by_id = {inst.bridge_id: inst for inst in instances}
+        self.latency = latency
+        self.rng = random.Random(seed)
+        self.started = time.monotonic()
+        self.index = {inst.bridge_id: i for i, inst in enumerate(instances)}
+
+    def __call__(self, ident: str) -> Reply:
+        inst = self.by_id.get(ident)
+        if inst is None or inst.behaviour == "none":
+            return Reply(status=404, body={"error": "integration not found"})
+        delay = self.latency * (0.5 + self.rng.random())
+        if inst.behaviour in FAULTS:
+            reply = FAULTS[inst.behaviour]
+            return Reply(**{**reply.__dict__, "delay": delay})
+        phase = int((time.monotonic() - self.started) // 20)
+        if inst.behaviour == "flapping" and (phase + self.index[ident]) % 2:
+            reply = live("error", "chatwoot: 503 Service Unavailable (retrying in 30s)")
+        elif inst.behaviour == "backfill":
+            reply = live("active", "", inbox_id=900 + self.index[ident])
+        elif inst.local_status == "error":
+            reply = live("error", ERRORS[self.index[ident] % len(ERRORS)])
+        else:
+            reply = live(inst.local_status)
+        reply.delay = delay
+        return reply
+
+
+class RoutedSource:
+    """A live source that sends some integration ids to another source (the demo's TLS gateway)."""
+
+    def __init__(self, default: LiveSource, routes: dict[str, LiveSource]) -> None:
+        self.default = default
+        self.routes = routes
+
+    async def read(self, integration_id: str) -> LiveOutcome:
+        return await self.routes.get(integration_id, self.default).read(integration_id)
+
+    async def aclose(self) -> None:
+        for source in {id(s): s for s in [self.default, *self.routes.values()]}.values():
+            await source.aclose()

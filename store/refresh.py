@@ -1,0 +1,193 @@
+"""Background refresh of live state: who is read next, how many at once, how fast.
+
+The selected instance is read first and most often, rows on screen next, the rest
+round-robin. An instance is never read again while its previous read is running, so
+reads cannot pile up behind a slow gateway. Concurrency and the request rate against
+the gateway are both bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from store.readmodel import ReadResult
+
+DEFAULT_SELECTED_EVERY = 3.0
+DEFAULT_VISIBLE_EVERY = 15.0
+DEFAULT_ROUND_EVERY = 60.0
+
+
+@dataclass
+class RefreshSettings:
+    concurrency: int = 8
+    rate: float = 20.0
+    selected_every: float = DEFAULT_SELECTED_EVERY
+    visible_every: float = DEFAULT_VISIBLE_EVERY
+    round_every: float = DEFAULT_ROUND_EVERY
+
+
+Reader = Callable[[str], Awaitable[ReadResult]]
+OnResult = Callable[[str, ReadResult], None]
+
+
+class RefreshScheduler:
+    """Picks the next instance to read and runs reads within the limits."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        on_result: OnResult,
+        settings: RefreshSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.reader = reader
+        self.on_result = on_result
+        self.settings = settings or RefreshSettings()
+        self.clock = clock
+        self.names: list[str] = []
+        self.selected: str | None = None
+        self.visible: Sequence[str] = ()
+        self.in_flight: set[str] = set()
+        self.last_start: dict[str, float] = {}
+        self.paused = False
+        self.rounds_done = 0
+        self._cursor = 0
+        self._round_started: float | None = None
+        self._wake = asyncio.Event()
+        self._next_slot = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- inputs from the screen ------------------------------------------------
+
+    def set_names(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        if self._cursor > len(self.names):
+            self._cursor = 0
+        known = set(self.names)
+        for name in [n for n in self.last_start if n not in known]:
+            del self.last_start[name]
+        self.poke()
+
+    def select(self, name: str | None) -> None:
+        if name != self.selected:
+            self.selected = name
+            self.poke()
+
+    def set_visible(self, names: Sequence[str]) -> None:
+        self.visible = tuple(names)
+
+    def refresh_now(self) -> None:
+        """Everything becomes due: a new round starts at once."""
+        self.last_start.clear()
+        self._cursor = 0
+        self._round_started = None
+        self.poke()
+
+    def pause(self, paused: bool) -> None:
+        self.paused = paused
+        self.poke()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    # -- choosing --------------------------------------------------------------
+
+    def _due(self, name: str, every: float, now: float) -> bool:
+        if name in self.in_flight:
+            return False
+        started = self.last_start.get(name)
+        return started is None or now - started >= every
+
+    def next_name(self, now: float) -> str | None:
+        """The next instance to read, or None when nothing is due."""
+        s = self.settings
+        if self.selected is not None and self._due(self.selected, s.selected_every, now):
+            return self.selected
+        for name in self.visible:
+            if self._due(name, s.visible_every, now):
+                return name
+        if not self.names:
+            return None
+        if self._round_started is None:
+            self._round_started = now
+        elif self._cursor >= len(self.names):
+            if now - self._round_started < s.round_every:
+                return None
+            self._round_started = now
+            self._cursor = 0
+        while self._cursor < len(self.names):
+            name = self.names[self._cursor]
+            self._cursor += 1
+            if name in self.in_flight:
+                continue
+            started = self.last_start.get(name)
+            if started is not None and started >= self._round_started:
+                continue  # already read this round as selected or visible
+            if self._cursor >= len(self.names):
+                self.rounds_done += 1
+            return name
+        self.rounds_done += 1
+        return None
+
+    def _sleep_for(self, now: float) -> float:
+        """How long nothing can become due (capped, so new inputs are noticed)."""
+        waits = [1.0]
+        s = self.settings
+        if self.selected is not None and self.selected not in self.in_flight:
+            started = self.last_start.get(self.selected)
+            if started is not None:
+                waits.append(started + s.selected_every - now)
+        if self._round_started is not None and self._cursor >= len(self.names):
+            waits.append(self._round_started + s.round_every - now)
+        return max(0.01, min(waits))
+
+    # -- running ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        slots = asyncio.Semaphore(self.settings.concurrency)
+        try:
+            while True:
+                if self.paused:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                await slots.acquire()
+                now = self.clock()
+                name = self.next_name(now)
+                if name is None:
+                    slots.release()
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._sleep_for(now))
+                    continue
+                wait = self._next_slot - now
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                start = self.clock()
+                self._next_slot = max(start, self._next_slot) + 1.0 / self.settings.rate
+                self.in_flight.add(name)
+                self.last_start[name] = start
+                task = asyncio.create_task(self._read(name, slots))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _read(self, name: str, slots: asyncio.Semaphore) -> None:
+        try:
+            result = await self.reader(name)
+        except Exception as exc:  # a bug or a broken store must not stop the loop
+            from store.readmodel import MappedError
+
+            result = MappedError(500, f"read failed: {type(exc).__name__}: {exc}", "see the log")
+        finally:
+            self.in_flight.discard(name)
+            slots.release()
+        self.on_result(name, result)

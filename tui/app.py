@@ -1,0 +1,540 @@
+"""The cwdash dashboard: the fleet list, the selected instance's detail, live state in the background.
+
+The screen never waits for the network: live reads run in a worker through
+:class:`store.refresh.RefreshScheduler` and come back as :class:`LiveResult`
+messages; every rule about merging local and live data is the read model's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from store.config import Config
+from store.db import ListRow, Store, StoreError
+from store.fleet import SORT_KEYS, Fleet
+from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
+from store.refresh import RefreshScheduler, RefreshSettings
+from store.sealing import TokenError
+from store.text import one_line
+from store.timefmt import span
+from tui.clipboard import osc52_sequences
+from tui.detail import DetailPane, TokenView, render_detail
+from tui.help import HelpScreen
+from tui.table import FleetTable
+
+STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
+REVEAL_SECONDS = 20.0
+WIDE = 140
+
+
+class LiveResult(Message):
+    """A live read finished (from the refresh worker)."""
+
+    def __init__(self, name: str, result: ReadResult) -> None:
+        super().__init__()
+        self.name = name
+        self.result = result
+
+
+class RowsLoaded(Message):
+    """A fresh local listing of the store (from the loader thread)."""
+
+    def __init__(self, rows: list[ListRow], version: int) -> None:
+        super().__init__()
+        self.rows = rows
+        self.version = version
+
+
+class CwdashApp(App[None]):
+    """The dashboard."""
+
+    CSS_PATH = STYLES
+    TITLE = "cwdash"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="quit cwdash"),
+        Binding(
+            "slash", "filter", "Filter", key_display="/", id="filter", tooltip="filter the list as you type"
+        ),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="read every instance live again, now"),
+        Binding("a", "attention", "Attn", id="attention", tooltip="only rows that need attention"),
+        Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
+        Binding("S", "sort_reverse", "Reverse", id="sort_reverse", show=False, tooltip="reverse the sort"),
+        Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
+        Binding("y", "copy_token", "Copy", id="copy", tooltip="copy the token (OSC 52), not shown"),
+        Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
+        Binding("question_mark", "help", "Keys", key_display="?", id="help", tooltip="show every key"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        model: ReadModel,
+        *,
+        no_reveal: bool = False,
+        label: str = "",
+        settings: RefreshSettings | None = None,
+        reveal_seconds: float = REVEAL_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.store = store
+        self.model = model
+        self.no_reveal = no_reveal
+        self.label = label
+        self.reveal_seconds = reveal_seconds
+        self.fleet = Fleet()
+        self.loaded = False
+        self.selected: str | None = None
+        self.current: ReadResult | None = None
+        self.token = TokenView()
+        self.last_answer: float | None = None
+        self.store_version: int | None = None
+        self.store_problem: str | None = None
+        self._summary_dirty = True
+        self.scheduler: RefreshScheduler | None = None
+        if model.gateway_configured:
+            self.scheduler = RefreshScheduler(
+                self._read, self._on_result, settings or RefreshSettings(config.concurrency, config.rate)
+            )
+
+    # -- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="summary")
+        yield Static(id="banner")
+        with Container(id="body"):
+            with Vertical(id="list-pane"):
+                yield FleetTable(self.fleet, id="fleet")
+                yield Input(
+                    placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
+                    id="filter",
+                )
+            yield DetailPane(id="detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.title = "cwdash" + (f" · {self.label}" if self.label else "")
+        self.query_one("#filter", Input).display = False
+        self._layout_for(self.size.width)
+        self._update_banner()
+        self._update_summary()
+        self.query_one(FleetTable).focus()
+        self.load_rows()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(2.0, self._check_store)
+        if self.scheduler is not None:
+            self.run_refresh()
+
+    def on_resize(self, event: object) -> None:
+        self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.screen.set_class(width >= WIDE, "-wide")
+
+    # -- loading the store -----------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_rows(self) -> None:
+        """Read the whole listing on a connection of its own, off the event loop."""
+        try:
+            reader = Store.open(self.store.path)
+            try:
+                version = reader.data_version()
+                rows = reader.list_rows()
+            finally:
+                reader.close()
+        except StoreError as exc:
+            self.call_from_thread(self._store_failed, str(exc))
+            return
+        self.post_message(RowsLoaded(rows, version))
+
+    def _store_failed(self, message: str) -> None:
+        self.store_problem = message
+        self._update_banner()
+        self.notify(message, title="store", severity="error", timeout=10)
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        table = self.query_one(FleetTable)
+        keep = self.selected if self.loaded else None
+        self.fleet.replace_local(message.rows, keep=keep)
+        self.fleet.rebuild()
+        self.loaded = True
+        self.store_problem = None
+        table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
+        table.view_changed()
+        if self.scheduler is not None:
+            self.scheduler.set_names([r.name for r in self.fleet.view] or list(self.fleet.rows))
+        self._summary_dirty = True
+        self._update_summary()
+        self._update_banner()
+        if self.selected is not None:
+            self._show_detail(refresh_local=True)
+
+    def _check_store(self) -> None:
+        """Reload the listing when another process committed to the store."""
+        try:
+            version = self.store.data_version()
+        except StoreError as exc:
+            self.store_problem = str(exc)
+            self._update_banner()
+            return
+        if self.store_version is None:
+            self.store_version = version
+        elif version != self.store_version:
+            self.store_version = version
+            self.load_rows()
+
+    # -- live refresh ----------------------------------------------------------------
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def run_refresh(self) -> None:
+        assert self.scheduler is not None
+        await self.scheduler.run()
+
+    async def _read(self, name: str) -> ReadResult:
+        return await self.model.status(name)
+
+    def _on_result(self, name: str, result: ReadResult) -> None:
+        self.post_message(LiveResult(name, result))
+
+    def on_live_result(self, message: LiveResult) -> None:
+        row = self.fleet.rows.get(message.name)
+        if row is None:
+            return
+        now = time.monotonic()
+        result = message.result
+        row.apply(result, now)
+        if isinstance(result, StatusRead) and result.source == "live":
+            self.last_answer = now
+        if isinstance(result, StatusRead) and result.backfill_error:
+            self.notify(
+                f"inbox id of {one_line(message.name, 60)} not saved yet, will retry: {result.backfill_error}",
+                severity="warning",
+            )
+        self._summary_dirty = True
+        self.query_one(FleetTable).refresh_row(message.name)
+        if message.name == self.selected:
+            self.current = result
+            self._render_detail()
+
+    # -- the detail ----------------------------------------------------------------
+
+    @on(FleetTable.CursorMoved)
+    def _cursor_moved(self, message: FleetTable.CursorMoved) -> None:
+        if message.name != self.selected:
+            self._hide_token()
+            self.selected = message.name
+            self.current = None
+            if self.scheduler is not None:
+                self.scheduler.select(message.name)
+        self._show_detail(refresh_local=True)
+
+    def _show_detail(self, *, refresh_local: bool) -> None:
+        """Show the selected instance at once from the store and its last live outcome."""
+        name = self.selected
+        row = self.fleet.rows.get(name) if name is not None else None
+        if row is not None and (refresh_local or self.current is None):
+            try:
+                local = self.model.local(row.name)
+            except StoreError as exc:
+                self.notify(str(exc), title="store", severity="error")
+                local = None
+            if isinstance(local, StatusRead):
+                self.current = merge(local.document, row.outcome())
+            elif isinstance(local, MappedError):
+                self.current = local
+                if row.mapped is None and self.loaded:
+                    row.apply(local, time.monotonic())
+        self._render_detail()
+
+    def _render_detail(self) -> None:
+        name = self.selected
+        row = self.fleet.rows.get(name) if name is not None else None
+        if row is not None and row.mapped is None and isinstance(self.current, MappedError):
+            self.current = None
+        if self.model.sealer is None and self.token.problem is None and isinstance(self.current, StatusRead):
+            self.token.problem = self.model.key_problem
+        content = render_detail(
+            row,
+            self.current,
+            self.token,
+            gateway_configured=self.model.gateway_configured,
+            no_reveal=self.no_reveal,
+        )
+        self.query_one(DetailPane).show(content)
+
+    # -- the token -----------------------------------------------------------------
+
+    def _hide_token(self) -> None:
+        self.token = TokenView()
+
+    def _open_token(self) -> object | None:
+        if self.no_reveal:
+            self.notify("reveal and copy are off (--no-reveal / CWDASH_NO_REVEAL)", severity="warning")
+            return None
+        if not isinstance(self.current, StatusRead):
+            self.notify("no token here: select an instance with an integration", severity="warning")
+            return None
+        try:
+            return self.current.document.chatwoot_api_token.open()
+        except TokenError as exc:
+            self.token = TokenView(problem=str(exc))
+            self._render_detail()
+            self.notify(str(exc), title="token", severity="error")
+            return None
+
+    def action_toggle_token(self) -> None:
+        if self.token.secret is not None:
+            self._hide_token()
+            self._render_detail()
+            return
+        secret = self._open_token()
+        if secret is None:
+            return
+        self.token = TokenView(secret=secret, hide_at=time.monotonic() + self.reveal_seconds)  # type: ignore[arg-type]
+        self._render_detail()
+        self.audit(self.selected or "", "reveal")
+
+    def action_copy_token(self) -> None:
+        secret = self._open_token()
+        if secret is None:
+            return
+        write = osc52_sequences(secret.reveal())  # type: ignore[attr-defined]
+        for sequence in write.sequences:
+            self.write_terminal(sequence)
+        del secret, write
+        self.notify(
+            f"token of {one_line(self.selected or '', 60)} copied to the clipboard, not shown "
+            f"({osc52_sequences('', None).via}; the terminal must allow OSC 52)",
+            title="copied",
+        )
+        self.audit(self.selected or "", "copy")
+
+    def write_terminal(self, sequence: str) -> None:
+        """Write a raw escape sequence to the terminal (OSC 52)."""
+        if self._driver is not None:
+            self._driver.write(sequence)
+
+    @work(thread=True, group="audit", exit_on_error=False)
+    def audit(self, name: str, action: str) -> None:
+        """Record a reveal or copy in the store's audit table, off the event loop."""
+        try:
+            writer = Store.open(self.store.path)
+            try:
+                writer.record_audit(name, action)
+            finally:
+                writer.close()
+        except StoreError as exc:
+            self.call_from_thread(
+                self.notify, f"the {action} was not recorded in the audit table: {exc}", severity="warning"
+            )
+
+    # -- list actions --------------------------------------------------------------
+
+    def _view_changed(self) -> None:
+        self.fleet.rebuild()
+        self.query_one(FleetTable).view_changed()
+        self._summary_dirty = True
+        self._update_summary()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.fleet.filter_text = event.value
+        self._view_changed()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        field = self.query_one("#filter", Input)
+        if not event.value:
+            field.display = False
+        self.query_one(FleetTable).focus()
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", None)
+        if key != "escape":
+            return
+        field = self.query_one("#filter", Input)
+        if field.has_focus or field.value:
+            field.value = ""
+            field.display = False
+            self.fleet.filter_text = ""
+            self._view_changed()
+            self.query_one(FleetTable).focus()
+            getattr(event, "stop", lambda: None)()
+
+    def action_attention(self) -> None:
+        self.fleet.attention_only = not self.fleet.attention_only
+        self._view_changed()
+        self.notify(
+            "showing only rows that need attention (error, live read failing, no integration)"
+            if self.fleet.attention_only
+            else "showing every instance",
+            timeout=3,
+        )
+
+    def action_sort(self) -> None:
+        keys = SORT_KEYS
+        index = keys.index(self.fleet.sort_key) if self.fleet.sort_key in keys else -1
+        self.fleet.sort_key = keys[(index + 1) % len(keys)]
+        self.fleet.sort_reverse = False
+        self._view_changed()
+
+    def action_sort_reverse(self) -> None:
+        self.fleet.sort_reverse = not self.fleet.sort_reverse
+        self._view_changed()
+
+    @on(FleetTable.SortRequested)
+    def _sort_requested(self, message: FleetTable.SortRequested) -> None:
+        if self.fleet.sort_key == message.key:
+            self.fleet.sort_reverse = not self.fleet.sort_reverse
+        else:
+            self.fleet.sort_key = message.key
+            self.fleet.sort_reverse = False
+        self._view_changed()
+
+    def action_refresh(self) -> None:
+        self.load_rows()
+        if self.scheduler is None:
+            self.notify(
+                "integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN; reloaded local data"
+            )
+            return
+        self.scheduler.refresh_now()
+        self.notify(f"reading {len(self.fleet.rows):,} instances live again", timeout=3)
+
+    def action_pause(self) -> None:
+        if self.scheduler is None:
+            return
+        self.scheduler.pause(not self.scheduler.paused)
+        self.notify("live reads paused" if self.scheduler.paused else "live reads resumed", timeout=3)
+        self._summary_dirty = True
+        self._update_summary()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(list(self.BINDINGS)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_token", "copy_token") and self.no_reveal:
+            return None  # shown disabled in the footer
+        return True
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit", "help"):
+                continue
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.description,
+                lambda action=binding.action: self.run_action(action),
+            )
+
+    # -- periodic ------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        table = self.query_one(FleetTable)
+        if self.scheduler is not None:
+            self.scheduler.set_visible(table.visible_names())
+        if self.token.hide_at is not None and time.monotonic() >= self.token.hide_at:
+            self._hide_token()
+        table.refresh()
+        self._summary_dirty = True
+        self._update_summary()
+        if self.selected is not None:
+            self._render_detail()
+
+    def _update_summary(self) -> None:
+        if not self._summary_dirty:
+            return
+        self._summary_dirty = False
+        c = self.fleet.counts()
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.title, style="bold")
+        text.append("  ")
+        if not self.loaded:
+            text.append("loading the store…", style="dim")
+        else:
+            text.append(f"● {c.active} active", style="green")
+            text.append("  ")
+            text.append(f"◐ {c.paused} paused", style="yellow")
+            text.append("  ")
+            text.append(f"✖ {c.error} error", style="red" if c.error else "")
+            text.append("  ")
+            narrow = self.size.width < 100
+            text.append(f"○ {c.no_integration} {'none' if narrow else 'no integration'}", style="dim")
+            text.append("  ")
+            text.append(f"… {c.not_live} {'not live' if narrow else 'not read live yet'}", style="dim")
+        text.append("\n")
+        if self.scheduler is None:
+            text.append("gateway not configured", style="bold yellow")
+            text.append(" · showing local data", style="dim")
+        else:
+            text.append("gateway ", style="dim")
+            text.append(one_line(self.config.bridge_url or "", 60))
+            if self.last_answer is None:
+                text.append(" · no answer yet", style="yellow")
+            else:
+                text.append(f" · last answer {span(time.monotonic() - self.last_answer)} ago", style="dim")
+            if c.failing:
+                text.append(f" · {c.failing} failing", style="bold red")
+            if self.scheduler.paused:
+                text.append(" · PAUSED (p resumes)", style="bold yellow")
+        view = []
+        if self.fleet.attention_only:
+            view.append("attention only")
+        if self.fleet.filter_text:
+            view.append(f"filter {one_line(self.fleet.filter_text, 30)!r}")
+        if view or len(self.fleet.view) != len(self.fleet.rows):
+            view.append(f"{len(self.fleet.view):,}/{len(self.fleet.rows):,} shown")
+        if view:
+            text.append(" · " + ", ".join(view), style="cyan")
+        self.query_one("#summary", Static).update(text)
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        text = Text()
+        if self.store_problem:
+            text.append(f"store: {one_line(self.store_problem, 300)}", style="bold")
+        elif not self.model.gateway_configured:
+            text.append("integration gateway not configured", style="bold")
+            text.append(
+                " — set BRIDGE_URL and BRIDGE_TOKEN (environment or .env); local data shown, marked local"
+            )
+        elif self.store.readonly:
+            text.append("store is read-only", style="bold")
+            text.append(" — reading works; backfills and the token audit cannot be saved")
+        banner.update(text)
+        banner.display = bool(text.plain)
+
+    async def on_unmount(self) -> None:
+        await self.model.aclose()
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without local variables (they could hold a revealed token)."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self._hide_token()
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()

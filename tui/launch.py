@@ -1,0 +1,79 @@
+"""Start the dashboard: on the configured store, or on the built-in demo.
+
+Problems a user can fix (no store, no key, a bad key) end with a message naming
+what to run, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from store.config import Config, ConfigError, generate_key, load_config
+from store.db import Store, StoreError
+from store.readmodel import ReadModel
+from store.sealing import Sealer
+
+
+def _fail(message: str) -> int:
+    print(f"cwdash: {message}", file=sys.stderr)
+    return 1
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    """``cwdash`` with no command: the dashboard on the configured store."""
+    try:
+        config = load_config(args.env_file, args.db)
+        config.key()
+        store = Store.open(config.db_path)
+    except (ConfigError, StoreError) as exc:
+        return _fail(str(exc))
+    warning = store.permissions_warning()
+    if warning:
+        print(f"cwdash: {warning}", file=sys.stderr)
+    model = ReadModel.from_config(config, store)
+    from tui.app import CwdashApp
+
+    app = CwdashApp(config, store, model, no_reveal=args.no_reveal or config.no_reveal)
+    app.run()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``cwdash demo``: a throwaway store, a simulated gateway on 127.0.0.1, then the dashboard."""
+    from store import demo
+    from store.live import BridgeSource
+    from store.simbridge import SimBridge, self_signed_context
+
+    if args.instances < 1 or args.instances > 200_000:
+        return _fail("--instances must be between 1 and 200000")
+    with tempfile.TemporaryDirectory(prefix="cwdash-demo-") as tmp:
+        key = generate_key()
+        config = Config(db_path=Path(tmp) / "demo.db", key_text=key, bridge_token="demo-bridge-token")
+        store = Store.open(config.db_path, create=True)
+        fleet = demo.plan(args.instances)
+        demo.seed_store(store, Sealer(config.key()), fleet)
+        router = demo.DemoRouter(fleet)
+        with (
+            SimBridge(router, token="demo-bridge-token") as bridge,
+            SimBridge(router, token="demo-bridge-token", tls=self_signed_context()) as tls_bridge,
+        ):
+            config = Config(
+                db_path=config.db_path,
+                key_text=key,
+                bridge_url=bridge.url,
+                bridge_token="demo-bridge-token",
+                no_reveal=args.no_reveal,
+            )
+            main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
+            tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
+            routes = {inst.bridge_id: tls for inst in fleet if inst.behaviour == "tls"}
+            model = ReadModel(store, Sealer(config.key()), demo.RoutedSource(main, routes))
+            from tui.app import CwdashApp
+
+            app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
+            app.run()
+        store.close()
+    return 0

@@ -1,0 +1,287 @@
+"""The fleet list: a line-API view over the rows, so 100k instances cost one screenful.
+
+Textual's stock DataTable builds every row up front (seconds for 100k rows); this
+widget renders only the lines on screen, straight from :class:`store.fleet.Fleet`.
+Cells are sanitised (:func:`store.text.one_line`) and rendered as plain segments, so
+markup-like text and control characters in names or errors are shown literally.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.fleet import Fleet, FleetRow
+from store.text import one_line
+from store.timefmt import span
+
+STATUS_LABELS = {
+    "active": ("● active", "active"),
+    "paused": ("◐ paused", "paused"),
+    "error": ("✖ error", "error"),
+    "": ("○ none", "none"),
+}
+REASON_SHORT = {
+    "timeout": "timeout",
+    "unreachable": "unreachable",
+    "tls": "TLS",
+    "unauthorized": "auth",
+    "not_found": "unknown",
+    "http_error": "bridge err",
+    "bad_answer": "bad answer",
+}
+HIGHLIGHT_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int  # 0: takes the remaining width
+
+
+def status_cell(row: FleetRow) -> tuple[str, str]:
+    """Label and style class of a row's status: always a word, never colour alone."""
+    if row.mapped is not None and row.mapped.http_status == 404 and row.has_integration:
+        return "⊘ gone", "gone"
+    if row.mapped is not None and row.mapped.message == "instance not found":
+        return "⊘ gone", "gone"
+    return STATUS_LABELS.get(row.status, (f"? {row.status}", "error"))
+
+
+def source_cell(row: FleetRow, now: float) -> tuple[str, str]:
+    """Whether the status is live (and how old) or local, and why."""
+    if not row.has_integration or row.mapped is not None:
+        return "—", "dim"
+    if row.failure is not None:
+        return f"local·{REASON_SHORT.get(row.failure.reason.value, '?')}", "failing"
+    if row.live_at is not None:
+        return f"live {span(now - row.live_at)}", "live"
+    return "local", "dim"
+
+
+class FleetTable(ScrollView, can_focus=True):
+    """Rows of the fleet with a cursor; the cursor is tracked by instance name."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
+        Binding("home,g", "edge(0)", "First", show=False),
+        Binding("end,G", "edge(1)", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "fleet-table--header",
+        "fleet-table--cursor",
+        "fleet-table--changed",
+        "fleet-table--active",
+        "fleet-table--paused",
+        "fleet-table--error",
+        "fleet-table--none",
+        "fleet-table--gone",
+        "fleet-table--live",
+        "fleet-table--failing",
+        "fleet-table--dim",
+    }
+
+    class CursorMoved(Message):
+        """The highlighted instance changed (None: the view is empty)."""
+
+        def __init__(self, name: str | None) -> None:
+            super().__init__()
+            self.name = name
+
+    class SortRequested(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, fleet: Fleet, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.fleet = fleet
+        self.cursor = 0
+        self.cursor_name: str | None = None
+        self.empty_text = "loading…"
+        self._styles: dict[str, Style] = {}
+
+    # -- layout ------------------------------------------------------------------
+
+    def columns(self) -> list[Column]:
+        width = self.scrollable_content_region.width or self.size.width
+        cols = [Column("status", "STATUS", 9), Column("name", "INSTANCE", 0), Column("source", "SOURCE", 16)]
+        if width >= 110:
+            cols += [Column("url", "CHATWOOT", 30), Column("account", "ACCT", 5)]
+        cols += [Column("inbox", "INBOX", 6), Column("last_error", "LAST ERROR", 0)]
+        fixed = sum(c.width + 1 for c in cols)
+        flexible = max(0, width - fixed)
+        name_width = max(12, min(28, flexible // 2))
+        error_width = max(10, flexible - name_width)
+        return [
+            Column(
+                c.key, c.title, name_width if c.key == "name" else error_width if c.width == 0 else c.width
+            )
+            for c in cols
+        ]
+
+    def sync_size(self) -> None:
+        """Tell the scroll machinery how big the content is (one header line + rows)."""
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.fleet.view) + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.sync_size()
+        self._styles.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(f"fleet-table--{name}", partial=True)
+            self._styles[name] = style
+        return style
+
+    # -- data changes ------------------------------------------------------------
+
+    def view_changed(self) -> None:
+        """The view was rebuilt (filter, sort, reload): keep the cursor on the same instance."""
+        self.sync_size()
+        index = self.fleet.index_of(self.cursor_name) if self.cursor_name is not None else None
+        self.cursor = index if index is not None else min(self.cursor, max(0, len(self.fleet.view) - 1))
+        self._cursor_changed(scroll=True)
+        self.refresh()
+
+    def refresh_row(self, name: str) -> None:
+        """Repaint one instance's line if it is on screen."""
+        top = int(self.scroll_offset.y)
+        for offset, row in enumerate(self.fleet.view[top : top + self.size.height]):
+            if row.name == name:
+                self.refresh(Region(0, offset + 1, self.size.width, 1))
+                return
+
+    def visible_names(self) -> list[str]:
+        top = int(self.scroll_offset.y)
+        return [r.name for r in self.fleet.view[top : top + max(0, self.size.height - 1)]]
+
+    # -- cursor ------------------------------------------------------------------
+
+    def _cursor_changed(self, *, scroll: bool) -> None:
+        view = self.fleet.view
+        name = view[self.cursor].name if view else None
+        if scroll and view:
+            top = int(self.scroll_offset.y)
+            rows_shown = max(1, self.scrollable_content_region.height - 1)
+            if self.cursor < top:
+                self.scroll_to(y=self.cursor, animate=False, force=True, immediate=True)
+            elif self.cursor >= top + rows_shown:
+                self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, force=True, immediate=True)
+        if name != self.cursor_name:
+            self.cursor_name = name
+            self.post_message(self.CursorMoved(name))
+
+    def move_to(self, index: int) -> None:
+        view = self.fleet.view
+        if not view:
+            return
+        self.cursor = max(0, min(index, len(view) - 1))
+        self._cursor_changed(scroll=True)
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(1, self.size.height - 2))
+
+    def action_edge(self, end: int) -> None:
+        self.move_to(len(self.fleet.view) - 1 if end else 0)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = event.x
+            for col in self.columns():
+                if x < col.width + 1:
+                    if col.key not in ("account",):
+                        self.post_message(self.SortRequested(col.key))
+                    return
+                x -= col.width + 1
+            return
+        self.move_to(int(self.scroll_offset.y) + event.y - 1)
+
+    # -- rendering ---------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        cols = self.columns()
+        if y == 0:
+            return self._header(cols, width)
+        index = int(self.scroll_offset.y) + y - 1
+        view = self.fleet.view
+        if index >= len(view):
+            if not view and y == 2:
+                text = set_cell_size(f"  {self.empty_text}", width)
+                return Strip([Segment(text, self._style("dim"))], width)
+            return Strip.blank(width, self.rich_style)
+        return self._row(view[index], index, cols, width)
+
+    def _header(self, cols: list[Column], width: int) -> Strip:
+        base = self._style("header")
+        segments = []
+        for col in cols:
+            title = col.title
+            if col.key == self.fleet.sort_key:
+                title += " ▼" if self.fleet.sort_reverse else " ▲"
+            segments.append(Segment(set_cell_size(title, col.width) + " ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _row(self, row: FleetRow, index: int, cols: list[Column], width: int) -> Strip:
+        now = time.monotonic()
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self._style("cursor")
+        elif row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS:
+            base = base + self._style("changed")
+        segments = []
+        for col in cols:
+            text, style_name = self._cell(row, col.key, now)
+            style = base + self._style(style_name) if style_name else base
+            if index == self.cursor and style_name:
+                style = base + Style(bold=True)
+            cell = set_cell_size(text, col.width) if cell_len(text) != col.width else text
+            segments.append(Segment(cell, style))
+            segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _cell(self, row: FleetRow, key: str, now: float) -> tuple[str, str]:
+        if key == "status":
+            return status_cell(row)
+        if key == "name":
+            return one_line(row.name, 200), ""
+        if key == "source":
+            return source_cell(row, now)
+        if not row.has_integration:
+            return ("no integration", "dim") if key == "last_error" else ("", "")
+        if key == "url":
+            return one_line(row.base_url, 200), "dim"
+        if key == "account":
+            return str(row.account_id), "dim"
+        if key == "inbox":
+            return (str(row.inbox_id), "") if row.inbox_id else ("—", "dim")
+        if key == "last_error":
+            if row.mapped is not None:
+                return row.mapped.message, "gone"
+            return one_line(row.last_error, 300), "error" if row.last_error else ""
+        return "", ""
