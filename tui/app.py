@@ -234,13 +234,27 @@ class CwdashApp(App[None]):
 
     @on(FleetTable.CursorMoved)
     def _cursor_moved(self, message: FleetTable.CursorMoved) -> None:
-        if message.name != self.selected:
+        self._select(message.name, force=True)
+
+    def _select(self, name: str | None, *, force: bool = False) -> None:
+        """Make ``name`` the selected instance; the token hides when the selection changes."""
+        changed = name != self.selected
+        if changed:
             self._hide_token()
-            self.selected = message.name
+            self.selected = name
             self.current = None
             if self.scheduler is not None:
-                self.scheduler.select(message.name)
-        self._show_detail(refresh_local=True)
+                self.scheduler.select(name)
+        if changed or force:
+            self._show_detail(refresh_local=True)
+
+    def _sync_selection(self) -> None:
+        """Catch up with the cursor before acting on "the selected instance".
+
+        Cursor moves arrive as messages; a key pressed right after a move must act on
+        the row under the cursor, not on the one selected a moment ago.
+        """
+        self._select(self.query_one(FleetTable).cursor_name)
 
     def _show_detail(self, *, refresh_local: bool) -> None:
         """Show the selected instance at once from the store and its last live outcome."""
@@ -282,6 +296,7 @@ class CwdashApp(App[None]):
         self.token = TokenView()
 
     def _open_token(self) -> object | None:
+        self._sync_selection()
         if self.no_reveal:
             self.notify("reveal and copy are off (--no-reveal / CWDASH_NO_REVEAL)", severity="warning")
             return None
@@ -297,6 +312,7 @@ class CwdashApp(App[None]):
             return None
 
     def action_toggle_token(self) -> None:
+        self._sync_selection()
         if self.token.secret is not None:
             self._hide_token()
             self._render_detail()

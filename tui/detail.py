@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store.document import FLAG_MEANINGS, StatusDocument
+from store.document import FLAG_MEANINGS
 from store.fleet import FleetRow
 from store.readmodel import MappedError, StatusRead
 from store.sealing import Secret
@@ -37,8 +39,22 @@ class TokenView:
         return "TokenView(…)"
 
 
-def _label(text: Text, name: str) -> None:
-    text.append(f"{name:<22}", style="dim")
+class _Fields:
+    """Label/value rows laid out as a grid, so long values wrap under their value column."""
+
+    def __init__(self) -> None:
+        self.grid = Table.grid(padding=(0, 1))
+        self.grid.add_column(style="dim", no_wrap=True, min_width=21)
+        self.grid.add_column(ratio=1, overflow="fold")
+
+    def add(self, label: str, *parts: tuple[str, str] | str) -> None:
+        value = Text()
+        for part in parts:
+            if isinstance(part, str):
+                value.append(part)
+            else:
+                value.append(part[0], style=part[1])
+        self.grid.add_row(label, value)
 
 
 def render_detail(
@@ -48,104 +64,92 @@ def render_detail(
     *,
     gateway_configured: bool,
     no_reveal: bool,
-) -> Text:
-    """The whole detail as one Text (wrapped by the Static that shows it)."""
-    text = Text(no_wrap=False)
+) -> RenderableType:
+    """The whole detail, built from literal Text (never markup)."""
+    head = Text()
     if row is None:
-        text.append("No instance selected.\n", style="dim")
-        text.append("The list is empty or the filter matches nothing: Escape clears the filter.", style="dim")
-        return text
-    text.append(one_line(row.name, 200), style="bold")
-    text.append("\n")
+        head.append("No instance selected.\n", style="dim")
+        head.append("The list is empty or the filter matches nothing: Escape clears the filter.", style="dim")
+        return head
+    head.append(one_line(row.name, 200), style="bold")
     if isinstance(read, MappedError) or row.mapped is not None:
         error = read if isinstance(read, MappedError) else row.mapped
         assert error is not None
-        text.append(f"{error.http_status}  {error.message}\n", style="bold red")
-        text.append(f"what to do: {error.hint}\n", style="italic")
-        return text
+        head.append(f"\n{error.http_status}  {error.message}\n", style="bold red")
+        head.append(f"what to do: {error.hint}", style="italic")
+        return head
     if read is None:
-        text.append("reading…", style="dim")
-        return text
+        head.append("\nreading…", style="dim")
+        return head
     doc = read.document
-    _label(text, "status")
-    text.append(f"{doc.status}", style=STATUS_STYLE.get(doc.status, "bold"))
-    text.append("\n")
-    _source_lines(text, row, read, gateway_configured)
-    text.append("\n")
-    _label(text, "last_error")
+    fields = _Fields()
+    fields.add("status", (doc.status, STATUS_STYLE.get(doc.status, "bold")))
+    _source_rows(fields, row, read, gateway_configured)
     if doc.last_error:
-        text.append(literal(doc.last_error), style="red")
+        fields.add("last_error", (literal(doc.last_error), "red"))
     else:
-        text.append("— (healthy)", style="dim")
-    text.append("\n")
-    _token_line(text, doc, token, no_reveal)
-    rows: list[tuple[str, str]] = [
-        ("bridge_integration_id", doc.bridge_integration_id),
-        ("chatwoot_base_url", doc.chatwoot_base_url),
-        ("chatwoot_account_id", str(doc.chatwoot_account_id)),
-        (
-            "chatwoot_inbox_id",
-            str(doc.chatwoot_inbox_id)
-            if doc.chatwoot_inbox_id
-            else "0 (not known yet: the bridge backfills it)",
-        ),
-        ("chatwoot_inbox_name", doc.chatwoot_inbox_name or "—"),
-        ("created_at", f"{doc.created_at}  ({age(doc.created_at)})"),
-    ]
-    for name, value in rows:
-        _label(text, name)
-        text.append(one_line(value, 400))
-        text.append("\n")
-    text.append("\n")
+        fields.add("last_error", ("— (healthy)", "dim"))
+    _token_row(fields, token, no_reveal)
+    fields.add("bridge_integration_id", one_line(doc.bridge_integration_id, 400))
+    fields.add("chatwoot_base_url", one_line(doc.chatwoot_base_url, 400))
+    fields.add("chatwoot_account_id", str(doc.chatwoot_account_id))
+    if doc.chatwoot_inbox_id:
+        fields.add("chatwoot_inbox_id", str(doc.chatwoot_inbox_id))
+    else:
+        fields.add("chatwoot_inbox_id", "0 ", ("(not known yet: the bridge backfills it)", "dim"))
+    fields.add("chatwoot_inbox_name", one_line(doc.chatwoot_inbox_name, 400) or "—")
+    fields.add("created_at", doc.created_at, (f"  ({age(doc.created_at)})", "dim"))
+    fields.add("", "")
     for flag, meaning in FLAG_MEANINGS.items():
         on = getattr(doc, flag)
-        _label(text, flag)
-        text.append("on " if on else "off", style="bold green" if on else "dim")
-        text.append(f"  {meaning}\n", style="" if on else "dim")
-    return text
+        fields.add(
+            flag,
+            ("on " if on else "off", "bold green" if on else "dim"),
+            (f"  {meaning}", "" if on else "dim"),
+        )
+    return Group(head, fields.grid)
 
 
-def _source_lines(text: Text, row: FleetRow, read: StatusRead, gateway_configured: bool) -> None:
-    _label(text, "source")
+def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_configured: bool) -> None:
     if not gateway_configured:
-        text.append("local", style="yellow")
-        text.append("  (integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN)")
+        fields.add(
+            "source",
+            ("local", "yellow"),
+            "  integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN",
+        )
         return
     if read.source == "live" and row.live_at is not None:
-        text.append("live", style="green")
-        text.append(f"  read {span(time.monotonic() - row.live_at)} ago")
+        fields.add("source", ("live", "green"), f"  read {span(time.monotonic() - row.live_at)} ago")
         return
     if row.failure is not None:
-        text.append("local", style="yellow")
-        text.append(f"  live read failed: {one_line(row.failure.describe(), 300)}\n")
-        _label(text, "")
-        text.append(f"what to do: {row.failure.reason.hint}", style="italic")
-        if row.live_at is not None:
-            text.append(f"  (last live answer {span(time.monotonic() - row.live_at)} ago)", style="dim")
+        last = (
+            f" (last live answer {span(time.monotonic() - row.live_at)} ago)"
+            if row.live_at is not None
+            else ""
+        )
+        fields.add(
+            "source", ("local", "yellow"), f"  live read failed: {one_line(row.failure.describe(), 300)}"
+        )
+        fields.add("", (f"what to do: {row.failure.reason.hint}", "italic"), (last, "dim"))
         return
-    text.append("local", style="yellow")
-    text.append("  (live read pending)", style="dim")
+    fields.add("source", ("local", "yellow"), ("  live read pending", "dim"))
 
 
-def _token_line(text: Text, doc: StatusDocument, token: TokenView, no_reveal: bool) -> None:
-    _label(text, "chatwoot_api_token")
+def _token_row(fields: _Fields, token: TokenView, no_reveal: bool) -> None:
+    label = "chatwoot_api_token"
     if token.problem:
-        text.append("cannot be opened", style="bold red")
-        text.append(f": {one_line(token.problem, 300)}\n")
-        return
-    if token.secret is not None:
-        text.append(literal(token.secret.reveal(), limit=500), style="bold reverse")
-        if token.hide_at is not None:
-            text.append(
-                f"  (hides in {max(0, int(token.hide_at - time.monotonic()))}s; t hides)", style="dim"
-            )
-        text.append("\n")
-        return
-    text.append(MASK)
-    if no_reveal:
-        text.append("  (reveal and copy are off: --no-reveal)\n", style="dim")
+        fields.add(label, ("cannot be opened", "bold red"), f": {one_line(token.problem, 300)}")
+    elif token.secret is not None:
+        left = max(0, int((token.hide_at or time.monotonic()) - time.monotonic()))
+        fields.add(
+            label,
+            (literal(token.secret.reveal(), limit=500), "bold reverse"),
+            (f"  (hides in {left}s; t hides)", "dim"),
+        )
+    elif no_reveal:
+        fields.add(label, MASK, ("  (reveal and copy are off: --no-reveal)", "dim"))
     else:
-        text.append("  (t reveals, y copies)\n", style="dim")
+        fields.add(label, MASK, ("  (t reveals, y copies)", "dim"))
 
 
 class DetailPane(VerticalScroll):
@@ -158,5 +162,5 @@ class DetailPane(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="detail-body")
 
-    def show(self, content: Text) -> None:
+    def show(self, content: RenderableType) -> None:
         self.query_one("#detail-body", Static).update(content)

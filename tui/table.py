@@ -43,6 +43,16 @@ REASON_SHORT = {
 HIGHLIGHT_SECONDS = 4.0
 
 
+def fit(text: str, width: int) -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells; a cut ends with an ellipsis."""
+    length = cell_len(text)
+    if length == width:
+        return text
+    if length < width:
+        return text + " " * (width - length)
+    return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -119,21 +129,19 @@ class FleetTable(ScrollView, can_focus=True):
     # -- layout ------------------------------------------------------------------
 
     def columns(self) -> list[Column]:
+        """Columns for the current width: URL and account only when there is room."""
         width = self.scrollable_content_region.width or self.size.width
-        cols = [Column("status", "STATUS", 9), Column("name", "INSTANCE", 0), Column("source", "SOURCE", 16)]
-        if width >= 110:
-            cols += [Column("url", "CHATWOOT", 30), Column("account", "ACCT", 5)]
+        wide = width >= 110
+        cols = [Column("status", "STATUS", 9), Column("name", "INSTANCE", 0), Column("source", "SOURCE", 17)]
+        if wide:
+            cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
         cols += [Column("inbox", "INBOX", 6), Column("last_error", "LAST ERROR", 0)]
-        fixed = sum(c.width + 1 for c in cols)
-        flexible = max(0, width - fixed)
-        name_width = max(12, min(28, flexible // 2))
-        error_width = max(10, flexible - name_width)
-        return [
-            Column(
-                c.key, c.title, name_width if c.key == "name" else error_width if c.width == 0 else c.width
-            )
-            for c in cols
-        ]
+        flexible = max(0, width - sum(c.width + 1 for c in cols))
+        sizes = {"name": max(12, min(28, flexible // (3 if wide else 2)))}
+        if wide:
+            sizes["url"] = max(16, min(40, flexible // 3))
+        sizes["last_error"] = max(10, flexible - sum(sizes.values()))
+        return [Column(c.key, c.title, sizes.get(c.key, c.width)) for c in cols]
 
     def sync_size(self) -> None:
         """Tell the scroll machinery how big the content is (one header line + rows)."""
@@ -244,7 +252,7 @@ class FleetTable(ScrollView, can_focus=True):
             title = col.title
             if col.key == self.fleet.sort_key:
                 title += " ▼" if self.fleet.sort_reverse else " ▲"
-            segments.append(Segment(set_cell_size(title, col.width) + " ", base))
+            segments.append(Segment(fit(title, col.width) + " ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _row(self, row: FleetRow, index: int, cols: list[Column], width: int) -> Strip:
@@ -260,8 +268,7 @@ class FleetTable(ScrollView, can_focus=True):
             style = base + self._style(style_name) if style_name else base
             if index == self.cursor and style_name:
                 style = base + Style(bold=True)
-            cell = set_cell_size(text, col.width) if cell_len(text) != col.width else text
-            segments.append(Segment(cell, style))
+            segments.append(Segment(fit(text, col.width), style))
             segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
