@@ -237,17 +237,21 @@ class Store:
         )
         return IntegrationRow.from_tuple(rows[0]) if rows else None
 
-    def list_rows(self) -> list[ListRow]:
-        """Every instance, with or without an integration, ordered by name."""
+    def list_rows(self, limit: int | None = None) -> list[ListRow]:
+        """Instances, with or without an integration, ordered by name (the first ``limit`` only)."""
         rows = self._query(
             "SELECT i.name, c.instance_name IS NOT NULL, coalesce(c.status, ''), "
             "coalesce(c.last_error, ''), coalesce(c.chatwoot_base_url, ''), "
             "coalesce(c.chatwoot_account_id, 0), coalesce(c.chatwoot_inbox_id, 0), "
             "coalesce(c.chatwoot_inbox_name, ''), coalesce(c.bridge_integration_id, '') "
             "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name "
-            "ORDER BY i.name"
+            "ORDER BY i.name" + ("" if limit is None else f" LIMIT {int(limit)}")
         )
-        return [ListRow(r[0], bool(r[1]), *r[2:]) for r in rows]
+        urls: dict[str, str] = {}  # few distinct URLs: share one string per URL
+        return [ListRow(r[0], bool(r[1]), r[2], r[3], urls.setdefault(r[4], r[4]), *r[5:]) for r in rows]
+
+    def instance_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM instances")[0][0])
 
     def integrations(self) -> list[IntegrationRow]:
         rows = self._query(

@@ -153,6 +153,13 @@ class Fleet:
         self.sort_reverse = False
         self.replace_local(rows)
 
+    def add_first(self, rows: Iterable[ListRow]) -> None:
+        """Show a first page of rows at once, before the whole listing has been read."""
+        for row in rows:
+            if row.name not in self.rows:
+                self.rows[row.name] = FleetRow(row)
+        self.rebuild()
+
     def replace_local(self, rows: Iterable[ListRow], keep: str | None = None) -> tuple[int, int]:
         """Merge a fresh local listing: new rows appear, vanished rows go. Returns (added, removed).
 

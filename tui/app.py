@@ -36,6 +36,7 @@ from tui.table import FleetTable
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
 WIDE = 140
+FIRST_PAGE = 200
 
 
 class LiveResult(Message):
@@ -96,6 +97,7 @@ class CwdashApp(App[None]):
         self.label = label
         self.reveal_seconds = reveal_seconds
         self.fleet = Fleet()
+        self.expected = 0
         self.loaded = False
         self.selected: str | None = None
         self.current: ReadResult | None = None
@@ -132,6 +134,7 @@ class CwdashApp(App[None]):
         self._update_banner()
         self._update_summary()
         self.query_one(FleetTable).focus()
+        self._first_page()
         self.load_rows()
         self.set_interval(1.0, self._tick)
         self.set_interval(2.0, self._check_store)
@@ -145,6 +148,25 @@ class CwdashApp(App[None]):
         self.screen.set_class(width >= WIDE, "-wide")
 
     # -- loading the store -----------------------------------------------------------
+
+    def _first_page(self) -> None:
+        """Paint the top of the list at once; the whole listing follows from a thread."""
+        try:
+            self.expected = self.store.instance_count()
+            first = self.store.list_rows(limit=FIRST_PAGE)
+        except StoreError as exc:
+            self._store_failed(str(exc))
+            return
+        self.fleet.add_first(first)
+        table = self.query_one(FleetTable)
+        table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
+        table.view_changed()
+        if len(first) >= self.expected:
+            self.loaded = True
+            if self.scheduler is not None:
+                self.scheduler.set_names([r.name for r in self.fleet.view])
+        self._summary_dirty = True
+        self._update_summary()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_rows(self) -> None:
@@ -170,13 +192,12 @@ class CwdashApp(App[None]):
         table = self.query_one(FleetTable)
         keep = self.selected if self.loaded else None
         self.fleet.replace_local(message.rows, keep=keep)
-        self.fleet.rebuild()
         self.loaded = True
         self.store_problem = None
         table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
         table.view_changed()
         if self.scheduler is not None:
-            self.scheduler.set_names([r.name for r in self.fleet.view] or list(self.fleet.rows))
+            self.scheduler.set_names(list(self.fleet.rows))
         self._summary_dirty = True
         self._update_summary()
         self._update_banner()
@@ -486,18 +507,19 @@ class CwdashApp(App[None]):
         text.append(self.title, style="bold")
         text.append("  ")
         if not self.loaded:
-            text.append("loading the store…", style="dim")
+            text.append(f"loading {self.expected:,} instances…", style="dim")
         else:
-            text.append(f"● {c.active} active", style="green")
-            text.append("  ")
-            text.append(f"◐ {c.paused} paused", style="yellow")
-            text.append("  ")
-            text.append(f"✖ {c.error} error", style="red" if c.error else "")
-            text.append("  ")
             narrow = self.size.width < 100
-            text.append(f"○ {c.no_integration} {'none' if narrow else 'no integration'}", style="dim")
+            text.append(f"● {c.active:,} active", style="green")
             text.append("  ")
-            text.append(f"… {c.not_live} {'not live' if narrow else 'not read live yet'}", style="dim")
+            text.append(f"◐ {c.paused:,} paused", style="yellow")
+            text.append("  ")
+            text.append(f"✖ {c.error:,} error", style="bold red" if c.error else "")
+            text.append("  ")
+            text.append(f"○ {c.no_integration:,} {'none' if narrow else 'no integration'}", style="dim")
+            if self.scheduler is not None:
+                text.append("  ")
+                text.append(f"… {c.not_live:,} {'not live' if narrow else 'not read live yet'}", style="dim")
         text.append("\n")
         if self.scheduler is None:
             text.append("gateway not configured", style="bold yellow")
