@@ -287,23 +287,28 @@ class Store:
         with self.write() as db:
             self._upsert(db, values)
 
-    def _upsert(self, db: Database, values: dict[str, object]) -> None:
+    @staticmethod
+    def _row(values: dict[str, object], updated_at: str) -> dict[str, object]:
         row = {k: values[k] for k in INTEGRATION_COLUMNS}
         for flag in FLAGS:
             row[flag] = int(bool(row[flag]))
-        row["updated_at"] = now_rfc3339()
-        db["chatwoot_integrations"].upsert(row, pk="instance_name")
+        row["updated_at"] = updated_at
+        return row
+
+    def _upsert(self, db: Database, values: dict[str, object]) -> None:
+        db["chatwoot_integrations"].upsert(self._row(values, now_rfc3339()), pk="instance_name")
 
     def import_records(self, records: list[tuple[str, dict[str, object] | None]]) -> None:
         """Upsert many instances (and integrations when given) in one transaction."""
+        now = now_rfc3339()
         with self.write() as db:
-            for name, values in records:
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO instances (name, created_at) VALUES (?, ?)",
-                    (name, (values or {}).get("created_at") or now_rfc3339()),
-                )
-                if values is not None:
-                    self._upsert(db, values)
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO instances (name, created_at) VALUES (?, ?)",
+                [(name, (values or {}).get("created_at") or now) for name, values in records],
+            )
+            rows = [self._row(values, now) for _, values in records if values is not None]
+            if rows:
+                db["chatwoot_integrations"].upsert_all(rows, pk="instance_name", batch_size=500)
 
     def delete_integration(self, name: str) -> bool:
         """Remove an instance's integration row; False when there was none."""

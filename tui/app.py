@@ -7,6 +7,7 @@ messages; every rule about merging local and live data is the read model's.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,6 +38,8 @@ STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
 WIDE = 140
 FIRST_PAGE = 200
+# For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
+EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 
 
 class LiveResult(Message):
@@ -135,6 +138,8 @@ class CwdashApp(App[None]):
         self._update_summary()
         self.query_one(FleetTable).focus()
         self._first_page()
+        if EXIT_AFTER == "paint":
+            self.call_after_refresh(self.exit)
         self.load_rows()
         self.set_interval(1.0, self._tick)
         self.set_interval(2.0, self._check_store)
@@ -203,6 +208,8 @@ class CwdashApp(App[None]):
         self._update_banner()
         if self.selected is not None:
             self._show_detail(refresh_local=True)
+        if EXIT_AFTER == "loaded":
+            self.call_after_refresh(self.exit)
 
     def _check_store(self) -> None:
         """Reload the listing when another process committed to the store."""

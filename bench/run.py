@@ -1,0 +1,443 @@
+"""cwdash's benchmark harness: `uv run python bench/run.py [--quick]`.
+
+Builds its own stores (1k, 10k, 100k instances, tokens sealed as usual) and its own
+simulated gateway on 127.0.0.1, measures every target of the performance issue in one
+run, and prints a table plus one PASS/FAIL line per target. Whole-process timings run
+in a real pseudo-terminal and are medians of several runs; comparisons are ratios
+against floors measured in the same run, because machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import fcntl
+import os
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from store import demo  # noqa: E402
+from store.config import Config, generate_key, parse_key  # noqa: E402
+from store.db import Store  # noqa: E402
+from store.live import BridgeSource  # noqa: E402
+from store.readmodel import ReadModel  # noqa: E402
+from store.refresh import RefreshScheduler, RefreshSettings  # noqa: E402
+from store.sealing import Sealer  # noqa: E402
+from store.simbridge import Reply, SimBridge, live  # noqa: E402
+
+PYTHON = sys.executable
+CWDASH = str(Path(PYTHON).parent / "cwdash")
+CACHE = ROOT / "bench" / ".cache"
+TOKEN = "bench-bridge-token"
+
+
+@dataclass
+class Result:
+    name: str
+    measured: float
+    target: float
+    unit: str
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.measured <= self.target
+
+    def line(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        return f"{verdict}  {self.name}: {self.measured:.3g}{self.unit} (target <= {self.target:g}{self.unit}) {self.detail}"
+
+
+# -- fixtures ---------------------------------------------------------------------
+
+
+def build_store(size: int) -> tuple[Path, str]:
+    """A store of ``size`` demo instances, cached between runs (with its key)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"fleet-{size}.db"
+    key_path = CACHE / f"fleet-{size}.key"
+    if path.exists() and key_path.exists():
+        return path, key_path.read_text().strip()
+    for leftover in CACHE.glob(f"fleet-{size}.db*"):
+        leftover.unlink()
+    key = generate_key()
+    store = Store.open(path, create=True)
+    demo.seed_store(store, Sealer(parse_key(key)), demo.plan(size))
+    store.close()
+    key_path.write_text(key)
+    return path, key
+
+
+def healthy_router(ident: str) -> Reply:
+    return live("active", "", inbox_id=7)
+
+
+# -- running whole processes in a pseudo-terminal -----------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    max_rss_kb: int
+    cpu_seconds: float
+    output: bytes
+
+
+def run_pty(
+    cmd: Sequence[str],
+    env: dict[str, str],
+    *,
+    cols: int = 120,
+    rows: int = 40,
+    timeout: float = 60.0,
+    keys: Sequence[tuple[float, bytes]] = (),
+    sample_cpu: tuple[float, float] | None = None,
+) -> Run:
+    """Run ``cmd`` on a pseudo-terminal; return wall time, peak RSS and CPU (optionally in a window)."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    full_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows), **env}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(cmd),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=full_env,
+        start_new_session=True,
+        close_fds=True,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    cpu_window: list[float] = []
+    pending = sorted(keys)
+    sample_at = list(sample_cpu) if sample_cpu else []
+    status = None
+    while status is None:
+        elapsed = time.perf_counter() - start
+        while pending and elapsed >= pending[0][0]:
+            with contextlib.suppress(OSError):
+                os.write(master, pending.pop(0)[1])
+        while sample_at and elapsed >= sample_at[0]:
+            sample_at.pop(0)
+            cpu_window.append(_proc_cpu(proc.pid))
+        pid, wait_status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            status = wait_status
+            break
+        if elapsed > timeout:
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise RuntimeError(f"{cmd} did not finish in {timeout} s")
+        time.sleep(0.002)
+    seconds = time.perf_counter() - start
+    stop.set()
+    reader.join(1)
+    os.close(master)
+    cpu = usage.ru_utime + usage.ru_stime
+    if len(cpu_window) == 2:
+        cpu = cpu_window[1] - cpu_window[0]
+    return Run(seconds, usage.ru_maxrss, cpu, b"".join(chunks))
+
+
+def _proc_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def median_of(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+# -- targets ----------------------------------------------------------------------------
+
+
+def target_startup(store: Path, key: str, repeats: int) -> tuple[Result, dict[str, float]]:
+    env = {"CWDASH_DB": str(store), "CWDASH_KEY": key, "CWDASH_EXIT_AFTER": "paint"}
+    floor, ours = [], []
+    for _ in range(repeats):  # interleaved, so drifts in machine load hit both alike
+        floor.append(run_pty([PYTHON, str(ROOT / "bench" / "floor_app.py")], {}).seconds)
+        ours.append(run_pty([CWDASH], env).seconds)
+    f, o = median_of(floor), median_of(ours)
+    return (
+        Result(
+            "1 start-up, 100k instances, vs minimal Textual app",
+            o / f,
+            1.3,
+            "x",
+            f"({o * 1000:.0f} ms vs {f * 1000:.0f} ms)",
+        ),
+        {"startup_floor_ms": f * 1000, "startup_ms": o * 1000},
+    )
+
+
+def target_memory(store: Path, key: str) -> tuple[Result, dict[str, float]]:
+    env = {"CWDASH_DB": str(store), "CWDASH_KEY": key, "CWDASH_EXIT_AFTER": "loaded"}
+    run = run_pty([CWDASH], env, timeout=120)
+    mb = run.max_rss_kb / 1024
+    return Result("2 peak RSS, 100k instances loaded", mb, 100, " MB"), {"peak_rss_mb": mb}
+
+
+def target_headless(store: Path, key: str, repeats: int) -> tuple[Result, dict[str, float]]:
+    with SimBridge(healthy_router, token=TOKEN, latency=0.02, keep_paths=False) as bridge:
+        env = {
+            **os.environ,
+            "CWDASH_DB": str(store),
+            "CWDASH_KEY": key,
+            "BRIDGE_URL": bridge.url,
+            "BRIDGE_TOKEN": TOKEN,
+        }
+        floor, ours = [], []
+        name = demo.demo_names(1)[0]
+        for _ in range(repeats):
+            t = time.perf_counter()
+            subprocess.run([PYTHON, str(ROOT / "bench" / "floor_headless.py")], env=env, check=True)
+            floor.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            done = subprocess.run([CWDASH, "status", name, "--json"], env=env, capture_output=True)
+            ours.append(time.perf_counter() - t)
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr.decode())
+    f, o = median_of(floor), median_of(ours)
+    return (
+        Result(
+            "3 `status --json`, 100k store, 20 ms gateway, vs import floor",
+            o / f,
+            1.3,
+            "x",
+            f"({o * 1000:.0f} ms vs {f * 1000:.0f} ms)",
+        ),
+        {"status_floor_ms": f * 1000, "status_ms": o * 1000},
+    )
+
+
+async def _fleet_round(
+    store_path: Path, key: str, settings: RefreshSettings, latency: float
+) -> dict[str, float]:
+    with SimBridge(healthy_router, token=TOKEN, latency=latency, keep_paths=False) as bridge:
+        store = Store.open(store_path)
+        names = store.instance_names()
+        source = BridgeSource(bridge.url, TOKEN, timeout=10, max_connections=settings.concurrency)
+        model = ReadModel(store, Sealer(parse_key(key)), source)
+        done = asyncio.Event()
+        count = 0
+
+        def on_result(name: str, result: object) -> None:
+            nonlocal count
+            count += 1
+            if count >= len(names):
+                done.set()
+
+        scheduler = RefreshScheduler(model.status, on_result, settings)
+        scheduler.set_names(names)
+        start = time.perf_counter()
+        runner = asyncio.create_task(scheduler.run())
+        await done.wait()
+        elapsed = time.perf_counter() - start
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        await model.aclose()
+        store.close()
+        return {
+            "n": len(names),
+            "seconds": elapsed,
+            "max_in_flight": bridge.stats.max_in_flight,
+            "max_per_second": bridge.stats.max_per_second,
+        }
+
+
+def target_round(store: Path, key: str, size: int) -> tuple[list[Result], dict[str, float]]:
+    latency = 0.02
+    settings = RefreshSettings(concurrency=16, rate=400.0, round_every=3600)
+    got = asyncio.run(_fleet_round(store, key, settings, latency))
+    ideal = max(got["n"] / settings.rate, got["n"] * latency / settings.concurrency)
+    results = [
+        Result(
+            f"4 fleet round, {size:,} instances, 20 ms gateway, vs ideal",
+            got["seconds"] / ideal,
+            1.15,
+            "x",
+            f"({got['seconds']:.1f} s vs ideal {ideal:.1f} s; concurrency {settings.concurrency}, rate {settings.rate:g}/s)",
+        ),
+        Result(
+            "4 max requests in flight seen by the gateway", got["max_in_flight"], settings.concurrency, ""
+        ),
+        Result("4 max requests in one second seen by the gateway", got["max_per_second"], settings.rate, ""),
+    ]
+    return results, {f"round_{k}": v for k, v in got.items()}
+
+
+async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) -> dict[str, float]:
+    from tui.app import CwdashApp
+    from tui.table import FleetTable
+
+    latencies: list[float] = []
+    with SimBridge(healthy_router, token=TOKEN, latency=0.02, keep_paths=False) as bridge:
+        store = Store.open(small)
+        config = Config(db_path=small, key_text=small_key, bridge_url=bridge.url, bridge_token=TOKEN)
+        source = BridgeSource(bridge.url, TOKEN, timeout=10, max_connections=16)
+        model = ReadModel(store, Sealer(parse_key(small_key)), source)
+        app = CwdashApp(
+            config, store, model, settings=RefreshSettings(concurrency=16, rate=400, round_every=3600)
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                if app.loaded:
+                    break
+                await pilot.pause(0.05)
+            for i in range(200):
+                key = "j" if i % 40 < 20 else "k"
+                t = time.perf_counter()
+                await pilot.press(key)
+                await pilot.pause()
+                latencies.append(time.perf_counter() - t)
+            await pilot.press("slash")
+            for ch in "vendas-12":
+                t = time.perf_counter()
+                await pilot.press(ch)
+                await pilot.pause()
+                latencies.append(time.perf_counter() - t)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+
+    filter_times: list[float] = []
+    store = Store.open(big)
+    config = Config(db_path=big, key_text=big_key)
+    model = ReadModel(store, Sealer(parse_key(big_key)), None)
+    app = CwdashApp(config, store, model)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            if app.loaded:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("slash")
+        for ch in "vendas-77":
+            t = time.perf_counter()
+            await pilot.press(ch)
+            await pilot.pause()
+            filter_times.append(time.perf_counter() - t)
+        shown = len(app.query_one(FleetTable).fleet.view)
+    return {"keys_p99_ms": p99 * 1000, "filter_100k_max_ms": max(filter_times) * 1000, "filter_shown": shown}
+
+
+def target_responsive(
+    small: Path, small_key: str, big: Path, big_key: str, size: int
+) -> tuple[list[Result], dict[str, float]]:
+    got = asyncio.run(_responsiveness(small, small_key, big, big_key))
+    return [
+        Result(
+            f"5 key to repaint p99 during a live round ({size:,} instances)", got["keys_p99_ms"], 50, " ms"
+        ),
+        Result("5 filter 100k rows, slowest keystroke to repaint", got["filter_100k_max_ms"], 100, " ms"),
+    ], got
+
+
+def target_idle(store_1k: Path, key: str, seconds: float) -> tuple[list[Result], dict[str, float]]:
+    out: dict[str, float] = {}
+    results = []
+    with SimBridge(healthy_router, token=TOKEN, latency=0.02, keep_paths=False) as bridge:
+        env = {"CWDASH_DB": str(store_1k), "CWDASH_KEY": key, "BRIDGE_URL": bridge.url, "BRIDGE_TOKEN": TOKEN}
+        warm = 4.0
+        paused = run_pty(
+            [CWDASH],
+            env,
+            keys=[(2.0, b"p"), (warm + seconds + 0.5, b"q")],
+            sample_cpu=(warm, warm + seconds),
+            timeout=seconds + 30,
+        )
+        busy = run_pty(
+            [CWDASH],
+            env,
+            keys=[(warm + seconds + 0.5, b"q")],
+            sample_cpu=(warm, warm + seconds),
+            timeout=seconds + 30,
+        )
+    out["idle_paused_pct"] = paused.cpu_seconds / seconds * 100
+    out["idle_default_pct"] = busy.cpu_seconds / seconds * 100
+    results.append(Result(f"6 CPU with refresh paused, over {seconds:g} s", out["idle_paused_pct"], 1.0, "%"))
+    results.append(
+        Result(
+            f"6 CPU at default settings, 1k instances, healthy gateway, over {seconds:g} s",
+            out["idle_default_pct"],
+            5.0,
+            "%",
+        )
+    )
+    return results, out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a subset, in under a minute")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 7
+    round_size = 2_000 if args.quick else 10_000
+    idle_seconds = 5.0 if args.quick else 30.0
+    print(f"building stores in {CACHE} (cached between runs)…", flush=True)
+    s1k, k1k = build_store(1_000)
+    sround, kround = build_store(round_size)
+    s100k, k100k = build_store(100_000)
+    results: list[Result] = []
+    figures: dict[str, float] = {}
+    steps = [
+        ("start-up", lambda: target_startup(s100k, k100k, repeats)),
+        ("memory", lambda: target_memory(s100k, k100k)),
+        ("headless status", lambda: target_headless(s100k, k100k, repeats)),
+        ("fleet round", lambda: target_round(sround, kround, round_size)),
+        ("responsiveness", lambda: target_responsive(sround, kround, s100k, k100k, round_size)),
+        ("idle", lambda: target_idle(s1k, k1k, idle_seconds)),
+    ]
+    for label, step in steps:
+        print(f"measuring {label}…", flush=True)
+        got, more = step()
+        results.extend(got if isinstance(got, list) else [got])
+        figures.update(more)
+    print()
+    print("| figure | value |")
+    print("|---|---|")
+    for name, value in figures.items():
+        print(f"| {name} | {value:.1f} |")
+    print()
+    for result in results:
+        print(result.line())
+    failed = sum(not r.passed for r in results)
+    print(f"\n{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        sys.exit(main())
