@@ -8,6 +8,7 @@ The bridge sits behind :class:`LiveSource` so another live source can be added l
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import ssl
 from dataclasses import dataclass
@@ -135,7 +136,8 @@ def _classify_transport(exc: httpx.TransportError) -> LiveFailure:
         return LiveFailure(Reason.TIMEOUT, "no answer in time")
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return LiveFailure(Reason.UNREACHABLE, "host name does not resolve")
-    if "refused" in text.lower():
+    refused = any(isinstance(e, ConnectionRefusedError) for e in chain)
+    if refused or "refused" in text.lower() or f"[Errno {errno.ECONNREFUSED}]" in text:
         return LiveFailure(Reason.UNREACHABLE, "connection refused")
     if "reset" in text.lower():
         return LiveFailure(Reason.UNREACHABLE, "connection reset")

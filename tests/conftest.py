@@ -1,0 +1,165 @@
+"""Shared fixtures: an isolated environment, a key, a store, the CLI, and the bridge stand-in."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from store.config import generate_key, parse_key
+from store.db import Store
+from store.importer import import_text
+from store.sealing import Sealer
+from store.simbridge import Reply, SimBridge
+
+SEED_DOCUMENT: dict[str, object] = {
+    "instance_name": "suporte",
+    "status": "active",
+    "bridge_integration_id": "int_xyz789abc",
+    "chatwoot_base_url": "https://chatwoot.example.com",
+    "chatwoot_account_id": 5,
+    "chatwoot_api_token": "sk_live_abc123...",
+    "chatwoot_inbox_id": 42,
+    "chatwoot_inbox_name": "WhatsApp - Orion",
+    "last_error": "",
+    "created_at": "2026-04-20T10:15:30Z",
+    "sign_messages": True,
+    "ignore_groups": False,
+    "start_as_pending": False,
+    "reopen_resolved": True,
+}
+SEED_TOKEN = "sk_live_abc123..."
+BRIDGE_TOKEN = "bridge-secret"
+
+_VARS = (
+    "CWDASH_DB",
+    "CWDASH_KEY",
+    "BRIDGE_URL",
+    "BRIDGE_TOKEN",
+    "CWDASH_LIVE_TIMEOUT",
+    "CWDASH_CONCURRENCY",
+    "CWDASH_RATE",
+    "CWDASH_NO_REVEAL",
+    "TMUX",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No configuration leaks in from the machine: clean variables, a fresh working directory."""
+    for name in _VARS:
+        monkeypatch.delenv(name, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+    return work
+
+
+@pytest.fixture
+def key() -> str:
+    return generate_key()
+
+
+@pytest.fixture
+def sealer(key: str) -> Sealer:
+    return Sealer(parse_key(key))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cwdash.db"
+
+
+def document(name: str, **changes: object) -> dict[str, object]:
+    """The seed's example document for another instance, with changes."""
+    out = {**SEED_DOCUMENT, "instance_name": name, "bridge_integration_id": f"int_{name}"}
+    out.update(changes)
+    return out
+
+
+@pytest.fixture(name="document")
+def document_fixture() -> Callable[..., dict[str, object]]:
+    """``document(name, **changes)``: the seed's example document for another instance."""
+    return document
+
+
+@pytest.fixture
+def store(db_path: Path, sealer: Sealer) -> Iterator[Store]:
+    """A store holding the seed's instance, one without integration, and one with inbox 0."""
+    s = Store.open(db_path, create=True)
+    records = [
+        SEED_DOCUMENT,
+        {"instance_name": "bare"},
+        document("fresh", chatwoot_inbox_id=0, status="paused", last_error="stale local error"),
+    ]
+    import_text(s, sealer, json.dumps(records))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def configure(monkeypatch: pytest.MonkeyPatch, key: str, db_path: Path) -> Callable[..., None]:
+    """Point the configuration (environment) at the test store, key and, optionally, a bridge."""
+
+    def apply(bridge: SimBridge | str | None = None, *, timeout: float = 2.0, **extra: str) -> None:
+        monkeypatch.setenv("CWDASH_DB", str(db_path))
+        monkeypatch.setenv("CWDASH_KEY", key)
+        monkeypatch.setenv("CWDASH_LIVE_TIMEOUT", str(timeout))
+        if bridge is not None:
+            monkeypatch.setenv("BRIDGE_URL", bridge if isinstance(bridge, str) else bridge.url)
+            monkeypatch.setenv("BRIDGE_TOKEN", BRIDGE_TOKEN)
+        for name, value in extra.items():
+            monkeypatch.setenv(name, value)
+
+    return apply
+
+
+@pytest.fixture
+def bridge() -> Callable[..., SimBridge]:
+    """Start bridge stand-ins on 127.0.0.1; all are stopped at the end of the test."""
+    started: list[SimBridge] = []
+
+    def start(routes: dict[str, Reply] | Callable[[str], Reply], **kwargs: object) -> SimBridge:
+        sim = SimBridge(routes, token=BRIDGE_TOKEN, **kwargs).start()  # type: ignore[arg-type]
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Run ``cwdash`` in-process: exit code, stdout and stderr."""
+    from tui.cli import main
+
+    def run(*argv: str, stdin: str | None = None) -> Run:
+        capsys.readouterr()
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
