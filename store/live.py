@@ -11,11 +11,17 @@ import asyncio
 import errno
 import json
 import ssl
+import sys
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 from urllib.parse import quote
 
+if "httpx" not in sys.modules:
+    # httpx's own command-line client (httpx._main) pulls in rich, click and pygments
+    # whenever they are installed (textual installs them): ~0.4 s of start-up for every
+    # headless command. cwdash never uses that client, so it is kept from loading.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx
 
 STATUSES = ("active", "paused", "error")
