@@ -185,8 +185,8 @@ class SimBridge:
                     self._count_out()
                 if not keep:
                     return
-        except (ConnectionError, ssl.SSLError, OSError):
-            return
+        except (ConnectionError, ssl.SSLError, OSError, asyncio.CancelledError):
+            return  # a client gone, or the stand-in stopping while a reply hangs
         finally:
             with contextlib.suppress(Exception):
                 writer.close()

@@ -1,0 +1,112 @@
+"""The fleet model under the list: filter, attention, sort, counts, rows kept by name."""
+
+from __future__ import annotations
+
+from store.db import ListRow
+from store.document import SealedToken, StatusDocument
+from store.fleet import Fleet
+from store.live import LiveFailure, Reason
+from store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, StatusRead
+
+
+def row(name: str, status: str = "active", error: str = "", url: str = "https://chat.example.com") -> ListRow:
+    return ListRow(name, bool(status), status, error, url if status else "", 1, 0, "", f"int_{name}")
+
+
+def doc(name: str, status: str = "active", last_error: str = "", inbox: int = 0) -> StatusDocument:
+    return StatusDocument(
+        name, status, f"int_{name}", "https://chat.example.com", 1, SealedToken(name, "", None), inbox, "",
+        last_error, "2026-01-01T00:00:00Z", False, False, False, False,
+    )  # fmt: skip
+
+
+def fleet() -> Fleet:
+    return Fleet(
+        [
+            row("alpha"),
+            row("bravo", "error", "Chatwoot 401 [bold]x[/bold]"),
+            row("charlie", "paused", url="https://other.example.org"),
+            row("delta", ""),
+        ]
+    )
+
+
+def names(f: Fleet) -> list[str]:
+    return [r.name for r in f.view]
+
+
+def test_filter_matches_name_url_status_and_error() -> None:
+    f = fleet()
+    for needle, expected in [
+        ("ALP", ["alpha"]),
+        ("other.example", ["charlie"]),
+        ("paused", ["charlie"]),
+        ("401", ["bravo"]),
+        ("[bold]", ["bravo"]),
+        ("no integration", ["delta"]),
+    ]:
+        f.filter_text = needle
+        f.rebuild()
+        assert names(f) == expected, needle
+
+
+def test_live_result_replaces_status_and_marks_change() -> None:
+    f = fleet()
+    alpha = f.rows["alpha"]
+    assert not alpha.is_live
+    assert alpha.apply(StatusRead(doc("alpha", "error", "boom", inbox=9), "live"), now=10.0)
+    assert alpha.status == "error" and alpha.last_error == "boom" and alpha.is_live
+    assert alpha.changed_at == 10.0 and alpha.inbox_id == 9
+    # a failed read afterwards: local values stand, the failure is kept
+    failure = LiveFailure(Reason.TIMEOUT, "no answer")
+    alpha.apply(StatusRead(doc("alpha"), "local", failure=failure), now=20.0)
+    assert alpha.status == "active" and not alpha.is_live and alpha.failure is failure
+    assert alpha.needs_attention
+
+
+def test_attention_only() -> None:
+    f = fleet()
+    f.rows["charlie"].apply(StatusRead(doc("charlie", "paused"), "local", LiveFailure(Reason.TLS, "x")), 1.0)
+    f.attention_only = True
+    f.rebuild()
+    assert names(f) == ["bravo", "charlie", "delta"]
+
+
+def test_sort_by_status_and_reverse() -> None:
+    f = fleet()
+    f.sort_key = "status"
+    f.rebuild()
+    assert names(f) == ["bravo", "charlie", "alpha", "delta"]
+    f.sort_reverse = True
+    f.rebuild()
+    assert names(f) == ["delta", "alpha", "charlie", "bravo"]
+
+
+def test_counts() -> None:
+    f = fleet()
+    f.rows["alpha"].apply(StatusRead(doc("alpha"), "live"), 1.0)
+    c = f.counts()
+    assert (c.total, c.active, c.paused, c.error, c.no_integration, c.not_live) == (4, 1, 1, 1, 1, 2)
+
+
+def test_mapped_errors_on_rows() -> None:
+    f = fleet()
+    f.rows["alpha"].apply(NO_INTEGRATION, 1.0)
+    assert not f.rows["alpha"].has_integration and f.rows["alpha"].needs_attention
+    # the selected instance vanishing from the store stays listed as "instance not found"
+    added, removed = f.replace_local(
+        [row("bravo"), row("charlie"), row("delta", ""), row("echo")], keep="alpha"
+    )
+    assert added == 1 and removed == 1
+    assert f.rows["alpha"].mapped is INSTANCE_NOT_FOUND
+    f.replace_local([row("bravo")])
+    assert names(f) == ["bravo"]
+
+
+def test_rows_are_updated_in_place_and_keep_live_state() -> None:
+    f = fleet()
+    alpha = f.rows["alpha"]
+    alpha.apply(StatusRead(doc("alpha", "error", "x"), "live"), 1.0)
+    f.replace_local([row("alpha"), row("bravo")])
+    assert f.rows["alpha"] is alpha
+    assert alpha.status == "error"  # the live value survives a local reload

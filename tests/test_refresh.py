@@ -1,0 +1,233 @@
+"""Background refresh: priorities, no pile-up behind a slow gateway, bounded concurrency and rate."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+from store.db import Store
+from store.live import BridgeSource
+from store.readmodel import ReadModel, ReadResult
+from store.refresh import RefreshScheduler, RefreshSettings
+from store.sealing import Sealer
+from store.simbridge import Reply, SimBridge, live
+
+
+async def _noop(name: str) -> ReadResult:
+    raise AssertionError("not called")
+
+
+def scheduler(names: list[str], **settings: float) -> RefreshScheduler:
+    s = RefreshScheduler(_noop, lambda n, r: None, RefreshSettings(**settings))  # type: ignore[arg-type]
+    s.set_names(names)
+    return s
+
+
+def start(s: RefreshScheduler, name: str, now: float) -> None:
+    s.in_flight.add(name)
+    s.last_start[name] = now
+
+
+def test_selected_first_then_visible_then_round_robin() -> None:
+    s = scheduler(["a", "b", "c", "d", "e"], selected_every=3, visible_every=15, round_every=60)
+    s.select("d")
+    s.set_visible(["c", "e"])
+    order = []
+    for _ in range(5):
+        name = s.next_name(0.0)
+        assert name is not None
+        start(s, name, 0.0)
+        order.append(name)
+    assert order == ["d", "c", "e", "a", "b"]
+    assert s.next_name(0.0) is None  # everything read or in flight this round
+
+
+def test_an_instance_is_never_read_twice_at_once() -> None:
+    s = scheduler(["a"], selected_every=0.1, visible_every=0.1, round_every=0.1)
+    s.select("a")
+    start(s, "a", 0.0)
+    assert s.next_name(100.0) is None  # the previous read has not ended, however late it is
+    s.in_flight.discard("a")
+    assert s.next_name(100.0) == "a"
+
+
+def test_selected_is_reread_most_often() -> None:
+    s = scheduler(["a", "b"], selected_every=3, visible_every=15, round_every=60)
+    s.select("b")
+    for name in ("b", "a"):
+        assert s.next_name(0.0) == name
+        start(s, name, 0.0)
+        s.in_flight.discard(name)
+    assert s.next_name(2.0) is None
+    assert s.next_name(3.0) == "b"
+
+
+def test_refresh_now_makes_everything_due() -> None:
+    s = scheduler(["a", "b"])
+    for _ in range(2):
+        name = s.next_name(0.0)
+        assert name
+        start(s, name, 0.0)
+        s.in_flight.discard(name)
+    assert s.next_name(1.0) is None
+    s.refresh_now()
+    assert s.next_name(1.0) == "a"
+
+
+def test_vanished_names_are_forgotten() -> None:
+    s = scheduler(["a", "b"])
+    start(s, "a", 0.0)
+    s.set_names(["b"])
+    assert "a" not in s.last_start
+
+
+def fleet_store(store: Store, sealer: Sealer, count: int) -> list[str]:
+    from store.db import now_rfc3339
+
+    names = [f"inst-{i:03d}" for i in range(count)]
+    rows = []
+    for name in names:
+        values = {
+            "instance_name": name,
+            "status": "active",
+            "bridge_integration_id": f"int-{name}",
+            "chatwoot_base_url": "https://chat.example.com",
+            "chatwoot_account_id": 1,
+            "chatwoot_api_token": sealer.seal(name, "t"),
+            "chatwoot_inbox_id": 1,
+            "chatwoot_inbox_name": "x",
+            "last_error": "",
+            "created_at": now_rfc3339(),
+            "sign_messages": False,
+            "ignore_groups": False,
+            "start_as_pending": False,
+            "reopen_resolved": False,
+        }
+        rows.append((name, values))
+    store.import_records(rows)
+    return names
+
+
+def run_rounds(
+    store: Store, sealer: Sealer, sim: SimBridge, names: list[str], settings: RefreshSettings, want: int
+) -> Counter[str]:
+    """Run the scheduler against the stand-in until ``want`` results came back."""
+    results: Counter[str] = Counter()
+
+    async def go() -> None:
+        model = ReadModel(store, sealer, BridgeSource(sim.url, "bridge-secret", timeout=2.0))
+        done = asyncio.Event()
+
+        def on_result(name: str, result: ReadResult) -> None:
+            results[name] += 1
+            if sum(results.values()) >= want:
+                done.set()
+
+        sched = RefreshScheduler(model.status, on_result, settings)
+        sched.set_names(names)
+        task = asyncio.create_task(sched.run())
+        await asyncio.wait_for(done.wait(), 60)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await model.aclose()
+
+    asyncio.run(go())
+    return results
+
+
+def test_concurrency_and_rate_are_bounded_against_a_real_bridge(
+    store: Store, sealer: Sealer, bridge: Callable[..., SimBridge]
+) -> None:
+    names = fleet_store(store, sealer, 60)
+    sim = bridge(lambda ident: Reply(body={"status": "active", "last_error": ""}, delay=0.05))
+    settings = RefreshSettings(concurrency=4, rate=200, selected_every=60, visible_every=60, round_every=60)
+    results = run_rounds(store, sealer, sim, names, settings, want=60)
+    assert sim.stats.max_in_flight <= 4
+    assert sum(results.values()) >= 60
+    assert set(results) == set(names)  # one round reaches every instance
+
+    sim2 = bridge(lambda ident: live())
+    settings = RefreshSettings(concurrency=8, rate=10, selected_every=60, visible_every=60, round_every=60)
+    run_rounds(store, sealer, sim2, names, settings, want=25)
+    assert sim2.stats.max_per_second <= 11  # 10 per second, one of slack for the window edge
+
+
+def test_reads_do_not_pile_up_behind_a_hung_bridge(
+    store: Store, sealer: Sealer, bridge: Callable[..., SimBridge]
+) -> None:
+    names = fleet_store(store, sealer, 3)
+    per_id: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def router(ident: str) -> Reply:
+        with lock:
+            per_id[ident] += 1
+        return Reply(hang=True)
+
+    sim = bridge(router)
+    running: Counter[str] = Counter()
+    most: Counter[str] = Counter()
+
+    async def go() -> None:
+        model = ReadModel(store, sealer, BridgeSource(sim.url, "bridge-secret", timeout=0.5))
+
+        async def counting(name: str) -> ReadResult:
+            running[name] += 1
+            most[name] = max(most[name], running[name])
+            try:
+                return await model.status(name)
+            finally:
+                running[name] -= 1
+
+        seen: Counter[str] = Counter()
+        done = asyncio.Event()
+
+        def on_result(name: str, result: ReadResult) -> None:
+            seen[name] += 1
+            if seen[names[0]] >= 3:
+                done.set()
+
+        sched = RefreshScheduler(
+            counting, on_result, RefreshSettings(concurrency=8, rate=100, selected_every=0.01)
+        )
+        sched.set_names(names)
+        sched.select(names[0])
+        task = asyncio.create_task(sched.run())
+        await asyncio.wait_for(done.wait(), 30)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await model.aclose()
+
+    asyncio.run(go())
+    # the selected instance is due every 10 ms, but each read waits for the previous to end
+    assert max(most.values()) == 1
+    assert per_id[f"int-{names[0]}"] >= 3
+
+
+def test_a_failing_reader_does_not_stop_the_loop() -> None:
+    calls: list[str] = []
+    results: list[ReadResult] = []
+
+    async def reader(name: str) -> ReadResult:
+        calls.append(name)
+        raise RuntimeError("store vanished")
+
+    async def go() -> None:
+        done = asyncio.Event()
+
+        def on_result(name: str, result: ReadResult) -> None:
+            results.append(result)
+            if len(results) >= 2:
+                done.set()
+
+        sched = RefreshScheduler(reader, on_result, RefreshSettings(rate=1000))
+        sched.set_names(["a", "b"])
+        task = asyncio.create_task(sched.run())
+        await asyncio.wait_for(done.wait(), 10)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(go())
+    assert "RuntimeError" in results[0].message  # type: ignore[union-attr]
