@@ -1,0 +1,64 @@
+"""Fixtures of the dashboard tests: a temp store with a fixed fleet, bridge stand-ins, frozen clocks."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dashkit import FROZEN_NOW, Dash
+
+from store.config import generate_key
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _clean_terminal_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tmux/screen or cwdash settings leak in from the machine running the tests."""
+    for name in ("TMUX", "STY", "CWDASH_NO_REVEAL", "BRIDGE_URL", "BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_DB"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def dash(tmp_path: Path) -> Iterator[Dash]:
+    """A store seeded with the fixed fleet (dashkit.FLEET), its key, and bridge stand-ins on demand."""
+    d = Dash(tmp_path, generate_key(), generate_key())
+    yield d
+    d.close()
+
+
+class _FrozenDatetime(datetime):
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        return FROZEN_NOW if tz is not None else FROZEN_NOW.replace(tzinfo=None)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeze every clock the screen shows, for snapshots.
+
+    - created_at ages (store.timefmt) are computed against FROZEN_NOW;
+    - the app stamps live answers at monotonic 1000 s, and the list and the detail look
+      at them from monotonic 1005 s: "live 5s", "read 5s ago", and the 4 s "changed"
+      highlight is over. The refresh scheduler keeps the real clock.
+    """
+    import store.timefmt
+    import tui.app
+    import tui.detail
+    import tui.table
+
+    monkeypatch.setattr(store.timefmt, "datetime", _FrozenDatetime)
+    monkeypatch.setattr(tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    later = types.SimpleNamespace(monotonic=lambda: 1005.0)
+    monkeypatch.setattr(tui.table, "time", later)
+    monkeypatch.setattr(tui.detail, "time", later)

@@ -1,0 +1,319 @@
+"""Pilot tests of the list flows: select (keys, mouse), filter, sort, attention, refresh, help,
+a bridge that never answers, quit. Live reads go to a bridge stand-in on 127.0.0.1."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from dashkit import (
+    CHARLIE_ERROR,
+    FAST,
+    NAMES,
+    ROUTES,
+    WITH_INTEGRATION,
+    detail_text,
+    integration,
+    record_notifications,
+    row_texts,
+    screen_text,
+    select,
+    summary_text,
+    wait_settled,
+    wait_until,
+)
+
+from store.simbridge import Reply, live
+from tui.help import HelpScreen
+
+pytestmark = pytest.mark.anyio
+
+
+def view_names(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [row.name for row in app.fleet.view]
+
+
+async def test_the_list_shows_every_instance_with_live_and_local_state(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await wait_until(pilot, lambda: "last answer" in summary_text(app), "the header to catch up")
+        assert view_names(app) == NAMES
+        lines = row_texts(app)
+        assert lines[0].split()[:3] == ["STATUS", "INSTANCE", "▲"]
+        by_name = {line.split()[2]: line for line in lines[1:] if line.strip()}
+        assert by_name["alpha"].startswith("● active") and "live 0s" in by_name["alpha"]
+        assert by_name["bravo"].startswith("◐ paused")
+        assert by_name["charlie"].startswith("✖ error") and "chatwoot: 401" in by_name["charlie"]
+        assert by_name["delta"].startswith("○ none") and "no integration" in by_name["delta"]
+        assert "local·unknown" in by_name["golf"]  # the bridge does not know golf's integration
+        header = summary_text(app)
+        assert "● 3 active" in header and "◐ 1 paused" in header and "✖ 1 error" in header
+        assert "○ 1 none" in header and "1 failing" in header
+        assert "1 not live" in header  # golf: its integration was never read live
+
+
+async def test_keys_move_the_selection_and_the_detail_follows(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        assert app.selected == "alpha"
+        assert detail_text(app).startswith("alpha")
+        await pilot.press("j", "j")
+        await wait_until(pilot, lambda: app.selected == "charlie", "charlie")
+        text = detail_text(app)
+        assert text.startswith("charlie")
+        assert CHARLIE_ERROR in text and "error" in text
+        await pilot.press("k")
+        await wait_until(pilot, lambda: app.selected == "bravo", "bravo")
+        assert "paused" in detail_text(app)
+        await pilot.press("down", "down", "down")
+        await wait_until(pilot, lambda: app.selected == "echo", "echo")
+        await pilot.press("up")
+        await wait_until(pilot, lambda: app.selected == "delta", "delta")
+        await pilot.press("G")
+        await wait_until(pilot, lambda: app.selected == "golf", "the last row")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: app.selected == "alpha", "the first row")
+        # the cursor line on screen is the selected instance's
+        assert app.query_one("#fleet").cursor == 0
+
+
+async def test_a_mouse_click_selects_the_row_under_it(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        # line 0 of the list is the header, so line 3 is the third instance
+        assert await pilot.click("#fleet", offset=(12, 3))
+        await wait_until(pilot, lambda: app.selected == "charlie", "the clicked row")
+        assert detail_text(app).startswith("charlie")
+        await pilot.click("#fleet", offset=(12, 5))
+        await wait_until(pilot, lambda: app.selected == "echo", "the clicked row")
+        assert detail_text(app).startswith("echo")
+
+
+async def test_clicking_a_column_title_sorts_and_again_reverses(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.click("#fleet", offset=(2, 0))  # STATUS
+        await pilot.pause()
+        assert app.fleet.sort_key == "status" and not app.fleet.sort_reverse
+        assert view_names(app) == ["charlie", "bravo", "alpha", "echo", "golf", "delta"]
+        assert row_texts(app)[0].startswith("STATUS ▲")
+        await pilot.click("#fleet", offset=(2, 0))
+        await pilot.pause()
+        assert app.fleet.sort_reverse
+        assert view_names(app) == ["delta", "golf", "echo", "alpha", "bravo", "charlie"]
+        assert row_texts(app)[0].startswith("STATUS ▼")
+        # the selection survived both sorts
+        assert app.selected == "alpha"
+
+
+async def test_s_cycles_the_sort_column_S_reverses_and_the_selection_stays(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await select(pilot, "bravo")
+        await pilot.press("s")  # name -> source
+        await pilot.pause()
+        assert app.fleet.sort_key == "source"
+        # failing first, then local, then live
+        assert view_names(app)[0] == "golf"
+        await pilot.press("s")  # -> last_error
+        await pilot.pause()
+        assert app.fleet.sort_key == "last_error"
+        # rows with an error text first, then the others by name
+        assert view_names(app) == ["charlie", "alpha", "bravo", "delta", "echo", "golf"]
+        await pilot.press("S")
+        await pilot.pause()
+        assert app.fleet.sort_reverse
+        assert view_names(app) == ["golf", "echo", "delta", "bravo", "alpha", "charlie"]
+        assert app.selected == "bravo"
+        table = app.query_one("#fleet")
+        assert view_names(app)[table.cursor] == "bravo"
+        assert detail_text(app).startswith("bravo")
+
+
+async def test_filter_as_you_type_enter_keeps_escape_clears(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        field = app.query_one("#filter")
+        assert not field.display
+        await pilot.press("slash")
+        assert field.display and field.has_focus
+        await pilot.press("c", "h")
+        await pilot.pause()
+        # "ch" is in charlie's and echo's names and in every chatwoot.example.com URL
+        assert view_names(app) == ["alpha", "bravo", "charlie", "echo", "golf"]
+        await pilot.press("a", "r")
+        await pilot.pause()
+        assert view_names(app) == ["charlie"]
+        await wait_until(pilot, lambda: app.selected == "charlie", "the only match to be selected")
+        assert "filter 'char'" in summary_text(app) and "1/6 shown" in summary_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        # Enter keeps the filter and gives the keys back to the list
+        assert field.display and field.value == "char"
+        assert app.query_one("#fleet").has_focus
+        assert view_names(app) == ["charlie"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not field.display and field.value == ""
+        assert view_names(app) == NAMES
+        assert "shown" not in summary_text(app)
+        assert app.selected == "charlie"  # the cursor stays on the instance it was on
+
+
+async def test_the_filter_matches_name_url_status_and_error_text(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        for typed, expected in [
+            ("revoked", ["charlie"]),  # error text
+            ("acme", ["echo"]),  # Chatwoot URL
+            ("paused", ["bravo"]),  # status
+            ("no integration", ["delta"]),
+            ("ALPHA", ["alpha"]),  # case does not matter
+        ]:
+            keys = ["space" if c == " " else c for c in typed]
+            await pilot.press("slash", *keys, "enter")
+            await pilot.pause()
+            assert view_names(app) == expected, typed
+            await pilot.press("escape")
+            await pilot.pause()
+            assert view_names(app) == NAMES
+
+
+async def test_escape_while_typing_clears_a_filter_that_matches_nothing(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("slash", "z", "z", "z")
+        await wait_until(pilot, lambda: app.selected is None, "an empty view")
+        assert view_names(app) == []
+        assert "No instance selected" in detail_text(app)
+        assert "0/6 shown" in summary_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.selected == "alpha", "the list back")
+        assert view_names(app) == NAMES
+        assert app.query_one("#fleet").has_focus
+
+
+async def test_a_shows_only_rows_that_need_attention(dash) -> None:
+    app = dash.app(dash.bridge())
+    notes = record_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        # charlie: error; delta: no integration; golf: its live read fails
+        assert view_names(app) == ["charlie", "delta", "golf"]
+        assert "attention only" in summary_text(app)
+        assert any("only rows that need attention" in message for _, message, _ in notes)
+        await pilot.press("a")
+        await pilot.pause()
+        assert view_names(app) == NAMES
+        assert any(message == "showing every instance" for _, message, _ in notes)
+
+
+async def test_r_reads_everything_live_again_and_reloads_the_store(dash) -> None:
+    sim = dash.bridge()
+    app = dash.app(sim)
+    notes = record_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        before = sim.stats.total
+        assert before >= len(WITH_INTEGRATION)
+        # another process adds an instance meanwhile
+        other = dash.app()  # just for a second connection on the store
+        other.store.add_instance("hotel", created_at="2026-04-21T08:00:00Z")
+        other.store.upsert_integration(
+            {
+                **integration("alpha", instance_name="hotel", bridge_integration_id="int_hotel"),
+                "chatwoot_api_token": "x",
+            }
+        )
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "hotel" in app.fleet.rows, "the new instance to be listed")
+        await wait_until(
+            pilot, lambda: sim.stats.total >= before + len(WITH_INTEGRATION), "a new round of live reads"
+        )
+        paths = sim.stats.paths[before:]
+        for name in WITH_INTEGRATION:
+            assert f"/v1/integrations/int_{name}" in paths
+        assert any(message.endswith("instances live again") for _, message, _ in notes)
+        assert all(auth == "Bearer dash-bridge-token" for auth in sim.stats.auth)
+
+
+async def test_backfilled_inbox_ids_appear_without_a_restart(dash) -> None:
+    dash.store.add_instance("hotel", created_at="2026-04-21T08:00:00Z")
+    dash.store.upsert_integration(
+        {
+            **integration("alpha", instance_name="hotel", bridge_integration_id="int_hotel"),
+            "chatwoot_inbox_id": 0,
+            "chatwoot_api_token": dash.sealer.seal("hotel", "cwt_hotel_x"),
+        }
+    )
+    sim = dash.bridge({**ROUTES, "int_hotel": live("active", inbox_id=901)})
+    app = dash.app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await select(pilot, "hotel")
+        await wait_until(
+            pilot, lambda: "chatwoot_inbox_id     901" in detail_text(app), "the backfilled inbox id"
+        )
+        assert dash.store.integration("hotel").chatwoot_inbox_id == 901
+        await wait_until(pilot, lambda: app.fleet.rows["hotel"].inbox_id == 901, "the list to follow")
+
+
+async def test_question_mark_lists_every_key(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(100, 50)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for needle in (
+            "move the cursor",
+            "click a row to select it",
+            "keep the filter",
+            "clear the filter",
+            "quit cwdash",
+            "reveal / hide the selected token",
+            "copy the token (OSC 52), not shown",
+            "only rows that need attention",
+            "pause / resume live reads",
+            "command palette",
+        ):
+            assert needle in text, needle
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash) -> None:
+    sim = dash.bridge(lambda ident: Reply(hang=True))
+    # a live budget far longer than the test: every read stays in flight throughout
+    quick = dataclasses.replace(FAST, selected_every=0.1, visible_every=0.1, round_every=0.1)
+    app = dash.app(sim, timeout=60.0, settings=quick)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: sim.stats.in_flight == len(WITH_INTEGRATION), "every read to hang")
+        assert "live read pending" in detail_text(app)
+        await pilot.press("j", "j")
+        await wait_until(pilot, lambda: app.selected == "charlie", "the keys to work")
+        text = detail_text(app)
+        assert text.startswith("charlie") and "live read pending" in text
+        await pilot.press("slash", "e", "c", "h", "o", "enter")
+        await wait_until(pilot, lambda: app.selected == "echo", "the filter to work")
+        await pilot.press("escape", "s", "a", "a")
+        await pilot.pause(0.5)  # several scheduling periods pass while every read hangs
+        # reads never pile up behind a hung bridge: one request per instance, no more
+        assert sim.stats.total == len(WITH_INTEGRATION)
+        assert app.scheduler is not None and app.scheduler.in_flight == set(WITH_INTEGRATION)
+        assert "no answer yet" in summary_text(app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, "q to quit")
+    assert app.return_code == 0
