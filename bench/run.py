@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import select
 import statistics
@@ -37,7 +38,7 @@ from store.live import BridgeSource  # noqa: E402
 from store.readmodel import ReadModel  # noqa: E402
 from store.refresh import RefreshScheduler, RefreshSettings  # noqa: E402
 from store.sealing import Sealer  # noqa: E402
-from store.simbridge import Reply, SimBridge, live  # noqa: E402
+from store.simbridge import Reply, live  # noqa: E402
 
 PYTHON = sys.executable
 CWDASH = str(Path(PYTHON).parent / "cwdash")
@@ -84,6 +85,30 @@ def build_store(size: int) -> tuple[Path, str]:
 
 def healthy_router(ident: str) -> Reply:
     return live("active", "", inbox_id=7)
+
+
+class Gateway:
+    """The simulated gateway in its own process (bench/gateway.py); ``stats`` after exit."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.url = ""
+        self.stats: dict[str, int] = {}
+
+    def __enter__(self) -> Gateway:
+        self.proc = subprocess.Popen(
+            [PYTHON, str(ROOT / "bench" / "gateway.py"), TOKEN, str(self.latency)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        out, _ = self.proc.communicate("", timeout=30)
+        self.stats = json.loads(out.strip().splitlines()[-1])
 
 
 # -- running whole processes in a pseudo-terminal -----------------------------------------
@@ -211,7 +236,7 @@ def target_memory(store: Path, key: str) -> tuple[Result, dict[str, float]]:
 
 
 def target_headless(store: Path, key: str, repeats: int) -> tuple[Result, dict[str, float]]:
-    with SimBridge(healthy_router, token=TOKEN, latency=0.02, keep_paths=False) as bridge:
+    with Gateway(0.02) as bridge:
         env = {
             **os.environ,
             "CWDASH_DB": str(store),
@@ -246,7 +271,7 @@ def target_headless(store: Path, key: str, repeats: int) -> tuple[Result, dict[s
 async def _fleet_round(
     store_path: Path, key: str, settings: RefreshSettings, latency: float
 ) -> dict[str, float]:
-    with SimBridge(healthy_router, token=TOKEN, latency=latency, keep_paths=False) as bridge:
+    with Gateway(latency) as bridge:
         store = Store.open(store_path)
         names = store.instance_names()
         source = BridgeSource(bridge.url, TOKEN, timeout=10, max_connections=settings.concurrency)
@@ -271,12 +296,12 @@ async def _fleet_round(
             await runner
         await model.aclose()
         store.close()
-        return {
-            "n": len(names),
-            "seconds": elapsed,
-            "max_in_flight": bridge.stats.max_in_flight,
-            "max_per_second": bridge.stats.max_per_second,
-        }
+    return {
+        "n": len(names),
+        "seconds": elapsed,
+        "max_in_flight": bridge.stats["max_in_flight"],
+        "max_per_second": bridge.stats["max_per_second"],
+    }
 
 
 def target_round(store: Path, key: str, size: int) -> tuple[list[Result], dict[str, float]]:
@@ -305,7 +330,7 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
     from tui.table import FleetTable
 
     latencies: list[float] = []
-    with SimBridge(healthy_router, token=TOKEN, latency=0.02, keep_paths=False) as bridge:
+    with Gateway(0.02) as bridge:
         store = Store.open(small)
         config = Config(db_path=small, key_text=small_key, bridge_url=bridge.url, bridge_token=TOKEN)
         source = BridgeSource(bridge.url, TOKEN, timeout=10, max_connections=16)
@@ -368,7 +393,7 @@ def target_responsive(
 def target_idle(store_1k: Path, key: str, seconds: float) -> tuple[list[Result], dict[str, float]]:
     out: dict[str, float] = {}
     results = []
-    with SimBridge(healthy_router, token=TOKEN, latency=0.02, keep_paths=False) as bridge:
+    with Gateway(0.02) as bridge:
         env = {"CWDASH_DB": str(store_1k), "CWDASH_KEY": key, "BRIDGE_URL": bridge.url, "BRIDGE_TOKEN": TOKEN}
         warm = 4.0
         paused = run_pty(
@@ -402,6 +427,12 @@ def target_idle(store_1k: Path, key: str, seconds: float) -> tuple[list[Result],
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset, in under a minute")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="STEP",
+        help="run only this step (start-up, memory, headless, round, responsiveness, idle); repeatable",
+    )
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
     round_size = 2_000 if args.quick else 10_000
@@ -421,6 +452,8 @@ def main() -> int:
         ("idle", lambda: target_idle(s1k, k1k, idle_seconds)),
     ]
     for label, step in steps:
+        if args.only and not any(label.startswith(o) or o in label for o in args.only):
+            continue
         print(f"measuring {label}…", flush=True)
         got, more = step()
         results.extend(got if isinstance(got, list) else [got])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from store.readmodel import ReadResult
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
 DEFAULT_ROUND_EVERY = 60.0
+WINDOW = 1.01  # seconds: the rate window, with a margin for arrival jitter at the gateway
 
 
 @dataclass
@@ -60,6 +62,7 @@ class RefreshScheduler:
         self._round_started: float | None = None
         self._wake = asyncio.Event()
         self._next_slot = 0.0
+        self._starts: deque[float] = deque(maxlen=max(1, int(self.settings.rate)))
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- inputs from the screen ------------------------------------------------
@@ -148,6 +151,28 @@ class RefreshScheduler:
 
     # -- running ---------------------------------------------------------------
 
+    async def _pace(self) -> None:
+        """Wait for the next start the rate allows.
+
+        Starts follow a fixed grid of ``1/rate`` seconds; a sleep that overshoots is
+        made up on the next start (the grid does not slip), so the round keeps the
+        configured rate. On top of it a sliding one-second window (with a small margin
+        for network jitter) guarantees the gateway never sees more than ``rate``
+        requests in any second.
+        """
+        interval = 1.0 / self.settings.rate
+        now = self.clock()
+        if self._next_slot < now - interval:
+            self._next_slot = now  # idle a while: no saved-up credit, no burst
+        wait = self._next_slot - now
+        self._next_slot += interval
+        cap = int(self.settings.rate)
+        if cap >= 1 and len(self._starts) >= cap:
+            window_wait = self._starts[-cap] + WINDOW - now
+            wait = max(wait, window_wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
     async def run(self) -> None:
         """Run until cancelled."""
         slots = asyncio.Semaphore(self.settings.concurrency)
@@ -166,11 +191,9 @@ class RefreshScheduler:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._sleep_for(now))
                     continue
-                wait = self._next_slot - now
-                if wait > 0:
-                    await asyncio.sleep(wait)
+                await self._pace()
                 start = self.clock()
-                self._next_slot = max(start, self._next_slot) + 1.0 / self.settings.rate
+                self._starts.append(start)
                 self.in_flight.add(name)
                 self.last_start[name] = start
                 task = asyncio.create_task(self._read(name, slots))
