@@ -38,8 +38,8 @@ async def test_a_masked_token_is_nowhere_on_screen_in_the_log_or_in_messages(
         for name in NAMES:
             await select(pilot, name)
             screens.append(screen_text(app))
-            screens.append(app.export_screenshot())
             screens.append(detail_text(app))
+        screens.append(app.export_screenshot())
         # copy puts the plaintext on the terminal's clipboard only, and says so
         await select(pilot, "alpha")
         await pilot.press("y")
@@ -52,7 +52,7 @@ async def test_a_masked_token_is_nowhere_on_screen_in_the_log_or_in_messages(
             await pilot.press(*keys)
             await pilot.pause()
             screens.append(screen_text(app))
-            screens.append(app.export_screenshot())
+        screens.append(app.export_screenshot())
         notifications = [f"{n.title} {n.message}" for n in app._notifications]
     assert any("copied" in n for n in notifications)  # the copy did happen
     log = log_file.read_text(encoding="utf-8")
