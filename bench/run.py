@@ -24,7 +24,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -325,6 +325,46 @@ def target_round(store: Path, key: str, size: int) -> tuple[list[Result], dict[s
     return results, {f"round_{k}": v for k, v in got.items()}
 
 
+class PaintClock:
+    """Times from a key event to the first screen update that shows its effect.
+
+    Keys are sent straight to the app's driver, as a terminal would, without Pilot's
+    wait-for-idle (the app is never idle during a live round, so that wait would
+    measure the round, not the repaint). Every screen update the app composes is
+    stamped with the state it showed.
+    """
+
+    def __init__(self, app: object, state: Callable[[], object]) -> None:
+        self.app = app
+        self.state = state
+        self.paints: list[tuple[float, object]] = []
+        original = app._display  # type: ignore[attr-defined]
+
+        def display(screen: object, renderable: object) -> None:
+            original(screen, renderable)
+            if renderable is not None:
+                self.paints.append((time.perf_counter(), self.state()))
+
+        app._display = display  # type: ignore[attr-defined]
+
+    async def press(self, key: str, char: str | None, expect: Callable[[object], bool]) -> float:
+        from textual import events
+
+        seen = len(self.paints)
+        start = time.perf_counter()
+        event = events.Key(key, char)
+        event.set_sender(self.app)  # type: ignore[arg-type]
+        self.app._driver.send_message(event)  # type: ignore[attr-defined]
+        deadline = start + 10
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(0.0005)
+            for at, state in self.paints[seen:]:
+                if expect(state):
+                    return at - start
+            seen = max(seen, len(self.paints) - 1)
+        raise TimeoutError(f"no repaint showing {expect!r} after {key!r}")
+
+
 async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) -> dict[str, float]:
     from tui.app import CwdashApp
     from tui.table import FleetTable
@@ -343,18 +383,21 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
                 if app.loaded:
                     break
                 await pilot.pause(0.05)
+            table = app.query_one(FleetTable)
+            clock = PaintClock(app, lambda: (table.cursor, app.fleet.filter_text))
             for i in range(200):
                 key = "j" if i % 40 < 20 else "k"
-                t = time.perf_counter()
-                await pilot.press(key)
-                await pilot.pause()
-                latencies.append(time.perf_counter() - t)
+                want = table.cursor + (1 if key == "j" else -1)
+                latencies.append(await clock.press(key, key, lambda st, w=want: st[0] == w))  # type: ignore[index]
+                await asyncio.sleep(0.03)  # a fast typist, not a stuck key
             await pilot.press("slash")
+            await asyncio.sleep(0.2)
+            typed = ""
             for ch in "vendas-12":
-                t = time.perf_counter()
-                await pilot.press(ch)
-                await pilot.pause()
-                latencies.append(time.perf_counter() - t)
+                typed += ch
+                done = lambda st, t=typed: st[1] == t  # type: ignore[index]  # noqa: E731
+                latencies.append(await clock.press("minus" if ch == "-" else ch, ch, done))
+                await asyncio.sleep(0.03)
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1]
 
@@ -369,11 +412,14 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
                 break
             await pilot.pause(0.05)
         await pilot.press("slash")
+        await pilot.pause(0.2)
+        clock = PaintClock(app, lambda: app.fleet.filter_text)
+        typed = ""
         for ch in "vendas-77":
-            t = time.perf_counter()
-            await pilot.press(ch)
-            await pilot.pause()
-            filter_times.append(time.perf_counter() - t)
+            typed += ch
+            done = lambda st, t=typed: st == t  # noqa: E731
+            filter_times.append(await clock.press("minus" if ch == "-" else ch, ch, done))
+            await asyncio.sleep(0.05)
         shown = len(app.query_one(FleetTable).fleet.view)
     return {"keys_p99_ms": p99 * 1000, "filter_100k_max_ms": max(filter_times) * 1000, "filter_shown": shown}
 

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from store.config import Config
@@ -36,6 +37,7 @@ from tui.table import FleetTable
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
+DETAIL_SETTLE = 0.06  # seconds the cursor must rest before a racing cursor's detail renders
 WIDE = 140
 FIRST_PAGE = 200
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
@@ -109,6 +111,8 @@ class CwdashApp(App[None]):
         self.store_version: int | None = None
         self.store_problem: str | None = None
         self._summary_dirty = True
+        self._last_move = 0.0
+        self._detail_timer: Timer | None = None
         self.scheduler: RefreshScheduler | None = None
         if model.gateway_configured:
             self.scheduler = RefreshScheduler(
@@ -118,25 +122,32 @@ class CwdashApp(App[None]):
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="summary")
-        yield Static(id="banner")
+        # Kept as attributes, not queried: ``App.query_one`` searches the active
+        # screen, which is the help screen while it is open.
+        self.summary = Static(id="summary")
+        self.banner = Static(id="banner")
+        self.table = FleetTable(self.fleet, id="fleet")
+        self.filter_input = Input(
+            placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
+            id="filter",
+        )
+        self.detail = DetailPane(id="detail")
+        yield self.summary
+        yield self.banner
         with Container(id="body"):
             with Vertical(id="list-pane"):
-                yield FleetTable(self.fleet, id="fleet")
-                yield Input(
-                    placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
-                    id="filter",
-                )
-            yield DetailPane(id="detail")
+                yield self.table
+                yield self.filter_input
+            yield self.detail
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = "cwdash" + (f" · {self.label}" if self.label else "")
-        self.query_one("#filter", Input).display = False
+        self.filter_input.display = False
         self._layout_for(self.size.width)
         self._update_banner()
         self._update_summary()
-        self.query_one(FleetTable).focus()
+        self.table.focus()
         self._first_page()
         if EXIT_AFTER == "paint":
             self.call_after_refresh(self.exit)
@@ -163,7 +174,7 @@ class CwdashApp(App[None]):
             self._store_failed(str(exc))
             return
         self.fleet.add_first(first)
-        table = self.query_one(FleetTable)
+        table = self.table
         table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
         table.view_changed()
         if len(first) >= self.expected:
@@ -194,7 +205,7 @@ class CwdashApp(App[None]):
         self.notify(message, title="store", severity="error", timeout=10)
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
-        table = self.query_one(FleetTable)
+        table = self.table
         keep = self.selected if self.loaded else None
         self.fleet.replace_local(message.rows, keep=keep)
         self.loaded = True
@@ -253,7 +264,7 @@ class CwdashApp(App[None]):
                 severity="warning",
             )
         self._summary_dirty = True
-        self.query_one(FleetTable).refresh_row(message.name)
+        self.table.refresh_row(message.name)
         if message.name == self.selected:
             self.current = result
             self._render_detail()
@@ -262,9 +273,26 @@ class CwdashApp(App[None]):
 
     @on(FleetTable.CursorMoved)
     def _cursor_moved(self, message: FleetTable.CursorMoved) -> None:
-        self._select(message.name, force=True)
+        now = time.monotonic()
+        held = now - self._last_move < DETAIL_SETTLE
+        self._last_move = now
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if not held:
+            self._select(message.name, force=True)
+            return
+        # The cursor is racing (a held key, a fast scroll): the list repaints at once,
+        # the detail follows as soon as the cursor rests, so keys never queue up
+        # behind detail renders.
+        self._select(message.name, show=False)
+        self._detail_timer = self.set_timer(DETAIL_SETTLE, self._settle_detail)
 
-    def _select(self, name: str | None, *, force: bool = False) -> None:
+    def _settle_detail(self) -> None:
+        self._detail_timer = None
+        self._show_detail(refresh_local=True)
+
+    def _select(self, name: str | None, *, force: bool = False, show: bool = True) -> None:
         """Make ``name`` the selected instance; the token hides when the selection changes."""
         changed = name != self.selected
         if changed:
@@ -273,7 +301,7 @@ class CwdashApp(App[None]):
             self.current = None
             if self.scheduler is not None:
                 self.scheduler.select(name)
-        if changed or force:
+        if show and (changed or force):
             self._show_detail(refresh_local=True)
 
     def _sync_selection(self) -> None:
@@ -282,7 +310,7 @@ class CwdashApp(App[None]):
         Cursor moves arrive as messages; a key pressed right after a move must act on
         the row under the cursor, not on the one selected a moment ago.
         """
-        self._select(self.query_one(FleetTable).cursor_name)
+        self._select(self.table.cursor_name)
 
     def _show_detail(self, *, refresh_local: bool) -> None:
         """Show the selected instance at once from the store and its last live outcome."""
@@ -316,7 +344,7 @@ class CwdashApp(App[None]):
             gateway_configured=self.model.gateway_configured,
             no_reveal=self.no_reveal,
         )
-        self.query_one(DetailPane).show(content)
+        self.detail.show(content)
 
     # -- the token -----------------------------------------------------------------
 
@@ -390,12 +418,12 @@ class CwdashApp(App[None]):
 
     def _view_changed(self) -> None:
         self.fleet.rebuild()
-        self.query_one(FleetTable).view_changed()
+        self.table.view_changed()
         self._summary_dirty = True
         self._update_summary()
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.filter_input
         field.display = True
         field.focus()
 
@@ -406,22 +434,22 @@ class CwdashApp(App[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.filter_input
         if not event.value:
             field.display = False
-        self.query_one(FleetTable).focus()
+        self.table.focus()
 
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", None)
         if key != "escape":
             return
-        field = self.query_one("#filter", Input)
+        field = self.filter_input
         if field.has_focus or field.value:
             field.value = ""
             field.display = False
             self.fleet.filter_text = ""
             self._view_changed()
-            self.query_one(FleetTable).focus()
+            self.table.focus()
             getattr(event, "stop", lambda: None)()
 
     def action_attention(self) -> None:
@@ -494,7 +522,7 @@ class CwdashApp(App[None]):
     # -- periodic ------------------------------------------------------------------
 
     def _tick(self) -> None:
-        table = self.query_one(FleetTable)
+        table = self.table
         if self.scheduler is not None:
             self.scheduler.set_visible(table.visible_names())
         if self.token.hide_at is not None and time.monotonic() >= self.token.hide_at:
@@ -551,10 +579,10 @@ class CwdashApp(App[None]):
             view.append(f"{len(self.fleet.view):,}/{len(self.fleet.rows):,} shown")
         if view:
             text.append(" · " + ", ".join(view), style="cyan")
-        self.query_one("#summary", Static).update(text)
+        self.summary.update(text)
 
     def _update_banner(self) -> None:
-        banner = self.query_one("#banner", Static)
+        banner = self.banner
         text = Text()
         if self.store_problem:
             text.append(f"store: {one_line(self.store_problem, 300)}", style="bold")
