@@ -250,18 +250,34 @@ class Store:
         )
         return IntegrationRow.from_tuple(rows[0]) if rows else None
 
+    _LIST_SQL = (
+        "SELECT i.name, c.instance_name IS NOT NULL, coalesce(c.status, ''), "
+        "coalesce(c.last_error, ''), coalesce(c.chatwoot_base_url, ''), "
+        "coalesce(c.chatwoot_account_id, 0), coalesce(c.chatwoot_inbox_id, 0), "
+        "coalesce(c.chatwoot_inbox_name, ''), coalesce(c.bridge_integration_id, '') "
+        "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name "
+        "ORDER BY i.name"
+    )
+
     def list_rows(self, limit: int | None = None) -> list[ListRow]:
         """Instances, with or without an integration, ordered by name (the first ``limit`` only)."""
-        rows = self._query(
-            "SELECT i.name, c.instance_name IS NOT NULL, coalesce(c.status, ''), "
-            "coalesce(c.last_error, ''), coalesce(c.chatwoot_base_url, ''), "
-            "coalesce(c.chatwoot_account_id, 0), coalesce(c.chatwoot_inbox_id, 0), "
-            "coalesce(c.chatwoot_inbox_name, ''), coalesce(c.bridge_integration_id, '') "
-            "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name "
-            "ORDER BY i.name" + ("" if limit is None else f" LIMIT {int(limit)}")
-        )
+        rows = self._query(self._LIST_SQL + ("" if limit is None else f" LIMIT {int(limit)}"))
         urls: dict[str, str] = {}  # few distinct URLs: share one string per URL
         return [ListRow(r[0], bool(r[1]), r[2], r[3], urls.setdefault(r[4], r[4]), *r[5:]) for r in rows]
+
+    def iter_list(self, limit: int | None = None) -> Iterator[tuple]:
+        """The same listing as :meth:`list_rows`, streamed as plain tuples.
+
+        The dashboard builds its rows from these one at a time, so a 100k fleet never
+        exists twice in memory (all rows fetched, then all rows converted).
+        """
+        sql = self._LIST_SQL + ("" if limit is None else f" LIMIT {int(limit)}")
+        try:
+            cursor = self.conn.execute(sql)
+            while batch := cursor.fetchmany(2000):
+                yield from batch
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from None
 
     def instance_count(self) -> int:
         return int(self._query("SELECT count(*) FROM instances")[0][0])

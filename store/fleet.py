@@ -7,7 +7,7 @@ measurable without a screen. Rows are kept by name and updated in place.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from store.db import ListRow
@@ -24,12 +24,10 @@ class FleetRow:
     __slots__ = (
         "account_id",
         "base_url",
-        "bridge_id",
         "changed_at",
         "failure",
         "has_integration",
         "inbox_id",
-        "inbox_name",
         "live_at",
         "live_error",
         "live_status",
@@ -40,8 +38,17 @@ class FleetRow:
         "read_at",
     )
 
-    def __init__(self, row: ListRow) -> None:
-        self.name = row.name
+    def __init__(
+        self,
+        name: str,
+        has_integration: bool,
+        status: str,
+        last_error: str,
+        base_url: str,
+        account_id: int,
+        inbox_id: int,
+    ) -> None:
+        self.name = name
         self.live_status: str | None = None
         self.live_error: str | None = None
         self.live_at: float | None = None
@@ -49,17 +56,33 @@ class FleetRow:
         self.read_at: float | None = None
         self.mapped: MappedError | None = None
         self.changed_at: float | None = None
-        self.update_local(row)
+        self.has_integration = has_integration
+        self.local_status = status
+        self.local_error = last_error
+        self.base_url = base_url
+        self.account_id = account_id
+        self.inbox_id = inbox_id
 
-    def update_local(self, row: ListRow) -> None:
-        self.has_integration = row.has_integration
-        self.local_status = row.status
-        self.local_error = row.last_error
-        self.base_url = row.base_url
-        self.account_id = row.account_id
-        self.inbox_id = row.inbox_id
-        self.inbox_name = row.inbox_name
-        self.bridge_id = row.bridge_integration_id
+    @classmethod
+    def from_list_row(cls, row: ListRow) -> FleetRow:
+        return cls(
+            row.name,
+            row.has_integration,
+            row.status,
+            row.last_error,
+            row.base_url,
+            row.account_id,
+            row.inbox_id,
+        )
+
+    def update_local(self, other: FleetRow) -> None:
+        """Take the local fields of a freshly listed row; live fields stay."""
+        self.has_integration = other.has_integration
+        self.local_status = other.local_status
+        self.local_error = other.local_error
+        self.base_url = other.base_url
+        self.account_id = other.account_id
+        self.inbox_id = other.inbox_id
         self.mapped = None
 
     @property
@@ -128,6 +151,24 @@ class FleetRow:
         return f"{self.name}\n{self.base_url}\n{self.status or 'no integration'}\n{self.last_error}".lower()
 
 
+def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
+    """Fleet rows from :meth:`store.db.Store.iter_list` tuples, one at a time.
+
+    Statuses and URLs repeat across a fleet, so each distinct value is kept once.
+    """
+    shared: dict[str, str] = {}
+    for name, has, status, error, url, account, inbox, *_ in listing:
+        yield FleetRow(
+            name,
+            bool(has),
+            shared.setdefault(status, status),
+            error,
+            shared.setdefault(url, url),
+            account,
+            inbox,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Counts:
     """The fleet summary in the header."""
@@ -144,56 +185,88 @@ class Counts:
 class Fleet:
     """All rows by name, plus the current view (filter, attention-only, sort)."""
 
-    def __init__(self, rows: Iterable[ListRow] = ()) -> None:
+    def __init__(self, rows: Iterable[FleetRow | ListRow] = ()) -> None:
         self.rows: dict[str, FleetRow] = {}
         self.view: list[FleetRow] = []
         self.filter_text = ""
         self.attention_only = False
         self.sort_key = "name"
         self.sort_reverse = False
+        self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
         self.replace_local(rows)
 
-    def add_first(self, rows: Iterable[ListRow]) -> None:
+    @staticmethod
+    def _fleet_row(row: FleetRow | ListRow) -> FleetRow:
+        return row if isinstance(row, FleetRow) else FleetRow.from_list_row(row)
+
+    def add_first(self, rows: Iterable[FleetRow | ListRow]) -> None:
         """Show a first page of rows at once, before the whole listing has been read."""
         for row in rows:
             if row.name not in self.rows:
-                self.rows[row.name] = FleetRow(row)
+                self.rows[row.name] = self._fleet_row(row)
         self.rebuild()
 
-    def replace_local(self, rows: Iterable[ListRow], keep: str | None = None) -> tuple[int, int]:
+    def replace_local(self, rows: Iterable[FleetRow | ListRow], keep: str | None = None) -> tuple[int, int]:
         """Merge a fresh local listing: new rows appear, vanished rows go. Returns (added, removed).
 
-        ``keep`` (the selected instance) stays listed when it vanished, marked
-        ``instance not found``, so the person looking at it sees why it went.
+        Rows already listed are updated in place (their live state survives). ``keep``
+        (the selected instance) stays listed when it vanished, marked ``instance not
+        found``, so the person looking at it sees why it went.
         """
         seen: set[str] = set()
         added = 0
+        fresh = not self.rows
         for row in rows:
-            seen.add(row.name)
-            existing = self.rows.get(row.name)
+            fleet_row = self._fleet_row(row)
+            seen.add(fleet_row.name)
+            if fresh:
+                self.rows[fleet_row.name] = fleet_row
+                added += 1
+                continue
+            existing = self.rows.get(fleet_row.name)
             if existing is None:
-                self.rows[row.name] = FleetRow(row)
+                self.rows[fleet_row.name] = fleet_row
                 added += 1
             else:
-                existing.update_local(row)
-        gone = [name for name in self.rows if name not in seen]
+                existing.update_local(fleet_row)
+        gone = [name for name in self.rows if name not in seen] if len(seen) != len(self.rows) else []
         for name in gone:
             if name == keep:
                 self.rows[name].mapped = INSTANCE_NOT_FOUND
                 continue
             del self.rows[name]
-        self.rebuild()
+        self.rebuild(full=True)
         return added, len(gone)
 
-    def rebuild(self) -> None:
-        """Recompute the view from the filter, the attention toggle and the sort."""
+    def rebuild(self, *, full: bool = False) -> None:
+        """Recompute the view from the filter, the attention toggle and the sort.
+
+        Typing more of a filter narrows the current view instead of scanning the whole
+        fleet again (the view is already sorted, and filtering keeps the order).
+        """
+        needle = self.filter_text.strip().lower()
+        shape = (needle, self.attention_only, self.sort_key, self.sort_reverse)
+        previous = self._shown
+        self._shown = shape
+        if (
+            not full
+            and previous is not None
+            and previous[0]
+            and needle.startswith(previous[0])
+            and previous[1:] == shape[1:]
+        ):
+            self.view = [r for r in self.view if needle in r.haystack()]
+            return
         rows: Iterable[FleetRow] = self.rows.values()
         if self.attention_only:
             rows = [r for r in rows if r.needs_attention]
-        needle = self.filter_text.strip().lower()
         if needle:
             rows = [r for r in rows if needle in r.haystack()]
-        self.view = sorted(rows, key=self._key(), reverse=self.sort_reverse)
+        if self.sort_key == "name" and not self.sort_reverse:
+            # rows are listed by name already: sorting is a nearly free check
+            self.view = sorted(rows, key=_by_name)
+        else:
+            self.view = sorted(rows, key=self._key(), reverse=self.sort_reverse)
 
     def _key(self):  # type: ignore[no-untyped-def]
         key = self.sort_key
@@ -233,6 +306,10 @@ class Fleet:
             if row.failure is not None:
                 failing += 1
         return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing)
+
+
+def _by_name(row: FleetRow) -> str:
+    return row.name
 
 
 def now() -> float:

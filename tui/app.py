@@ -23,8 +23,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from store.config import Config
-from store.db import ListRow, Store, StoreError
-from store.fleet import SORT_KEYS, Fleet
+from store.db import Store, StoreError
+from store.fleet import SORT_KEYS, Fleet, FleetRow, rows_from_listing
 from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from store.refresh import RefreshScheduler, RefreshSettings
 from store.sealing import TokenError
@@ -56,7 +56,7 @@ class LiveResult(Message):
 class RowsLoaded(Message):
     """A fresh local listing of the store (from the loader thread)."""
 
-    def __init__(self, rows: list[ListRow], version: int) -> None:
+    def __init__(self, rows: list[FleetRow], version: int) -> None:
         super().__init__()
         self.rows = rows
         self.version = version
@@ -169,7 +169,7 @@ class CwdashApp(App[None]):
         """Paint the top of the list at once; the whole listing follows from a thread."""
         try:
             self.expected = self.store.instance_count()
-            first = self.store.list_rows(limit=FIRST_PAGE)
+            first = list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE)))
         except StoreError as exc:
             self._store_failed(str(exc))
             return
@@ -191,7 +191,7 @@ class CwdashApp(App[None]):
             reader = Store.open(self.store.path)
             try:
                 version = reader.data_version()
-                rows = reader.list_rows()
+                rows = list(rows_from_listing(reader.iter_list()))
             finally:
                 reader.close()
         except StoreError as exc:
