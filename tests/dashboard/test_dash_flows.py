@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import types
 
 import pytest
 from dashkit import (
@@ -319,3 +320,66 @@ async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash)
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, "q to quit")
     assert app.return_code == 0
+
+
+async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
+    dash, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.app
+    import tui.table
+
+    # the app stamps changes at 1000 s; the list looks at them at whatever ``now[0]`` says
+    now = [1000.0]
+    monkeypatch.setattr(tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    monkeypatch.setattr(tui.table, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    answers = {"int_bravo": live("paused")}
+    sim = dash.bridge(lambda ident: answers.get(ident, ROUTES.get(ident, live("active"))))
+    app = dash.app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        table = app.query_one("#fleet")
+        changed = table._style("changed")
+        assert changed.bgcolor is not None
+
+        def bravo_highlighted() -> bool:
+            strip = table.render_line(1 + app.fleet.index_of("bravo"))
+            return all(segment.style.bgcolor == changed.bgcolor for segment in strip if segment.text.strip())
+
+        answers["int_bravo"] = live("error", "whatsapp session disconnected")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.fleet.rows["bravo"].status == "error", "bravo's new state")
+        assert line_of_bravo(app).startswith("✖ error")
+        assert bravo_highlighted()
+        assert not any(
+            segment.style.bgcolor == changed.bgcolor
+            for segment in table.render_line(1 + app.fleet.index_of("charlie"))
+            if segment.text.strip()
+        )
+        now[0] += tui.table.HIGHLIGHT_SECONDS - 0.1
+        assert bravo_highlighted()
+        # "for a moment": then it fades
+        now[0] += 0.2
+        assert not bravo_highlighted()
+        assert line_of_bravo(app).startswith("✖ error")
+
+
+def line_of_bravo(app) -> str:  # type: ignore[no-untyped-def]
+    return row_texts(app)[1 + app.fleet.index_of("bravo")]
+
+
+async def test_p_pauses_and_resumes_live_reads(dash) -> None:
+    sim = dash.bridge()
+    app = dash.app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.scheduler is not None and app.scheduler.paused
+        assert "PAUSED (p resumes)" in summary_text(app)
+        before = sim.stats.total
+        await pilot.press("r")  # a refresh asked while paused waits for the resume
+        await pilot.pause(0.3)
+        assert sim.stats.total == before
+        await pilot.press("p")
+        await wait_until(pilot, lambda: sim.stats.total >= before + len(WITH_INTEGRATION), "reads to resume")
+        assert "PAUSED" not in summary_text(app)
