@@ -14,15 +14,26 @@ import ssl
 import sys
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-if "httpx" not in sys.modules:
-    # httpx's own command-line client (httpx._main) pulls in rich, click and pygments
-    # whenever they are installed (textual installs them): ~0.4 s of start-up for every
-    # headless command. cwdash never uses that client, so it is kept from loading.
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-import httpx
+from store.secret import Secret
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _httpx():  # type: ignore[no-untyped-def]
+    """httpx, imported on the first live read rather than at start-up (~0.1 s)."""
+    if "httpx" not in sys.modules:
+        # httpx's own command-line client (httpx._main) pulls in rich, click and pygments
+        # whenever they are installed (textual installs them): ~0.4 s more. cwdash never
+        # uses that client, so it is kept from loading.
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    import httpx
+
+    return httpx
+
 
 STATUSES = ("active", "paused", "error")
 MAX_BODY = 1024 * 1024
@@ -126,6 +137,7 @@ def parse_state(body: bytes) -> LiveOutcome:
 
 
 def _classify_transport(exc: httpx.TransportError) -> LiveFailure:
+    httpx = _httpx()
     chain: list[BaseException] = []
     cur: BaseException | None = exc
     while cur is not None and len(chain) < 10:
@@ -171,27 +183,43 @@ class BridgeSource:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._client = httpx.AsyncClient(
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
-            verify=verify,
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+        self._token = Secret(token)
+        self._verify = verify
+        self._max_connections = max_connections
+        self._client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
         return f"BridgeSource({self.base_url!r})"
 
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client, made on the first read: loading httpx and the CA bundle
+        is kept out of the dashboard's first paint."""
+        if self._client is None:
+            httpx = _httpx()
+            limit = self._max_connections
+            self._client = httpx.AsyncClient(
+                headers={"Authorization": f"Bearer {self._token.reveal()}", "Accept": "application/json"},
+                timeout=httpx.Timeout(self.timeout),
+                verify=self._verify,
+                follow_redirects=False,
+                trust_env=False,
+                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+            )
+        return self._client
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def read(self, integration_id: str) -> LiveOutcome:
         """One live read; the whole exchange, body included, fits in ``timeout`` seconds."""
         url = f"{self.base_url}/v1/integrations/{quote(integration_id, safe='')}"
+        client = self.client
+        httpx = _httpx()
         try:
             async with asyncio.timeout(self.timeout):
-                return await self._exchange(url)
+                return await self._exchange(client, url)
         except TimeoutError:
             return LiveFailure(Reason.TIMEOUT, f"no complete answer within {self.timeout:g} s")
         except httpx.TransportError as exc:
@@ -199,8 +227,8 @@ class BridgeSource:
         except (httpx.HTTPError, ValueError, OSError) as exc:
             return LiveFailure(Reason.UNREACHABLE, _short(str(exc)) or type(exc).__name__)
 
-    async def _exchange(self, url: str) -> LiveOutcome:
-        async with self._client.stream("GET", url) as response:
+    async def _exchange(self, client: httpx.AsyncClient, url: str) -> LiveOutcome:
+        async with client.stream("GET", url) as response:
             code = response.status_code
             if code in (401, 403):
                 return LiveFailure(Reason.UNAUTHORIZED, f"HTTP {code}")

@@ -15,42 +15,16 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from store.secret import Secret
+
+__all__ = ["Sealer", "Secret", "TokenError"]
+
 VERSION = b"\x01"
 NONCE_BYTES = 12
 
 
 class TokenError(Exception):
     """A sealed token that cannot be opened; the message names the instance and the likely cause."""
-
-
-class Secret:
-    """A plaintext token that never prints itself."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The plaintext: call only where the user asked to see or copy it."""
-        return self._value
-
-    def __len__(self) -> int:
-        return len(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(("Secret", self._value))
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("a Secret is not picklable")
 
 
 def _aad(instance_name: str) -> bytes:

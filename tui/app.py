@@ -151,9 +151,14 @@ class CwdashApp(App[None]):
         self._first_page()
         if EXIT_AFTER == "paint":
             self.call_after_refresh(self.exit)
-        self.load_rows()
+        # The rest of the listing and the live reads start once the first page is on
+        # screen: started earlier, they compete with the first paint for the GIL.
+        self.call_after_refresh(self._after_first_paint)
         self.set_interval(1.0, self._tick)
         self.set_interval(2.0, self._check_store)
+
+    def _after_first_paint(self) -> None:
+        self.load_rows()
         if self.scheduler is not None:
             self.run_refresh()
 
