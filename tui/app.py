@@ -112,6 +112,7 @@ class CwdashApp(App[None]):
         self.store_problem: str | None = None
         self._summary_dirty = True
         self._last_move = 0.0
+        self._summary_text: Text | None = None
         self._detail_timer: Timer | None = None
         self.scheduler: RefreshScheduler | None = None
         if model.gateway_configured:
@@ -584,7 +585,9 @@ class CwdashApp(App[None]):
             view.append(f"{len(self.fleet.view):,}/{len(self.fleet.rows):,} shown")
         if view:
             text.append(" · " + ", ".join(view), style="cyan")
-        self.summary.update(text)
+        if text != self._summary_text:
+            self._summary_text = text
+            self.summary.update(text, layout=False)  # a fixed two-line header: no reflow
 
     def _update_banner(self) -> None:
         banner = self.banner

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from store.document import FLAG_MEANINGS
 from store.fleet import FleetRow
@@ -152,15 +154,54 @@ def _token_row(fields: _Fields, token: TokenView, no_reveal: bool) -> None:
         fields.add(label, MASK, ("  (t reveals, y copies)", "dim"))
 
 
-class DetailPane(VerticalScroll):
-    """A scrollable pane holding the selected instance's detail."""
+class DetailPane(ScrollView, can_focus=True):
+    """The selected instance's detail, scrollable, drawn with the line API.
 
-    DEFAULT_CSS = """
-    DetailPane > Static { width: 1fr; height: auto; }
+    The content is rendered to lines once per change and the lines are kept: a repaint
+    (scrolling, another widget changing) only copies them, and only a change in the
+    number of lines costs a layout pass. A ``Static`` holding the same content made the
+    whole screen reflow on every cursor move.
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="detail-body")
+    BINDINGS = [
+        Binding("up,k", "scroll_up", "Scroll up", show=False),
+        Binding("down,j", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.content: RenderableType = Text()
+        self._lines: list[Strip] = []
+        self._rendered_width = -1
 
     def show(self, content: RenderableType) -> None:
-        self.query_one("#detail-body", Static).update(content)
+        self.content = content
+        self._render_content()
+
+    def _render_content(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            self._rendered_width = -1
+            return  # not laid out yet: rendered on the first resize
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        lines = console.render_lines(self.content, options, style=self.rich_style, pad=True)
+        self._lines = [Strip(line, width) for line in lines]
+        self._rendered_width = width
+        self.virtual_size = Size(width, len(self._lines))  # reflows only when it changes
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._rendered_width:
+            self._render_content()
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        if 0 <= index < len(self._lines):
+            return self._lines[index].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)

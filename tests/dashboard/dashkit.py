@@ -242,7 +242,11 @@ def render_plain(renderable: object, width: int = 120) -> str:
 
 def detail_text(app: CwdashApp) -> str:
     """The whole detail pane as plain text (not only the part scrolled into view)."""
-    return render_plain(app.query_one("#detail-body").content)
+    pane = app.query_one("#detail")
+    content = getattr(pane, "content", None)  # a line-API pane keeps its renderable
+    if content is None:  # a scroll container around a Static
+        content = pane.query_one("#detail-body").content
+    return render_plain(content)
 
 
 def screen_text(app: CwdashApp) -> str:
