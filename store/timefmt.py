@@ -14,10 +14,17 @@ def parse_rfc3339(value: str) -> datetime | None:
 
 
 def span(seconds: float) -> str:
-    """A compact duration: ``4s``, ``12m``, ``3h``, ``5d``, ``2y``."""
+    """A compact duration: ``4s``, ``25s``, ``12m``, ``3h``, ``5d``, ``2y``.
+
+    Exact to the second below 10 s, then in steps of 5 s below a minute: ages on
+    screen change (and cost a repaint) at most every 5 s once they are old enough
+    that the exact second no longer matters.
+    """
     seconds = abs(seconds)
-    if seconds < 60:
+    if seconds < 10:
         return f"{int(seconds)}s"
+    if seconds < 60:
+        return f"{int(seconds) // 5 * 5}s"
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:

@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, Static
 
 from store.config import Config
 from store.db import Store, StoreError
-from store.fleet import SORT_KEYS, Fleet, FleetRow, rows_from_listing
+from store.fleet import SORT_KEYS, Counts, Fleet, FleetRow, rows_from_listing
 from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from store.refresh import RefreshScheduler, RefreshSettings
 from store.sealing import TokenError
@@ -37,6 +37,7 @@ from tui.table import FleetTable
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
+REPAINT_EVERY = 0.25  # seconds: live answers are painted in batches at most this often
 DETAIL_SETTLE = 0.06  # seconds the cursor must rest before a racing cursor's detail renders
 WIDE = 140
 FIRST_PAGE = 200
@@ -112,6 +113,10 @@ class CwdashApp(App[None]):
         self.store_problem: str | None = None
         self._summary_dirty = True
         self._last_move = 0.0
+        self._repaint: set[str] = set()
+        self._counts: Counts | None = None
+        self._counts_dirty = True
+        self._repaint_timer: Timer | None = None
         self._summary_text: Text | None = None
         self._detail_timer: Timer | None = None
         self.scheduler: RefreshScheduler | None = None
@@ -187,7 +192,7 @@ class CwdashApp(App[None]):
             self.loaded = True
             if self.scheduler is not None:
                 self.scheduler.set_names([r.name for r in self.fleet.view])
-        self._summary_dirty = True
+        self._summary_dirty = self._counts_dirty = True
         self._update_summary()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -220,7 +225,7 @@ class CwdashApp(App[None]):
         table.view_changed()
         if self.scheduler is not None:
             self.scheduler.set_names(list(self.fleet.rows))
-        self._summary_dirty = True
+        self._summary_dirty = self._counts_dirty = True
         self._update_summary()
         self._update_banner()
         if self.selected is not None:
@@ -269,11 +274,19 @@ class CwdashApp(App[None]):
                 f"inbox id of {one_line(message.name, 60)} not saved yet, will retry: {result.backfill_error}",
                 severity="warning",
             )
-        self._summary_dirty = True
-        self.table.refresh_row(message.name)
+        self._summary_dirty = self._counts_dirty = True
+        # Rows repaint in batches, a few times a second, not once per answer.
+        self._repaint.add(message.name)
+        if self._repaint_timer is None:
+            self._repaint_timer = self.set_timer(REPAINT_EVERY, self._repaint_rows)
         if message.name == self.selected:
             self.current = result
             self._render_detail()
+
+    def _repaint_rows(self) -> None:
+        self._repaint_timer = None
+        names, self._repaint = self._repaint, set()
+        self.table.refresh_rows(names)  # the header follows on the next tick
 
     # -- the detail ----------------------------------------------------------------
 
@@ -533,17 +546,20 @@ class CwdashApp(App[None]):
             self.scheduler.set_visible(table.visible_names())
         if self.token.hide_at is not None and time.monotonic() >= self.token.hide_at:
             self._hide_token()
-        table.refresh()
+        table.tick(time.monotonic())
         self._summary_dirty = True
         self._update_summary()
         if self.selected is not None:
-            self._render_detail()
+            self._render_detail()  # the pane skips content that reads the same
 
     def _update_summary(self) -> None:
         if not self._summary_dirty:
             return
         self._summary_dirty = False
-        c = self.fleet.counts()
+        if self._counts is None or self._counts_dirty:
+            self._counts = self.fleet.counts()  # a pass over every row: at most once a tick
+            self._counts_dirty = False
+        c = self._counts
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(self.title, style="bold")
         text.append("  ")

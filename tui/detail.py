@@ -154,6 +154,25 @@ def _token_row(fields: _Fields, token: TokenView, no_reveal: bool) -> None:
         fields.add(label, MASK, ("  (t reveals, y copies)", "dim"))
 
 
+def fingerprint(content: RenderableType) -> object:
+    """What ``content`` shows (text and styles), comparable; None when unknown."""
+    if isinstance(content, Text):
+        return (
+            content.plain,
+            str(content.style),
+            tuple((s.start, s.end, str(s.style)) for s in content.spans),
+        )
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Group):
+        parts = tuple(fingerprint(r) for r in content.renderables)
+        return None if None in parts else ("group", parts)
+    if isinstance(content, Table):
+        cells = tuple(fingerprint(c) for column in content.columns for c in column.cells)
+        return None if None in cells else ("table", len(content.columns), cells)
+    return None
+
+
 class DetailPane(ScrollView, can_focus=True):
     """The selected instance's detail, scrollable, drawn with the line API.
 
@@ -161,6 +180,12 @@ class DetailPane(ScrollView, can_focus=True):
     (scrolling, another widget changing) only copies them, and only a change in the
     number of lines costs a layout pass. A ``Static`` holding the same content made the
     whole screen reflow on every cursor move.
+    """
+
+    # The scrollbar's column is always reserved: the width the content is wrapped at
+    # must not change when the scrollbar comes and goes.
+    DEFAULT_CSS = """
+    DetailPane { scrollbar-gutter: stable; }
     """
 
     BINDINGS = [
@@ -177,8 +202,14 @@ class DetailPane(ScrollView, can_focus=True):
         self.content: RenderableType = Text()
         self._lines: list[Strip] = []
         self._rendered_width = -1
+        self._shown: object = None
 
     def show(self, content: RenderableType) -> None:
+        """Show ``content``; nothing is rendered when it reads exactly as what is shown."""
+        key = fingerprint(content)
+        if key is not None and key == self._shown and self._rendered_width > 0:
+            return
+        self._shown = key
         self.content = content
         self._render_content()
 

@@ -9,6 +9,7 @@ markup-like text and control characters in names or errors are shown literally.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -123,6 +124,7 @@ class FleetTable(ScrollView, can_focus=True):
         self.fleet = fleet
         self.cursor = 0
         self.cursor_name: str | None = None
+        self._clock_shown: tuple[tuple[str, bool], ...] = ()
         self.empty_text = "loading…"
         self._styles: dict[str, Style] = {}
 
@@ -174,11 +176,31 @@ class FleetTable(ScrollView, can_focus=True):
 
     def refresh_row(self, name: str) -> None:
         """Repaint one instance's line if it is on screen."""
+        self.refresh_rows((name,))
+
+    def refresh_rows(self, names: Collection[str]) -> None:
+        """Repaint the lines of these instances that are on screen."""
+        if not names:
+            return
         top = int(self.scroll_offset.y)
         for offset, row in enumerate(self.fleet.view[top : top + self.size.height]):
-            if row.name == name:
+            if row.name in names:
                 self.refresh(Region(0, offset + 1, self.size.width, 1))
-                return
+
+    def tick(self, now: float) -> None:
+        """Repaint on the clock only when a line on screen would read differently
+        (an age ticking over, a highlight ending), not every second regardless."""
+        top = int(self.scroll_offset.y)
+        shown = tuple(
+            (
+                source_cell(row, now)[0],
+                row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS,
+            )
+            for row in self.fleet.view[top : top + self.size.height]
+        )
+        if shown != self._clock_shown:
+            self._clock_shown = shown
+            self.refresh()
 
     def visible_names(self) -> list[str]:
         top = int(self.scroll_offset.y)
