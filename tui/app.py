@@ -1,8 +1,9 @@
 """The cwdash dashboard: the fleet list, the selected instance's detail, live state in the background.
 
 The screen never waits for the network: live reads run in a worker through
-:class:`store.refresh.RefreshScheduler` and come back as :class:`LiveResult`
-messages; every rule about merging local and live data is the read model's.
+:class:`store.refresh.RefreshScheduler` on the app's own event loop, and each
+result is applied as it arrives; every rule about merging local and live data is
+the read model's.
 """
 
 from __future__ import annotations
@@ -43,15 +44,6 @@ WIDE = 140
 FIRST_PAGE = 200
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
-
-
-class LiveResult(Message):
-    """A live read finished (from the refresh worker)."""
-
-    def __init__(self, name: str, result: ReadResult) -> None:
-        super().__init__()
-        self.name = name
-        self.result = result
 
 
 class RowsLoaded(Message):
@@ -258,28 +250,26 @@ class CwdashApp(App[None]):
         return await self.model.status(name)
 
     def _on_result(self, name: str, result: ReadResult) -> None:
-        self.post_message(LiveResult(name, result))
-
-    def on_live_result(self, message: LiveResult) -> None:
-        row = self.fleet.rows.get(message.name)
+        """A live read finished. The refresh worker is a coroutine on the app's event
+        loop, so the result is applied here directly: no message per answer."""
+        row = self.fleet.rows.get(name)
         if row is None:
             return
         now = time.monotonic()
-        result = message.result
         row.apply(result, now)
         if isinstance(result, StatusRead) and result.source == "live":
             self.last_answer = now
         if isinstance(result, StatusRead) and result.backfill_error:
             self.notify(
-                f"inbox id of {one_line(message.name, 60)} not saved yet, will retry: {result.backfill_error}",
+                f"inbox id of {one_line(name, 60)} not saved yet, will retry: {result.backfill_error}",
                 severity="warning",
             )
         self._summary_dirty = self._counts_dirty = True
         # Rows repaint in batches, a few times a second, not once per answer.
-        self._repaint.add(message.name)
+        self._repaint.add(name)
         if self._repaint_timer is None:
             self._repaint_timer = self.set_timer(REPAINT_EVERY, self._repaint_rows)
-        if message.name == self.selected:
+        if name == self.selected:
             self.current = result
             self._render_detail()
 
