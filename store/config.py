@@ -79,6 +79,7 @@ class Config:
     rate: float = DEFAULT_RATE
     no_reveal: bool = False
     env_file: Path | None = None
+    next_key_text: str | None = field(default=None, repr=False)
 
     @property
     def gateway_configured(self) -> bool:
@@ -90,6 +91,26 @@ class Config:
         if not self.key_text:
             raise ConfigError("CWDASH_KEY is not set; run `cwdash init` to create a key and a store")
         return parse_key(self.key_text)
+
+    def fallback_keys(self) -> list[bytes]:
+        """``CWDASH_KEY_NEXT``, present only while a ``cwdash rekey`` is under way (or was
+        interrupted): tokens may be sealed under either key until it completes."""
+        return [parse_key(self.next_key_text)] if self.next_key_text else []
+
+    def env_warning(self) -> str | None:
+        """A warning when the ``.env`` holding the key is readable by other users."""
+        if self.env_file is None or not self.key_text:
+            return None
+        try:
+            mode = self.env_file.stat().st_mode
+        except OSError:
+            return None
+        if mode & 0o077:
+            return (
+                f"warning: {self.env_file} holds CWDASH_KEY and is readable by other users "
+                f"(mode {mode & 0o777:o}); run `chmod 600 {self.env_file}`"
+            )
+        return None
 
 
 def _truthy(value: str | None) -> bool:
@@ -132,4 +153,5 @@ def load_config(env_file: str | Path | None = None, db: str | Path | None = None
         rate=_positive_float(values, "CWDASH_RATE", DEFAULT_RATE),
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
         env_file=path,
+        next_key_text=values.get("CWDASH_KEY_NEXT") or None,
     )

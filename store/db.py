@@ -12,7 +12,7 @@ import getpass
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -366,10 +366,17 @@ class Store:
                 {"instance_name": name, "at": now_rfc3339(), "os_user": user, "action": action}
             )
 
-    def replace_tokens(self, sealed: dict[str, str]) -> None:
-        """Store re-sealed tokens for many rows in one transaction (key rotation)."""
+    def reseal_tokens(self, reseal: Callable[[list[IntegrationRow]], dict[str, str]]) -> int:
+        """Replace sealed tokens in one write transaction (key rotation).
+
+        ``reseal`` gets the rows as read inside the transaction (so nothing changes
+        between reading and writing) and returns the new sealed value by instance name;
+        if it raises, nothing is written.
+        """
         with self.write():
+            sealed = reseal(self.integrations())
             self.conn.executemany(
                 "UPDATE chatwoot_integrations SET chatwoot_api_token = ? WHERE instance_name = ?",
                 [(v, k) for k, v in sealed.items()],
             )
+        return len(sealed)

@@ -34,10 +34,12 @@ def _aad(instance_name: str) -> bytes:
 class Sealer:
     """Seals and opens tokens with one AES-256 key."""
 
-    __slots__ = ("_aead",)
+    __slots__ = ("_aead", "_fallbacks")
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, fallbacks: list[bytes] | tuple[bytes, ...] = ()) -> None:
+        """``key`` seals and opens; ``fallbacks`` only open (a key rotation under way)."""
         self._aead = AESGCM(key)
+        self._fallbacks = tuple(AESGCM(k) for k in fallbacks)
 
     def __repr__(self) -> str:
         return "Sealer(key=********)"
@@ -61,9 +63,14 @@ class Sealer:
         if len(raw) < 1 + NONCE_BYTES + 16 or raw[:1] != VERSION:
             raise TokenError(f"token of {instance_name!r} is truncated or of an unknown format")
         nonce, blob = raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :]
-        try:
-            plain = self._aead.decrypt(nonce, blob, _aad(instance_name))
-        except InvalidTag:
+        plain: bytes | None = None
+        for aead in (self._aead, *self._fallbacks):
+            try:
+                plain = aead.decrypt(nonce, blob, _aad(instance_name))
+                break
+            except InvalidTag:
+                continue
+        if plain is None:
             raise TokenError(
                 f"token of {instance_name!r} cannot be opened: wrong CWDASH_KEY, "
                 "or the sealed value was altered or copied from another instance"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -19,8 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from store.config import Config, ConfigError, generate_key, load_config
-from store.db import Store, StoreError
+from store.config import Config, ConfigError, generate_key, load_config, parse_key
+from store.db import IntegrationRow, Store, StoreError
 from store.document import (
     FLAG_MEANINGS,
     InvalidRecord,
@@ -65,7 +66,11 @@ def _print_json(value: object) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.env_file, args.db)
+    config = load_config(args.env_file, args.db)
+    warning = config.env_warning()
+    if warning:
+        _err(warning)
+    return config
 
 
 def _open_store(config: Config, *, create: bool = False) -> Store:
@@ -77,7 +82,7 @@ def _open_store(config: Config, *, create: bool = False) -> Store:
 
 
 def _sealer(config: Config) -> Sealer:
-    return Sealer(config.key())
+    return Sealer(config.key(), config.fallback_keys())
 
 
 # -- status / list ---------------------------------------------------------------
@@ -377,6 +382,90 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _set_env_values(path: Path, updates: dict[str, str | None]) -> None:
+    """Set (or, with None, remove) variables in a .env file, atomically and with mode 600.
+
+    The new file is written beside the old one and renamed over it, so a crash leaves
+    either the old file or the new one, never half of each.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    out: list[str] = []
+    done: set[str] = set()
+    for line in lines:
+        name = line.strip().removeprefix("export ").split("=", 1)[0].strip()
+        if name in updates:
+            if name not in done and updates[name] is not None:
+                out.append(f"{name}={updates[name]}")
+            done.add(name)
+            continue
+        out.append(line)
+    out += [f"{k}={v}" for k, v in updates.items() if k not in done and v is not None]
+    tmp = path.with_name(f".{path.name}.cwdash-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(out) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Re-seal every token under a new key, in one transaction, crash-safe.
+
+    1. every token is opened first (refused, nothing changed, if one cannot be);
+    2. the new key is written to the .env as CWDASH_KEY_NEXT: from here on tokens
+       open under either key, whatever happens next;
+    3. one transaction re-seals every token under the new key;
+    4. the new key replaces CWDASH_KEY and CWDASH_KEY_NEXT goes.
+    Interrupted anywhere, every token stays readable, and running rekey again finishes
+    the job with the same new key.
+    """
+    env_path = Path(args.env_file) if args.env_file else Path(".env")
+    if "CWDASH_KEY" in os.environ:
+        raise Failure(
+            "CWDASH_KEY is set in the environment, which rekey cannot rewrite; keep the key in "
+            f"{env_path} instead (unset CWDASH_KEY) and run rekey again",
+            EXIT_USAGE,
+        )
+    if not env_path.is_file():
+        raise Failure(f"no {env_path}: rekey replaces the key in the .env file that holds it", EXIT_USAGE)
+    config = _config(args)
+    current = config.key()
+    new_text = config.next_key_text or generate_key()  # an interrupted rekey is finished, not restarted
+    new = parse_key(new_text)
+    reader = Sealer(current, [new])
+    writer = Sealer(new)
+    store = _open_store(config)
+
+    def reseal(rows: list[IntegrationRow]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        problems: list[str] = []
+        for row in rows:
+            try:
+                secret = reader.open(row.instance_name, row.sealed_token)
+            except TokenError as exc:
+                problems.append(str(exc))
+                continue
+            out[row.instance_name] = writer.seal(row.instance_name, secret)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise Failure(f"rekey refused, nothing changed: {problems[0]}{more}")
+        return out
+
+    reseal(store.integrations())  # a dry run: refuse before touching anything
+    _set_env_values(env_path, {"CWDASH_KEY_NEXT": new_text})
+    count = store.reseal_tokens(reseal)  # again, inside one write transaction
+    _set_env_values(env_path, {"CWDASH_KEY": new_text, "CWDASH_KEY_NEXT": None})
+    print(f"re-sealed {count} token(s) under a new key; {env_path} now holds it (mode 600)")
+    print("keep a copy of the new key where you keep secrets: without it the tokens cannot be opened")
+    return EXIT_OK
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     config = _config(args)
     store = _open_store(config)
@@ -491,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     add("init", cmd_init, "write a .env with a fresh key (never overwriting one) and create the store")
     add("keygen", cmd_keygen, "print a fresh CWDASH_KEY")
+    add("rekey", cmd_rekey, "re-seal every token under a new key and store it in the .env (crash-safe)")
     p = add("audit", cmd_audit, "list every reveal and copy of a token")
     p.add_argument("--json", action="store_true")
     return parser

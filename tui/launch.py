@@ -70,7 +70,9 @@ def run_demo(args: argparse.Namespace) -> int:
             main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             routes = {inst.bridge_id: tls for inst in fleet if inst.behaviour == "tls"}
-            model = ReadModel(store, Sealer(config.key()), demo.RoutedSource(main, routes))
+            model = ReadModel(
+                store, Sealer(config.key(), config.fallback_keys()), demo.RoutedSource(main, routes)
+            )
             from tui.app import CwdashApp
 
             app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
