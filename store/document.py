@@ -133,12 +133,18 @@ class InvalidRecord(ValueError):
     """A record that cannot be stored; the message says which field and why."""
 
 
+MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER; a larger value cannot be stored
+
+
 def normalize_base_url(value: object) -> str:
     """RyzeAPI's rule: a valid http(s) URL, trailing ``/`` removed."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidRecord("chatwoot_base_url must be a non-empty string")
     url = value.strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[oops": an unclosed IPv6 bracket
+        raise InvalidRecord(f"chatwoot_base_url is not a valid URL: {value[:80]!r}") from None
     if parts.scheme not in ("http", "https"):
         raise InvalidRecord(f"chatwoot_base_url must be an http(s) URL, got {value[:80]!r}")
     if not parts.hostname:
@@ -163,6 +169,8 @@ def check_account_id(value: object) -> int:
         raise InvalidRecord("chatwoot_account_id must be an integer")
     if value <= 0:
         raise InvalidRecord(f"chatwoot_account_id must be greater than 0, got {value}")
+    if value > MAX_INTEGER:
+        raise InvalidRecord(f"chatwoot_account_id is larger than {MAX_INTEGER}")
     return value
 
 
@@ -176,6 +184,14 @@ def check_created_at(value: object) -> str:
     if parsed.tzinfo is None or "T" not in value.upper():
         raise InvalidRecord(f"created_at needs a date, a time and an offset: {value[:40]!r}")
     return value
+
+
+def _is_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _string(record: dict[str, Any], name: str, *, required: bool, default: str = "") -> str:
@@ -200,6 +216,11 @@ def validate_record(record: object, now: str) -> tuple[str, dict[str, Any] | Non
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         raise InvalidRecord(f"unknown field {unknown[0]!r}")
+    for field, value in record.items():
+        # JSON's \ud800 escapes decode to lone surrogates, which neither the store nor
+        # the sealing (UTF-8) can take.
+        if isinstance(value, str) and not _is_unicode(value):
+            raise InvalidRecord(f"{field} is not valid Unicode (a lone surrogate such as \\ud800)")
     name = check_name(record.get("instance_name"))
     if set(record) == {"instance_name"}:
         return name, None, None
@@ -215,6 +236,8 @@ def validate_record(record: object, now: str) -> tuple[str, dict[str, Any] | Non
     inbox = record.get("chatwoot_inbox_id", 0)
     if isinstance(inbox, bool) or not isinstance(inbox, int) or inbox < 0:
         raise InvalidRecord("chatwoot_inbox_id must be an integer, 0 or more")
+    if inbox > MAX_INTEGER:
+        raise InvalidRecord(f"chatwoot_inbox_id is larger than {MAX_INTEGER}")
     values: dict[str, Any] = {
         "instance_name": name,
         "status": status,

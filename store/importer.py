@@ -26,6 +26,9 @@ class ImportSummary:
     integrations: int
 
 
+_TOO_DEEP = "bad JSON (nested too deeply)"
+
+
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -62,6 +65,8 @@ def parse_records(text: str) -> list[tuple[int, Any]]:
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise ImportError_(f"line {exc.lineno}: bad JSON ({exc.msg})") from None
+            except RecursionError:
+                raise ImportError_(f"line {_line_of(text, pos)}: {_TOO_DEEP}") from None
             out.append((_line_of(text, pos), value))
             pos = end
             expect_value = False
@@ -73,6 +78,8 @@ def parse_records(text: str) -> list[tuple[int, Any]]:
             records.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
             raise ImportError_(f"line {number}: bad JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ImportError_(f"line {number}: {_TOO_DEEP}") from None
     return records
 
 
