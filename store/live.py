@@ -117,6 +117,8 @@ def parse_state(body: bytes) -> LiveOutcome:
     except (ValueError, UnicodeDecodeError):
         snippet = body[:60].decode("utf-8", "replace")
         return LiveFailure(Reason.BAD_ANSWER, f"not JSON (starts with {snippet!r})")
+    except RecursionError:  # "[[[[…" nested deeper than the decoder's recursion limit
+        return LiveFailure(Reason.BAD_ANSWER, "JSON nested too deeply")
     if not isinstance(data, dict):
         return LiveFailure(Reason.BAD_ANSWER, f"expected a JSON object, got {type(data).__name__}")
     status = data.get("status")

@@ -187,6 +187,13 @@ FAULTS = [
         Reason.BAD_ANSWER,
         "unknown status 'exploded'",
     ),
+    # Valid JSON, well under the size cap, nested past the decoder's recursion limit.
+    Fault(
+        "deeply-nested-json",
+        Reply(body=b"[" * 200_000 + b"]" * 200_000),
+        Reason.BAD_ANSWER,
+        "JSON nested too deeply",
+    ),
     # A well-formed, otherwise valid answer that is simply too big: the size alone refuses it.
     Fault(
         "over-1-MiB",
