@@ -180,6 +180,7 @@ class Counts:
     no_integration: int
     not_live: int
     failing: int
+    gone: int = 0
 
 
 class Fleet:
@@ -289,8 +290,11 @@ class Fleet:
         return None
 
     def counts(self) -> Counts:
-        active = paused = error = no_integration = not_live = failing = 0
+        active = paused = error = no_integration = not_live = failing = gone = 0
         for row in self.rows.values():
+            if row.mapped is not None and row.mapped.message == INSTANCE_NOT_FOUND.message:
+                gone += 1  # vanished from the store: its last status no longer counts
+                continue
             if not row.has_integration:
                 no_integration += 1
                 continue
@@ -305,7 +309,7 @@ class Fleet:
                 not_live += 1
             if row.failure is not None:
                 failing += 1
-        return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing)
+        return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing, gone)
 
 
 def _by_name(row: FleetRow) -> str:

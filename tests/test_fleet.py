@@ -110,3 +110,10 @@ def test_rows_are_updated_in_place_and_keep_live_state() -> None:
     f.replace_local([row("alpha"), row("bravo")])
     assert f.rows["alpha"] is alpha
     assert alpha.status == "error"  # the live value survives a local reload
+
+
+def test_vanished_rows_count_as_gone_not_by_their_old_status() -> None:
+    f = fleet()
+    f.replace_local([row("bravo", "error"), row("charlie", "paused"), row("delta", "")], keep="alpha")
+    c = f.counts()
+    assert c.gone == 1 and c.active == 0  # alpha was active before it vanished

@@ -564,6 +564,9 @@ class CwdashApp(App[None]):
             text.append(f"✖ {c.error:,} error", style="bold red" if c.error else "")
             text.append("  ")
             text.append(f"○ {c.no_integration:,} {'none' if narrow else 'no integration'}", style="dim")
+            if c.gone:
+                text.append("  ")
+                text.append(f"⊘ {c.gone:,} gone", style="bold magenta")
             if self.scheduler is not None:
                 text.append("  ")
                 text.append(f"… {c.not_live:,} {'not live' if narrow else 'not read live yet'}", style="dim")

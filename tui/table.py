@@ -133,7 +133,7 @@ class FleetTable(ScrollView, can_focus=True):
     def columns(self) -> list[Column]:
         """Columns for the current width: URL and account only when there is room."""
         width = self.scrollable_content_region.width or self.size.width
-        wide = width >= 110
+        wide = width >= 94
         cols = [Column("status", "STATUS", 9), Column("name", "INSTANCE", 0), Column("source", "SOURCE", 17)]
         if wide:
             cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
@@ -303,14 +303,14 @@ class FleetTable(ScrollView, can_focus=True):
             return source_cell(row, now)
         if not row.has_integration:
             return ("no integration", "dim") if key == "last_error" else ("", "")
-        if key == "url":
-            return one_line(row.base_url, 200), "dim"
+        if row.mapped is not None:  # gone from the store: its old values mean nothing now
+            return (row.mapped.message, "gone") if key == "last_error" else ("—", "dim")
+        if key == "url":  # the host says it all; "http://" stays, as a warning
+            return one_line(row.base_url.removeprefix("https://"), 200), "dim"
         if key == "account":
             return str(row.account_id), "dim"
         if key == "inbox":
             return (str(row.inbox_id), "") if row.inbox_id else ("—", "dim")
         if key == "last_error":
-            if row.mapped is not None:
-                return row.mapped.message, "gone"
             return one_line(row.last_error, 300), "error" if row.last_error else ""
         return "", ""
