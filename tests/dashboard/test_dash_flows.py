@@ -298,6 +298,12 @@ async def test_question_mark_lists_every_key(dash) -> None:
             "command palette",
         ):
             assert needle in text, needle
+        # the once-a-second repaint and live answers keep running under the help screen
+        # (they once looked their widgets up on the active screen, and crashed here)
+        ticks = app.fleet.rows["alpha"].read_at
+        app._tick()
+        await wait_until(pilot, lambda: app.fleet.rows["alpha"].read_at != ticks, "a live answer under help")
+        assert app.is_running and isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
