@@ -110,7 +110,7 @@ class StatusDocument:
     def with_live(self, status: str, last_error: str, inbox_id: int | None) -> StatusDocument:
         """Live values replace status and last_error; an inbox id fills a local 0."""
         inbox = self.chatwoot_inbox_id
-        if inbox == 0 and inbox_id:
+        if inbox == 0 and inbox_id is not None and inbox_id > 0:
             inbox = inbox_id
         return replace(self, status=status, last_error=last_error, chatwoot_inbox_id=inbox)
 

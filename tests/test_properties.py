@@ -1,0 +1,272 @@
+"""Property-based tests (hypothesis): the import / ``status --json`` round trip, the merge of
+local and live values, and the input paths that must answer with a value, never a crash.
+
+The store and CLI fixtures are function-scoped and shared by every example of a test;
+that is sound here because each example only upserts (a later import of the same name
+replaces every field) and checks what it just wrote, so the function-scoped-fixture
+health check is suppressed on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import fields
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store.db import Store
+from store.document import FIELDS, SealedToken, StatusDocument
+from store.importer import ImportError_, import_text
+from store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
+from store.readmodel import ReadModel, StatusRead, merge, needs_backfill
+from store.sealing import Sealer
+from store.text import literal, one_line
+
+SHARED_STATE = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+MAX_INTEGER = 2**63 - 1
+
+# -- strategies for valid status documents -------------------------------------------------
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=200)
+any_text = st.text(st.characters(codec="utf-8"), max_size=60)  # controls, NUL, bidi included
+statuses = st.sampled_from(STATUSES)
+
+_label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,12}[a-z0-9])?", fullmatch=True)
+_ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
+_hosts = st.one_of(st.lists(_label, min_size=1, max_size=3).map(".".join), _ipv4, st.just("localhost"))
+_segment = st.one_of(
+    st.from_regex(r"[A-Za-z0-9._~%!$&'()*+,;=:@-]{1,12}", fullmatch=True),
+    # non-ASCII path text; no spaces or separators (stripped as whitespace by design)
+    st.text(st.characters(min_codepoint=0xA0, exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=6),
+)  # fmt: skip
+
+
+@st.composite
+def base_urls(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["http", "https"]))
+    port = draw(st.none() | st.integers(1, 65535))
+    path = draw(st.lists(_segment, max_size=3))
+    url = f"{scheme}://{draw(_hosts)}" + (f":{port}" if port else "")
+    url += "".join(f"/{p}" for p in path)
+    return url + "/" * draw(st.integers(0, 3))  # trailing slashes are removed on import
+
+
+@st.composite
+def rfc3339(draw: st.DrawFn) -> str:
+    year, month, day = draw(st.integers(1, 9999)), draw(st.integers(1, 12)), draw(st.integers(1, 28))
+    hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
+    digits = draw(st.text("0123456789", min_size=0, max_size=9))
+    frac = f".{digits}" if digits else ""
+    offset = draw(
+        st.one_of(
+            st.sampled_from(["Z", "z"]),
+            st.tuples(st.sampled_from("+-"), st.integers(0, 23), st.integers(0, 59)).map(
+                lambda t: f"{t[0]}{t[1]:02d}:{t[2]:02d}"
+            ),
+        )
+    )
+    sep = draw(st.sampled_from("Tt"))
+    return f"{year:04d}-{month:02d}-{day:02d}{sep}{hour:02d}:{minute:02d}:{second:02d}{frac}{offset}"
+
+
+VALID = {
+    "instance_name": names,
+    "status": statuses,
+    "bridge_integration_id": st.text(min_size=1, max_size=40).filter(str.strip),
+    "chatwoot_base_url": base_urls(),
+    "chatwoot_account_id": st.integers(1, MAX_INTEGER),
+    "chatwoot_api_token": st.text(min_size=1, max_size=80),
+    "chatwoot_inbox_id": st.integers(0, MAX_INTEGER),
+    "chatwoot_inbox_name": any_text,
+    "last_error": any_text,
+    "created_at": rfc3339(),
+    "sign_messages": st.booleans(),
+    "ignore_groups": st.booleans(),
+    "start_as_pending": st.booleans(),
+    "reopen_resolved": st.booleans(),
+}
+assert tuple(VALID) == FIELDS
+documents = st.fixed_dictionaries(VALID)
+
+
+def rows(db_path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    finally:
+        conn.close()
+
+
+# -- (a) import, then status --json --local: the same document --------------------------------
+
+
+@SHARED_STATE
+@given(doc=documents, as_array=st.booleans())
+def test_import_then_status_json_round_trip(cli, store, configure, doc: dict, as_array: bool) -> None:
+    configure()
+    text = json.dumps([doc], indent=2) if as_array else json.dumps(doc) + "\n"
+    imported = cli("import", "-", stdin=text)
+    assert imported.code == 0, imported.err
+    run = cli("status", "--json", "--local", "--", doc["instance_name"])  # "--": names may start with "-"
+    assert run.code == 0, run.err
+    expected = {**doc, "chatwoot_base_url": doc["chatwoot_base_url"].rstrip("/")}
+    got = run.json()
+    assert got == expected
+    assert list(got) == list(FIELDS)  # seed order
+    assert all(type(got[k]) is type(expected[k]) for k in FIELDS)  # no bool/int confusion
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(documents, min_size=1, max_size=4, unique_by=lambda d: d["instance_name"]))
+def test_import_many_then_read_model_round_trip(store: Store, sealer: Sealer, docs: list[dict]) -> None:
+    """The same rule, many records at once, through import_text and the read model directly."""
+    summary = import_text(store, sealer, "\n".join(json.dumps(d) for d in docs))
+    assert (summary.instances, summary.integrations) == (len(docs), len(docs))
+    model = ReadModel(store, sealer, None)
+    for doc in docs:
+        result = model.local(doc["instance_name"])
+        assert isinstance(result, StatusRead)
+        assert result.document.as_json() == {**doc, "chatwoot_base_url": doc["chatwoot_base_url"].rstrip("/")}
+
+
+# -- (b) the merge rule ------------------------------------------------------------------------
+
+local_documents = st.builds(
+    StatusDocument,
+    instance_name=names,
+    status=statuses,
+    bridge_integration_id=VALID["bridge_integration_id"],
+    chatwoot_base_url=base_urls().map(lambda u: u.rstrip("/")),
+    chatwoot_account_id=VALID["chatwoot_account_id"],
+    chatwoot_api_token=st.builds(
+        SealedToken, instance_name=names, sealed=st.text(max_size=20), sealer=st.none()
+    ),
+    chatwoot_inbox_id=st.one_of(st.just(0), VALID["chatwoot_inbox_id"]),
+    chatwoot_inbox_name=any_text,
+    last_error=any_text,
+    created_at=rfc3339(),
+    sign_messages=st.booleans(),
+    ignore_groups=st.booleans(),
+    start_as_pending=st.booleans(),
+    reopen_resolved=st.booleans(),
+)
+live_inbox_ids = st.one_of(st.none(), st.just(0), st.integers(-5, -1), st.integers(1, MAX_INTEGER))
+live_states = st.builds(LiveState, status=statuses, last_error=any_text, inbox_id=live_inbox_ids)
+live_failures = st.builds(LiveFailure, reason=st.sampled_from(Reason), detail=any_text)
+outcomes = st.one_of(st.none(), live_states, live_failures)
+VOLATILE = {"status", "last_error", "chatwoot_inbox_id"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=local_documents, outcome=outcomes)
+def test_merge_rule(doc: StatusDocument, outcome: LiveState | LiveFailure | None) -> None:
+    result = merge(doc, outcome)
+    merged = result.document
+    if isinstance(outcome, LiveState):
+        assert result.source == "live" and result.failure is None
+        assert merged.status == outcome.status
+        assert merged.last_error == outcome.last_error
+        fills = doc.chatwoot_inbox_id == 0 and outcome.inbox_id is not None and outcome.inbox_id > 0
+        assert merged.chatwoot_inbox_id == (outcome.inbox_id if fills else doc.chatwoot_inbox_id)
+        if outcome.inbox_id is None or outcome.inbox_id >= 0:  # what a live read can carry
+            assert needs_backfill(doc, outcome) == (outcome.inbox_id if fills else None)
+    else:
+        assert result.source == "local" and result.failure is outcome
+        assert merged == doc
+        assert (merged.status, merged.last_error, merged.chatwoot_inbox_id) == (
+            doc.status,
+            doc.last_error,
+            doc.chatwoot_inbox_id,
+        )
+        assert needs_backfill(doc, outcome) is None
+    for f in fields(StatusDocument):
+        if f.name not in VOLATILE:
+            assert getattr(merged, f.name) is getattr(doc, f.name), f.name
+    assert merged.as_json(include_token=False).keys() == doc.as_json(include_token=False).keys()
+
+
+# -- inputs that must answer with a value, never a crash -----------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | any_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(any_text, inner, max_size=3),
+    max_leaves=8,
+)
+_edge_ints = st.sampled_from([0, -1, 2**63 - 1, 2**63, -(2**63) - 1, 10**30, 1.0, True, "5"])
+_edge_strings = st.sampled_from(
+    ["", " ", "http://[oops", "javascript:x", "https://", "x.com", "2026-04-20T10:15:60Z"]
+)
+INTEGER_FIELDS = ("chatwoot_account_id", "chatwoot_inbox_id")
+EDGES = {
+    name: st.one_of(_edge_ints if name in INTEGER_FIELDS else _edge_strings, json_values) for name in FIELDS
+}
+# the fields with the most to check are picked more often
+MUTATED = st.sampled_from(FIELDS + 3 * (*INTEGER_FIELDS, "chatwoot_base_url", "created_at"))
+
+
+@st.composite
+def odd_records(draw: st.DrawFn) -> object:
+    """A valid document with one to three fields dropped or replaced by odd values, or any JSON."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(json_values)
+    record: dict[str, object] = draw(documents)
+    for name in draw(st.lists(MUTATED, min_size=1, max_size=3, unique=True)):
+        if draw(st.integers(0, 3)) == 0:
+            del record[name]
+        else:
+            record[name] = draw(EDGES[name])
+    return record
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(odd_records(), min_size=1, max_size=2), as_array=st.booleans())
+def test_import_of_anything_is_done_or_refused_whole(
+    store: Store, sealer: Sealer, db_path: Path, records: list, as_array: bool
+) -> None:
+    text = json.dumps(records) if as_array else "\n".join(json.dumps(r) for r in records)
+    before = rows(db_path)
+    try:
+        summary = import_text(store, sealer, text)
+    except ImportError_ as exc:
+        assert re.match(r"(line \d+|no records to import)", str(exc)), str(exc)
+        assert rows(db_path) == before  # refused means nothing written
+    else:
+        assert summary.instances == len(records)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.one_of(st.binary(max_size=200), json_values.map(lambda v: json.dumps(v).encode())))
+def test_parse_state_always_answers_a_value(body: bytes) -> None:
+    outcome = parse_state(body)
+    if isinstance(outcome, LiveState):
+        assert outcome.status in STATUSES
+        assert isinstance(outcome.last_error, str)
+        assert outcome.inbox_id is None or (type(outcome.inbox_id) is int and outcome.inbox_id > 0)
+    else:
+        assert isinstance(outcome, LiveFailure) and outcome.reason is Reason.BAD_ANSWER
+        assert 0 < len(outcome.detail) < 120
+
+
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.characters(codec="utf-8"), max_size=200))
+def test_terminal_text_never_carries_a_raw_control(value: str) -> None:
+    shown = literal(value)
+    assert RAW.search(shown) is None
+    line = one_line(value)
+    assert RAW.search(line) is None and "\n" not in line and "\t" not in line
+    if RAW.search(value) is None:
+        assert shown == value  # ordinary text, emoji and wide characters pass unchanged
