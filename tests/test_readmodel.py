@@ -200,3 +200,28 @@ def test_merge_is_pure() -> None:
     assert merge(doc, LiveState("paused", "e", 3)).document.chatwoot_inbox_id == 3
     failed = merge(doc, LiveFailure(Reason.TIMEOUT, "slow"))
     assert failed.document is doc and failed.source == "local"
+
+
+def test_a_backfill_that_gave_up_is_retried_by_the_next_read(
+    store: Store, sealer: Sealer, db_path: Path, bridge: Callable[..., SimBridge]
+) -> None:
+    sim = bridge({"int_fresh": live("active", "", inbox_id=77)})
+    model = model_for(store, sealer, sim.url)
+    model.backfill_timeout = 0.1
+
+    async def go() -> tuple[StatusRead | MappedError, StatusRead | MappedError]:
+        locker = Store.open(db_path)
+        locker.conn.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            first = await model.status("fresh")
+        finally:
+            locker.conn.execute("ROLLBACK")
+            locker.close()
+        second = await model.status("fresh")  # the lock is gone: the same value lands now
+        await model.aclose()
+        return first, second
+
+    first, second = asyncio.run(go())
+    assert ok(first).backfill_error and not ok(first).backfilled
+    assert ok(second).backfilled
+    assert store.integration("fresh").chatwoot_inbox_id == 77

@@ -184,3 +184,18 @@ def test_delete_and_audit(store: Store) -> None:
     store.record_audit("fresh", "reveal")
     (entry,) = store.audit()
     assert entry[1] == "fresh" and entry[3] == "reveal"
+
+
+def test_corrupted_page_is_a_clear_error_not_a_traceback(store: Store, db_path: Path, cli, configure) -> None:
+    configure()
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    size = db_path.stat().st_size
+    with open(db_path, "r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\xde\xad\xbe\xef" * ((size - 4096) // 4 + 1024))
+    for command in (("list",), ("status", "suporte", "--local"), ("add", "x")):
+        run = cli(*command)
+        assert run.code == 1, command
+        assert "not a usable cwdash store" in run.err or "malformed" in run.err
+        assert "Traceback" not in run.err

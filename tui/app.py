@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -86,8 +86,10 @@ class CwdashApp(App[None]):
         label: str = "",
         settings: RefreshSettings | None = None,
         reveal_seconds: float = REVEAL_SECONDS,
+        notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self.notices = tuple(notices)
         self.config = config
         self.store = store
         self.model = model
@@ -146,6 +148,8 @@ class CwdashApp(App[None]):
         self._update_banner()
         self._update_summary()
         self.table.focus()
+        for notice in self.notices:  # e.g. a store or .env readable by other users
+            self.notify(one_line(notice, 400), severity="warning", timeout=15)
         self._first_page()
         if EXIT_AFTER == "paint":
             self.call_after_refresh(self.exit)
@@ -171,6 +175,9 @@ class CwdashApp(App[None]):
     def _first_page(self) -> None:
         """Paint the top of the list at once; the whole listing follows from a thread."""
         try:
+            # noted before the first read: a commit by another process from here on
+            # is seen by the store watcher, even one landing before its first check
+            self.store_version = self.store.data_version()
             self.expected = self.store.instance_count()
             first = list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE)))
         except StoreError as exc:

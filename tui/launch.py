@@ -30,13 +30,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
         store = Store.open(config.db_path)
     except (ConfigError, StoreError) as exc:
         return _fail(str(exc))
-    warning = store.permissions_warning()
-    if warning:
-        print(f"cwdash: {warning}", file=sys.stderr)
+    # Shown inside the dashboard: printed here they would vanish behind its screen.
+    notices = [w for w in (store.permissions_warning(), config.env_warning()) if w]
     model = ReadModel.from_config(config, store)
     from tui.app import CwdashApp
 
-    app = CwdashApp(config, store, model, no_reveal=args.no_reveal or config.no_reveal)
+    app = CwdashApp(config, store, model, no_reveal=args.no_reveal or config.no_reveal, notices=notices)
     app.run()
     return 0
 
