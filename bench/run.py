@@ -90,14 +90,15 @@ def healthy_router(ident: str) -> Reply:
 class Gateway:
     """The simulated gateway in its own process (bench/gateway.py); ``stats`` after exit."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, mode: str = "healthy") -> None:
         self.latency = latency
+        self.mode = mode
         self.url = ""
         self.stats: dict[str, int] = {}
 
     def __enter__(self) -> Gateway:
         self.proc = subprocess.Popen(
-            [PYTHON, str(ROOT / "bench" / "gateway.py"), TOKEN, str(self.latency)],
+            [PYTHON, str(ROOT / "bench" / "gateway.py"), TOKEN, str(self.latency), self.mode],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

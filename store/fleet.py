@@ -169,6 +169,45 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
         )
 
 
+def _local(row: FleetRow) -> tuple[object, ...]:
+    return (
+        row.has_integration,
+        row.local_status,
+        row.local_error,
+        row.base_url,
+        row.account_id,
+        row.inbox_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDiff:
+    """What a fresh listing changes: rows new or with other local values, names gone."""
+
+    changed: list[FleetRow]
+    removed: list[str]
+
+
+def diff_listing(current: dict[str, FleetRow], listing: Iterable[FleetRow]) -> ListingDiff:
+    """Compare a fresh listing with the rows shown, keeping only the differences.
+
+    Runs on the loader thread: a reload of a 100k fleet then holds the few changed
+    rows, not a second copy of the whole fleet.
+    """
+    changed: list[FleetRow] = []
+    seen: set[str] = set()
+    known = 0  # rows of the listing already shown
+    for row in listing:
+        seen.add(row.name)
+        shown = current.get(row.name)
+        if shown is not None:
+            known += 1
+        if shown is None or shown.mapped is not None or _local(shown) != _local(row):
+            changed.append(row)
+    removed = [name for name in list(current) if name not in seen] if known != len(current) else []
+    return ListingDiff(changed, removed)
+
+
 @dataclass(frozen=True, slots=True)
 class Counts:
     """The fleet summary in the header."""
@@ -238,6 +277,27 @@ class Fleet:
             del self.rows[name]
         self.rebuild(full=True)
         return added, len(gone)
+
+    def apply_diff(self, diff: ListingDiff, keep: str | None = None) -> tuple[int, int]:
+        """Apply a :func:`diff_listing` result. Returns (added, removed)."""
+        added = 0
+        for row in diff.changed:
+            existing = self.rows.get(row.name)
+            if existing is None:
+                self.rows[row.name] = row
+                added += 1
+            else:
+                existing.update_local(row)
+        removed = 0
+        for name in diff.removed:
+            if name == keep and name in self.rows:
+                self.rows[name].mapped = INSTANCE_NOT_FOUND
+                continue
+            if self.rows.pop(name, None) is not None:
+                removed += 1
+        if diff.changed or diff.removed:
+            self.rebuild(full=True)
+        return added, removed
 
     def rebuild(self, *, full: bool = False) -> None:
         """Recompute the view from the filter, the attention toggle and the sort.

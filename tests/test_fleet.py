@@ -117,3 +117,25 @@ def test_vanished_rows_count_as_gone_not_by_their_old_status() -> None:
     f.replace_local([row("bravo", "error"), row("charlie", "paused"), row("delta", "")], keep="alpha")
     c = f.counts()
     assert c.gone == 1 and c.active == 0  # alpha was active before it vanished
+
+
+def test_diff_listing_sees_a_removal_hidden_by_an_addition() -> None:
+    from store.fleet import FleetRow, diff_listing
+
+    f = fleet()
+    fresh = [
+        FleetRow.from_list_row(r)
+        for r in (
+            row("alpha", "error", "x"),
+            row("bravo", "error", "Chatwoot 401 [bold]x[/bold]"),
+            row("charlie", "paused", url="https://other.example.org"),
+            row("echo"),
+        )
+    ]
+    diff = diff_listing(f.rows, fresh)
+    assert sorted(r.name for r in diff.changed) == ["alpha", "echo"]  # alpha changed, echo is new
+    assert diff.removed == ["delta"]
+    added, removed = f.apply_diff(diff)
+    assert (added, removed) == (1, 1)
+    assert names(f) == ["alpha", "bravo", "charlie", "echo"]
+    assert f.rows["alpha"].local_status == "error"

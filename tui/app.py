@@ -25,7 +25,7 @@ from textual.widgets import Footer, Input, Static
 
 from store.config import Config
 from store.db import Store, StoreError
-from store.fleet import SORT_KEYS, Counts, Fleet, FleetRow, rows_from_listing
+from store.fleet import SORT_KEYS, Counts, Fleet, FleetRow, ListingDiff, diff_listing, rows_from_listing
 from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from store.refresh import RefreshScheduler, RefreshSettings
 from store.sealing import TokenError
@@ -38,6 +38,7 @@ from tui.table import FleetTable
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
+STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
 REPAINT_EVERY = 0.25  # seconds: live answers are painted in batches at most this often
 DETAIL_SETTLE = 0.06  # seconds the cursor must rest before a racing cursor's detail renders
 WIDE = 140
@@ -47,12 +48,13 @@ EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 
 
 class RowsLoaded(Message):
-    """A fresh local listing of the store (from the loader thread)."""
+    """A fresh local listing of the store (from the loader thread): the whole listing
+    the first time, only its differences with what is shown afterwards."""
 
-    def __init__(self, rows: list[FleetRow], version: int) -> None:
+    def __init__(self, rows: list[FleetRow] | ListingDiff, seconds: float) -> None:
         super().__init__()
         self.rows = rows
-        self.version = version
+        self.seconds = seconds
 
 
 class CwdashApp(App[None]):
@@ -108,6 +110,8 @@ class CwdashApp(App[None]):
         self._summary_dirty = True
         self._last_move = 0.0
         self._repaint: set[str] = set()
+        self._last_reload = 0.0
+        self._reload_gap = STORE_CHECK_EVERY
         self._counts: Counts | None = None
         self._counts_dirty = True
         self._repaint_timer: Timer | None = None
@@ -157,7 +161,7 @@ class CwdashApp(App[None]):
         # screen: started earlier, they compete with the first paint for the GIL.
         self.call_after_refresh(self._after_first_paint)
         self.set_interval(1.0, self._tick)
-        self.set_interval(2.0, self._check_store)
+        self.set_interval(STORE_CHECK_EVERY, self._check_store)
 
     def _after_first_paint(self) -> None:
         self.load_rows()
@@ -197,17 +201,19 @@ class CwdashApp(App[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_rows(self) -> None:
         """Read the whole listing on a connection of its own, off the event loop."""
+        started = time.monotonic()
         try:
             reader = Store.open(self.store.path)
             try:
-                version = reader.data_version()
-                rows = list(rows_from_listing(reader.iter_list()))
+                listing = rows_from_listing(reader.iter_list())
+                rows: list[FleetRow] | ListingDiff
+                rows = diff_listing(self.fleet.rows, listing) if self.loaded else list(listing)
             finally:
                 reader.close()
         except StoreError as exc:
             self.call_from_thread(self._store_failed, str(exc))
             return
-        self.post_message(RowsLoaded(rows, version))
+        self.post_message(RowsLoaded(rows, time.monotonic() - started))
 
     def _store_failed(self, message: str) -> None:
         self.store_problem = message
@@ -217,7 +223,16 @@ class CwdashApp(App[None]):
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         table = self.table
         keep = self.selected if self.loaded else None
-        self.fleet.replace_local(message.rows, keep=keep)
+        # A big store takes a while to list: the next reload waits ten times as long.
+        self._reload_gap = max(STORE_CHECK_EVERY, 10 * message.seconds)
+        if isinstance(message.rows, ListingDiff):
+            if not message.rows.changed and not message.rows.removed:
+                self.store_problem = None
+                self._update_banner()
+                return
+            self.fleet.apply_diff(message.rows, keep=keep)
+        else:
+            self.fleet.replace_local(message.rows, keep=keep)
         self.loaded = True
         self.store_problem = None
         table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
@@ -242,8 +257,9 @@ class CwdashApp(App[None]):
             return
         if self.store_version is None:
             self.store_version = version
-        elif version != self.store_version:
+        elif version != self.store_version and time.monotonic() - self._last_reload >= self._reload_gap:
             self.store_version = version
+            self._last_reload = time.monotonic()
             self.load_rows()
 
     # -- live refresh ----------------------------------------------------------------
