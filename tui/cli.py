@@ -606,6 +606,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_FAIL
+    except Exception as exc:  # a bug: say where, never what (values may hold a token)
+        _err(f"internal error: {type(exc).__name__} at {_where(exc)}; please report it (no data was changed)")
+        return EXIT_FAIL
+
+
+def _where(exc: BaseException) -> str:
+    """File and line of the innermost frame: enough to find the bug, no values at all."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
 
 
 if __name__ == "__main__":
