@@ -371,3 +371,28 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert "exit codes" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("bad_key", "message"),
+    [(None, "CWDASH_KEY is not set"), ("abc", "not valid base64"), ("c2hvcnQ=", "decodes to 5 bytes")],
+)
+def test_dashboard_refuses_to_start_without_a_usable_key(
+    cli, store, configure, monkeypatch, bad_key, message
+) -> None:
+    configure()
+    if bad_key is None:
+        monkeypatch.delenv("CWDASH_KEY")
+    else:
+        monkeypatch.setenv("CWDASH_KEY", bad_key)
+    run = cli()  # no command: the dashboard
+    assert run.code == 1
+    assert message in run.err
+    assert "Traceback" not in run.err
+
+
+def test_dashboard_on_a_missing_store_names_cwdash_init(cli, configure, db_path: Path) -> None:
+    configure()
+    run = cli()
+    assert run.code == 1 and "cwdash init" in run.err
+    assert not db_path.exists()
