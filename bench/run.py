@@ -314,7 +314,7 @@ async def _fleet_round(
 
 def target_round(store: Path, key: str, size: int) -> tuple[list[Result], dict[str, float]]:
     latency = 0.02
-    settings = RefreshSettings(concurrency=16, rate=400.0, round_every=3600)
+    settings = RefreshSettings(concurrency=16, rate=400.0, round_every=0)
     got = asyncio.run(_fleet_round(store, key, settings, latency))
     ideal = max(got["n"] / settings.rate, got["n"] * latency / settings.concurrency)
     results = [
@@ -384,7 +384,7 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
         source = BridgeSource(bridge.url, TOKEN, timeout=10, max_connections=16)
         model = ReadModel(store, Sealer(parse_key(small_key)), source)
         app = CwdashApp(
-            config, store, model, settings=RefreshSettings(concurrency=16, rate=400, round_every=3600)
+            config, store, model, settings=RefreshSettings(concurrency=16, rate=400, round_every=0)
         )
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(200):

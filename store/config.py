@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 DEFAULT_LIVE_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 8
 DEFAULT_RATE = 20.0
+DEFAULT_ROUND_EVERY = 120.0  # seconds between background rounds over the whole fleet
 KEY_BYTES = 32
 
 
@@ -77,6 +78,7 @@ class Config:
     live_timeout: float = DEFAULT_LIVE_TIMEOUT
     concurrency: int = DEFAULT_CONCURRENCY
     rate: float = DEFAULT_RATE
+    round_every: float = DEFAULT_ROUND_EVERY
     no_reveal: bool = False
     env_file: Path | None = None
     next_key_text: str | None = field(default=None, repr=False)
@@ -151,6 +153,7 @@ def load_config(env_file: str | Path | None = None, db: str | Path | None = None
         live_timeout=_positive_float(values, "CWDASH_LIVE_TIMEOUT", DEFAULT_LIVE_TIMEOUT),
         concurrency=concurrency,
         rate=_positive_float(values, "CWDASH_RATE", DEFAULT_RATE),
+        round_every=_positive_float(values, "CWDASH_ROUND_EVERY", DEFAULT_ROUND_EVERY),
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
         env_file=path,
         next_key_text=values.get("CWDASH_KEY_NEXT") or None,

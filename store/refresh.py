@@ -19,7 +19,7 @@ from store.readmodel import ReadResult
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
-DEFAULT_ROUND_EVERY = 60.0
+DEFAULT_ROUND_EVERY = 120.0
 WINDOW = 1.01  # seconds: the rate window, with a margin for arrival jitter at the gateway
 
 
@@ -62,6 +62,7 @@ class RefreshScheduler:
         self._round_started: float | None = None
         self._wake = asyncio.Event()
         self._next_slot = 0.0
+        self._burst = False  # this round at the full rate (asked for with refresh_now)
         self._starts: deque[float] = deque(maxlen=max(1, int(self.settings.rate)))
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -85,10 +86,11 @@ class RefreshScheduler:
         self.visible = tuple(names)
 
     def refresh_now(self) -> None:
-        """Everything becomes due: a new round starts at once."""
+        """Everything becomes due: a new round starts at once, at the full rate."""
         self.last_start.clear()
         self._cursor = 0
         self._round_started = None
+        self._burst = True
         self.poke()
 
     def pause(self, paused: bool) -> None:
@@ -123,6 +125,12 @@ class RefreshScheduler:
                 return None
             self._round_started = now
             self._cursor = 0
+            self._burst = False
+        # The round is spread evenly over ``round_every``: the gateway sees a steady
+        # trickle, not a burst every period (the selected and visible rows above are
+        # never held back by this).
+        if not self._burst and self._cursor < len(self.names) and now < self._round_due(self._cursor):
+            return None
         while self._cursor < len(self.names):
             name = self.names[self._cursor]
             self._cursor += 1
@@ -137,10 +145,17 @@ class RefreshScheduler:
         self.rounds_done += 1
         return None
 
+    def _round_due(self, index: int) -> float:
+        """When the round's ``index``-th read is due."""
+        assert self._round_started is not None
+        return self._round_started + index * self.settings.round_every / max(1, len(self.names))
+
     def _sleep_for(self, now: float) -> float:
         """How long nothing can become due (capped, so new inputs are noticed)."""
         waits = [1.0]
         s = self.settings
+        if self._round_started is not None and self._cursor < len(self.names):
+            waits.append(self._round_due(self._cursor) - now)
         if self.selected is not None and self.selected not in self.in_flight:
             started = self.last_start.get(self.selected)
             if started is not None:

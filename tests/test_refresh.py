@@ -31,7 +31,7 @@ def start(s: RefreshScheduler, name: str, now: float) -> None:
 
 
 def test_selected_first_then_visible_then_round_robin() -> None:
-    s = scheduler(["a", "b", "c", "d", "e"], selected_every=3, visible_every=15, round_every=60)
+    s = scheduler(["a", "b", "c", "d", "e"], selected_every=3, visible_every=15, round_every=0)
     s.select("d")
     s.set_visible(["c", "e"])
     order = []
@@ -65,15 +65,16 @@ def test_selected_is_reread_most_often() -> None:
 
 
 def test_refresh_now_makes_everything_due() -> None:
-    s = scheduler(["a", "b"])
-    for _ in range(2):
-        name = s.next_name(0.0)
-        assert name
-        start(s, name, 0.0)
-        s.in_flight.discard(name)
-    assert s.next_name(1.0) is None
+    s = scheduler(["a", "b"], round_every=60)
+    assert s.next_name(0.0) == "a"
+    start(s, "a", 0.0)
+    s.in_flight.discard("a")
+    assert s.next_name(1.0) is None  # "b" is due half a period later
     s.refresh_now()
-    assert s.next_name(1.0) == "a"
+    for name in ("a", "b"):
+        assert s.next_name(1.0) == name
+        start(s, name, 1.0)
+        s.in_flight.discard(name)
 
 
 def test_vanished_names_are_forgotten() -> None:
@@ -142,14 +143,14 @@ def test_concurrency_and_rate_are_bounded_against_a_real_bridge(
 ) -> None:
     names = fleet_store(store, sealer, 60)
     sim = bridge(lambda ident: Reply(body={"status": "active", "last_error": ""}, delay=0.05))
-    settings = RefreshSettings(concurrency=4, rate=200, selected_every=60, visible_every=60, round_every=60)
+    settings = RefreshSettings(concurrency=4, rate=200, selected_every=60, visible_every=60, round_every=0)
     results = run_rounds(store, sealer, sim, names, settings, want=60)
     assert sim.stats.max_in_flight <= 4
     assert sum(results.values()) >= 60
     assert set(results) == set(names)  # one round reaches every instance
 
     sim2 = bridge(lambda ident: live())
-    settings = RefreshSettings(concurrency=8, rate=10, selected_every=60, visible_every=60, round_every=60)
+    settings = RefreshSettings(concurrency=8, rate=10, selected_every=60, visible_every=60, round_every=0)
     run_rounds(store, sealer, sim2, names, settings, want=25)
     assert sim2.stats.max_per_second <= 11  # 10 per second, one of slack for the window edge
 
@@ -222,7 +223,7 @@ def test_a_failing_reader_does_not_stop_the_loop() -> None:
             if len(results) >= 2:
                 done.set()
 
-        sched = RefreshScheduler(reader, on_result, RefreshSettings(rate=1000))
+        sched = RefreshScheduler(reader, on_result, RefreshSettings(rate=1000, round_every=0))
         sched.set_names(["a", "b"])
         task = asyncio.create_task(sched.run())
         await asyncio.wait_for(done.wait(), 10)
@@ -231,3 +232,26 @@ def test_a_failing_reader_does_not_stop_the_loop() -> None:
 
     asyncio.run(go())
     assert "RuntimeError" in results[0].message  # type: ignore[union-attr]
+
+
+def test_a_round_is_spread_over_its_period_unless_asked_for_now() -> None:
+    s = scheduler(["a", "b", "c", "d"], round_every=60)
+
+    def read(name: str, now: float) -> None:
+        start(s, name, now)
+        s.in_flight.discard(name)
+
+    assert s.next_name(0.0) == "a"  # the round starts at once...
+    read("a", 0.0)
+    assert s.next_name(1.0) is None  # ...and the next read is due a quarter period later
+    assert s.next_name(15.0) == "b"
+    read("b", 15.0)
+    s.refresh_now()  # `r`: everything now, at the full rate
+    names = []
+    for _ in range(4):
+        name = s.next_name(16.0)
+        assert name is not None
+        read(name, 16.0)
+        names.append(name)
+    assert names == ["a", "b", "c", "d"]
+    assert s.next_name(17.0) is None  # the next round waits for its period, spread again

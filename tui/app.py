@@ -120,7 +120,9 @@ class CwdashApp(App[None]):
         self.scheduler: RefreshScheduler | None = None
         if model.gateway_configured:
             self.scheduler = RefreshScheduler(
-                self._read, self._on_result, settings or RefreshSettings(config.concurrency, config.rate)
+                self._read,
+                self._on_result,
+                settings or RefreshSettings(config.concurrency, config.rate, round_every=config.round_every),
             )
 
     # -- layout ------------------------------------------------------------------
