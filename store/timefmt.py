@@ -34,6 +34,12 @@ def span(seconds: float) -> str:
     return f"{int(seconds // (86400 * 365))}y"
 
 
+def ago(seconds: float) -> str:
+    """``"just now"`` under 10 s, else ``"25s ago"``, ``"3m ago"``: for text that is
+    re-rendered on the clock, where a per-second change would cost a repaint a second."""
+    return "just now" if seconds < 10 else f"{span(seconds)} ago"
+
+
 def age(value: str, now: datetime | None = None) -> str:
     """``"219d ago"`` for an RFC 3339 time (``"in 2h"`` for the future); ``"?"`` if unparseable."""
     when = parse_rfc3339(value)

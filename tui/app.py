@@ -30,7 +30,7 @@ from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merg
 from store.refresh import RefreshScheduler, RefreshSettings
 from store.sealing import TokenError
 from store.text import one_line
-from store.timefmt import span
+from store.timefmt import ago
 from tui.clipboard import osc52_sequences
 from tui.detail import DetailPane, TokenView, render_detail
 from tui.help import HelpScreen
@@ -605,7 +605,7 @@ class CwdashApp(App[None]):
             if self.last_answer is None:
                 text.append(" · no answer yet", style="yellow")
             else:
-                text.append(f" · last answer {span(time.monotonic() - self.last_answer)} ago", style="dim")
+                text.append(f" · last answer {ago(time.monotonic() - self.last_answer)}", style="dim")
             if c.failing:
                 text.append(f" · {c.failing} failing", style="bold red")
             if self.scheduler.paused:

@@ -23,7 +23,7 @@ from store.fleet import FleetRow
 from store.readmodel import MappedError, StatusRead
 from store.sealing import Secret
 from store.text import literal, one_line
-from store.timefmt import age, span
+from store.timefmt import age, ago
 
 MASK = "••••••••••••"
 STATUS_STYLE = {"active": "bold green", "paused": "bold yellow", "error": "bold red"}
@@ -121,11 +121,11 @@ def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_confi
         )
         return
     if read.source == "live" and row.live_at is not None:
-        fields.add("source", ("live", "green"), f"  read {span(time.monotonic() - row.live_at)} ago")
+        fields.add("source", ("live", "green"), f"  read {ago(time.monotonic() - row.live_at)}")
         return
     if row.failure is not None:
         last = (
-            f" (last live answer {span(time.monotonic() - row.live_at)} ago)"
+            f" (last live answer {ago(time.monotonic() - row.live_at)})"
             if row.live_at is not None
             else ""
         )

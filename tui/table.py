@@ -124,7 +124,7 @@ class FleetTable(ScrollView, can_focus=True):
         self.fleet = fleet
         self.cursor = 0
         self.cursor_name: str | None = None
-        self._clock_shown: tuple[tuple[str, bool], ...] = ()
+        self._clock_shown: tuple[tuple[str, str, bool], ...] = ()
         self.empty_text = "loading…"
         self._styles: dict[str, Style] = {}
 
@@ -188,19 +188,25 @@ class FleetTable(ScrollView, can_focus=True):
                 self.refresh(Region(0, offset + 1, self.size.width, 1))
 
     def tick(self, now: float) -> None:
-        """Repaint on the clock only when a line on screen would read differently
-        (an age ticking over, a highlight ending), not every second regardless."""
+        """Repaint on the clock only the lines on screen that would read differently
+        (an age ticking over, a highlight ending), not the whole list every second."""
         top = int(self.scroll_offset.y)
         shown = tuple(
             (
+                row.name,
                 source_cell(row, now)[0],
                 row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS,
             )
             for row in self.fleet.view[top : top + self.size.height]
         )
-        if shown != self._clock_shown:
-            self._clock_shown = shown
+        before = self._clock_shown
+        self._clock_shown = shown
+        if len(before) != len(shown):
             self.refresh()
+            return
+        for offset, (old, new) in enumerate(zip(before, shown, strict=True)):
+            if old != new:
+                self.refresh(Region(0, offset + 1, self.size.width, 1))
 
     def visible_names(self) -> list[str]:
         top = int(self.scroll_offset.y)

@@ -49,7 +49,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
     - created_at ages (store.timefmt) are computed against FROZEN_NOW;
     - the app stamps live answers at monotonic 1000 s, and the list and the detail look
-      at them from monotonic 1005 s: "live 5s", "read 5s ago", and the 4 s "changed"
+      at them from monotonic 1005 s: "live 5s", "read just now", and the 4 s "changed"
       highlight is over. The refresh scheduler keeps the real clock.
     """
     import store.timefmt
