@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
@@ -42,12 +42,16 @@ class TokenView:
 
 
 class _Fields:
-    """Label/value rows laid out as a grid, so long values wrap under their value column."""
+    """Label/value rows; long values wrap under their value column.
+
+    Rendered by hand rather than with a Rich ``Table``: measuring a table costs about
+    ten times as much, and the detail is rendered on every settled cursor move.
+    """
+
+    LABEL = 21
 
     def __init__(self) -> None:
-        self.grid = Table.grid(padding=(0, 1))
-        self.grid.add_column(style="dim", no_wrap=True, min_width=21)
-        self.grid.add_column(ratio=1, overflow="fold")
+        self.rows: list[tuple[str, Text]] = []
 
     def add(self, label: str, *parts: tuple[str, str] | str) -> None:
         value = Text()
@@ -56,7 +60,24 @@ class _Fields:
                 value.append(part)
             else:
                 value.append(part[0], style=part[1])
-        self.grid.add_row(label, value)
+        self.rows.append((label, value))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width, self.LABEL + 2)
+        room = width - self.LABEL - 1
+        blank = Text(" " * (self.LABEL + 1))
+        new_line = Segment.line()
+        for label, value in self.rows:
+            lines = value.wrap(console, room, overflow="fold", no_wrap=False) if value else [Text()]
+            head = Text(label[: self.LABEL].ljust(self.LABEL) + " ", style="dim")
+            for index, line in enumerate(lines):
+                line.rstrip()
+                yield from (head if index == 0 else blank).render(console, end="")
+                yield from line.render(console, end="")
+                yield new_line
+
+    def fingerprint(self) -> object:
+        return tuple((label, fingerprint(value)) for label, value in self.rows)
 
 
 def render_detail(
@@ -109,7 +130,7 @@ def render_detail(
             ("on " if on else "off", "bold green" if on else "dim"),
             (f"  {meaning}", "" if on else "dim"),
         )
-    return Group(head, fields.grid)
+    return Group(head, fields)
 
 
 def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_configured: bool) -> None:
@@ -167,9 +188,8 @@ def fingerprint(content: RenderableType) -> object:
     if isinstance(content, Group):
         parts = tuple(fingerprint(r) for r in content.renderables)
         return None if None in parts else ("group", parts)
-    if isinstance(content, Table):
-        cells = tuple(fingerprint(c) for column in content.columns for c in column.cells)
-        return None if None in cells else ("table", len(content.columns), cells)
+    if isinstance(content, _Fields):
+        return ("fields", content.fingerprint())
     return None
 
 
