@@ -145,11 +145,7 @@ def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_confi
         fields.add("source", ("live", "green"), f"  read {ago(time.monotonic() - row.live_at)}")
         return
     if row.failure is not None:
-        last = (
-            f" (last live answer {ago(time.monotonic() - row.live_at)})"
-            if row.live_at is not None
-            else ""
-        )
+        last = f" (last live answer {ago(time.monotonic() - row.live_at)})" if row.live_at is not None else ""
         fields.add(
             "source", ("local", "yellow"), f"  live read failed: {one_line(row.failure.describe(), 300)}"
         )
