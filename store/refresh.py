@@ -63,19 +63,44 @@ class RefreshScheduler:
         self._wake = asyncio.Event()
         self._next_slot = 0.0
         self._burst = False  # this round at the full rate (asked for with refresh_now)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._starts: deque[float] = deque(maxlen=max(1, int(self.settings.rate)))
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- inputs from the screen ------------------------------------------------
+    #
+    # The scheduler may run on an event loop in a thread of its own (the dashboard
+    # keeps live reads off its screen's loop). These calls come from the screen's
+    # thread: plain attribute assignments are made at once, and anything that
+    # mutates the scheduler's collections is handed to its loop.
+
+    def _in_loop(self, fn: Callable[..., None], *args: object) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            fn(*args)
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn(*args)
+        else:
+            loop.call_soon_threadsafe(fn, *args)
 
     def set_names(self, names: Sequence[str]) -> None:
-        self.names = list(names)
+        self._in_loop(self._set_names, list(names))
+
+    def _set_names(self, names: list[str]) -> None:
+        self.names = names
         if self._cursor > len(self.names):
             self._cursor = 0
         known = set(self.names)
         for name in [n for n in self.last_start if n not in known]:
             del self.last_start[name]
-        self.poke()
+        self._wake.set()
 
     def select(self, name: str | None) -> None:
         if name != self.selected:
@@ -87,18 +112,30 @@ class RefreshScheduler:
 
     def refresh_now(self) -> None:
         """Everything becomes due: a new round starts at once, at the full rate."""
+        self._in_loop(self._refresh_now)
+
+    def _refresh_now(self) -> None:
         self.last_start.clear()
         self._cursor = 0
         self._round_started = None
         self._burst = True
-        self.poke()
+        self._wake.set()
 
     def pause(self, paused: bool) -> None:
         self.paused = paused
         self.poke()
 
     def poke(self) -> None:
-        self._wake.set()
+        self._in_loop(self._wake.set)
+
+    def stop(self) -> None:
+        """End :meth:`run` (from any thread); reads in flight are cancelled."""
+        self._stopping = True
+        self._in_loop(self._cancel_run)
+
+    def _cancel_run(self) -> None:
+        if self._run_task is not None:
+            self._run_task.cancel()
 
     # -- choosing --------------------------------------------------------------
 
@@ -191,8 +228,11 @@ class RefreshScheduler:
     async def run(self) -> None:
         """Run until cancelled."""
         slots = asyncio.Semaphore(self.settings.concurrency)
+        self._loop = asyncio.get_running_loop()
+        self._run_task = asyncio.current_task()
+        self._wake = asyncio.Event()  # bound to this loop
         try:
-            while True:
+            while not self._stopping:
                 if self.paused:
                     self._wake.clear()
                     await self._wake.wait()
@@ -215,8 +255,10 @@ class RefreshScheduler:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         finally:
-            for task in list(self._tasks):
+            tasks = list(self._tasks)
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _read(self, name: str, slots: asyncio.Semaphore) -> None:
         try:

@@ -8,8 +8,12 @@ the read model's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -39,12 +43,17 @@ from tui.table import FleetTable
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
 STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
+RESULTS_EVERY = 0.1  # seconds: live results are applied in batches at most this often
 REPAINT_EVERY = 0.25  # seconds: live answers are painted in batches at most this often
 DETAIL_SETTLE = 0.06  # seconds the cursor must rest before a racing cursor's detail renders
 WIDE = 140
 FIRST_PAGE = 200
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
+
+
+class ResultsReady(Message):
+    """Live results are waiting in the queue (posted by the refresh thread)."""
 
 
 class RowsLoaded(Message):
@@ -118,6 +127,10 @@ class CwdashApp(App[None]):
         self._summary_text: Text | None = None
         self._detail_timer: Timer | None = None
         self.scheduler: RefreshScheduler | None = None
+        self._reader: ReadModel | None = None
+        self._results: deque[tuple[str, ReadResult]] = deque()
+        self._results_lock = threading.Lock()
+        self._drain_pending = False
         if model.gateway_configured:
             self.scheduler = RefreshScheduler(
                 self._read,
@@ -266,17 +279,69 @@ class CwdashApp(App[None]):
 
     # -- live refresh ----------------------------------------------------------------
 
-    @work(exclusive=True, group="refresh", exit_on_error=False)
-    async def run_refresh(self) -> None:
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def run_refresh(self) -> None:
+        """Live reads on an event loop of their own, in this thread.
+
+        The HTTP work of hundreds of reads a second then never queues in front of a
+        key press on the screen's loop. The reads use a store connection of their own;
+        the live source is used (and closed) only here.
+        """
+        asyncio.run(self._refresh_main())
+
+    async def _refresh_main(self) -> None:
         assert self.scheduler is not None
-        await self.scheduler.run()
+        store = Store.open(self.store.path)
+        self._reader = ReadModel(
+            store,
+            self.model.sealer,
+            self.model.live,
+            key_problem=self.model.key_problem,
+            backfill_timeout=self.model.backfill_timeout,
+        )
+        scheduler = self.scheduler
+
+        async def watch_app() -> None:
+            # the app may end without telling this thread: stop with it
+            while self.is_running and not scheduler._stopping:
+                await asyncio.sleep(0.2)
+            scheduler.stop()
+
+        watchdog = asyncio.create_task(watch_app())
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler.run()
+        finally:
+            watchdog.cancel()
+            await self._reader.aclose()
+            store.close()
 
     async def _read(self, name: str) -> ReadResult:
-        return await self.model.status(name)
+        assert self._reader is not None
+        return await self._reader.status(name)
 
     def _on_result(self, name: str, result: ReadResult) -> None:
-        """A live read finished. The refresh worker is a coroutine on the app's event
-        loop, so the result is applied here directly: no message per answer."""
+        """A live read finished (on the refresh thread): queue it for the screen, which
+        applies what arrived in one go, a few times a second."""
+        with self._results_lock:
+            self._results.append((name, result))
+            notify = not self._drain_pending
+            self._drain_pending = True
+        if notify:
+            self.post_message(ResultsReady())  # thread-safe; one per batch
+
+    def on_results_ready(self, message: ResultsReady) -> None:
+        self.set_timer(RESULTS_EVERY, self._drain_results)
+
+    def _drain_results(self) -> None:
+        with self._results_lock:
+            batch = list(self._results)
+            self._results.clear()
+            self._drain_pending = False
+        for name, result in batch:
+            self._apply_result(name, result)
+
+    def _apply_result(self, name: str, result: ReadResult) -> None:
         row = self.fleet.rows.get(name)
         if row is None:
             return
@@ -640,7 +705,10 @@ class CwdashApp(App[None]):
         banner.display = bool(text.plain)
 
     async def on_unmount(self) -> None:
-        await self.model.aclose()
+        if self.scheduler is not None:
+            self.scheduler.stop()  # the refresh thread closes the live source itself
+        else:
+            await self.model.aclose()
 
     def _fatal_error(self) -> None:
         """Textual's crash report, without local variables (they could hold a revealed token)."""
