@@ -313,7 +313,10 @@ class Fleet:
                 continue
             if self.rows.pop(name, None) is not None:
                 removed += 1
-        if diff.changed or diff.removed:
+        # Rows changed in place keep their place in a plain list sorted by name: the view
+        # (100k rows) is rebuilt only when it can differ.
+        plain = self.sort_key == "name" and not self.filter_text.strip() and not self.attention_only
+        if added or removed or (diff.changed and not plain):
             self.rebuild(full=True)
         return added, removed
 

@@ -245,14 +245,16 @@ class CwdashApp(App[None]):
                 self.store_problem = None
                 self._update_banner()
                 return
-            self.fleet.apply_diff(message.rows, keep=keep)
+            added, removed = self.fleet.apply_diff(message.rows, keep=keep)
+            names_changed = bool(added or removed)
         else:
             self.fleet.replace_local(message.rows, keep=keep)
+            names_changed = True
         self.loaded = True
         self.store_problem = None
         table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
         table.view_changed()
-        if self.scheduler is not None:
+        if self.scheduler is not None and names_changed:
             self.scheduler.set_names(list(self.fleet.rows))
         self._summary_dirty = self._counts_dirty = True
         self._update_summary()
