@@ -12,26 +12,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from store.db import FLAGS, IntegrationRow
+from store.db import FLAGS, INTEGRATION_COLUMNS, IntegrationRow
 from store.live import STATUSES
 from store.sealing import Sealer, Secret, TokenError
 
-FIELDS = (
-    "instance_name",
-    "status",
-    "bridge_integration_id",
-    "chatwoot_base_url",
-    "chatwoot_account_id",
-    "chatwoot_api_token",
-    "chatwoot_inbox_id",
-    "chatwoot_inbox_name",
-    "last_error",
-    "created_at",
-    "sign_messages",
-    "ignore_groups",
-    "start_as_pending",
-    "reopen_resolved",
-)
+# The store's columns are named and ordered as the seed's fields: one list for both.
+FIELDS = INTEGRATION_COLUMNS
 
 FLAG_MEANINGS = {
     "sign_messages": "prefix agent messages with *Name*: (WhatsApp bold)",

@@ -296,3 +296,8 @@ def row_texts(app: CwdashApp) -> list[str]:
         strip = table.render_line(y)
         lines.append("".join(segment.text for segment in strip).rstrip())
     return lines
+
+
+def view_names(app: CwdashApp) -> list[str]:
+    """The instances the list shows, in order."""
+    return [row.name for row in app.fleet.view]

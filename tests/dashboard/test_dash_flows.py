@@ -21,6 +21,7 @@ from dashkit import (
     screen_text,
     select,
     summary_text,
+    view_names,
     wait_settled,
     wait_until,
 )
@@ -29,10 +30,6 @@ from store.simbridge import Reply, live
 from tui.help import HelpScreen
 
 pytestmark = pytest.mark.anyio
-
-
-def view_names(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [row.name for row in app.fleet.view]
 
 
 async def test_the_list_shows_every_instance_with_live_and_local_state(dash) -> None:

@@ -8,16 +8,12 @@ import os
 import sqlite3
 
 import pytest
-from dashkit import banner_text, detail_text, integration, select, wait_settled, wait_until
+from dashkit import banner_text, detail_text, integration, select, view_names, wait_settled, wait_until
 
 import store.db
 from store.simbridge import live
 
 pytestmark = pytest.mark.anyio
-
-
-def view_names(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [row.name for row in app.fleet.view]
 
 
 async def test_rows_added_changed_and_removed_by_another_process_follow_without_restart(dash) -> None:
