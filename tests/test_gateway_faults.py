@@ -14,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from storekit import rows
 
 from store.config import load_config
 from store.db import Store
@@ -34,18 +34,6 @@ NAME = "fresh"
 IDENT = "int_fresh"
 HEALTHY = live("error", "Chatwoot answered 401", inbox_id=64)
 SLOW_BUDGET = 1.0  # seconds, for the faults that wait the budget out (loopback answers take ms)
-
-
-def rows(db_path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table of the store, to compare before and after a read."""
-    conn = sqlite3.connect(db_path)
-    try:
-        tables = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        ]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
-    finally:
-        conn.close()
 
 
 class Gateway:

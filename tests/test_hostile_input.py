@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from storekit import rows
 
 from store.db import Store
 from store.simbridge import live
@@ -40,18 +40,6 @@ def field(status_text: str, label: str) -> str:
     found = [line for line in status_text.splitlines() if line.startswith(f"  {label}  ")]
     assert len(found) == 1, status_text[:2000]
     return found[0]
-
-
-def rows(db_path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table of the store."""
-    conn = sqlite3.connect(db_path)
-    try:
-        tables = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        ]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
-    finally:
-        conn.close()
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from dataclasses import fields
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from storekit import rows
 
 from store.db import Store
 from store.document import FIELDS, SealedToken, StatusDocument
@@ -99,17 +99,6 @@ VALID = {
 }
 assert tuple(VALID) == FIELDS
 documents = st.fixed_dictionaries(VALID)
-
-
-def rows(db_path: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        tables = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        ]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
-    finally:
-        conn.close()
 
 
 # -- (a) import, then status --json --local: the same document --------------------------------
