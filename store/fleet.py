@@ -214,9 +214,11 @@ def diff_listing(current: dict[str, FleetRow], listing: Iterable[FleetRow]) -> L
     """
     changed: list[FleetRow] = []
     seen: set[str] = set()
+    track = bool(current)  # nothing shown yet (the first load): nothing can have gone
     known = 0  # rows of the listing already shown
     for row in listing:
-        seen.add(row.name)
+        if track:
+            seen.add(row.name)
         shown = current.get(row.name)
         if shown is not None:
             known += 1
@@ -271,33 +273,11 @@ class Fleet:
         (the selected instance) stays listed when it vanished, marked ``instance not
         found``, so the person looking at it sees why it went.
         """
-        seen: set[str] = set()
-        added = 0
-        fresh = not self.rows
-        for row in rows:
-            fleet_row = self._fleet_row(row)
-            seen.add(fleet_row.name)
-            if fresh:
-                self.rows[fleet_row.name] = fleet_row
-                added += 1
-                continue
-            existing = self.rows.get(fleet_row.name)
-            if existing is None:
-                self.rows[fleet_row.name] = fleet_row
-                added += 1
-            else:
-                existing.update_local(fleet_row)
-        gone = [name for name in self.rows if name not in seen] if len(seen) != len(self.rows) else []
-        for name in gone:
-            if name == keep:
-                self.rows[name].mapped = INSTANCE_NOT_FOUND
-                continue
-            del self.rows[name]
-        self.rebuild(full=True)
-        return added, len(gone)
+        return self.apply_diff(diff_listing(self.rows, map(self._fleet_row, rows)), keep)
 
     def apply_diff(self, diff: ListingDiff, keep: str | None = None) -> tuple[int, int]:
-        """Apply a :func:`diff_listing` result. Returns (added, removed)."""
+        """Apply a :func:`diff_listing` result: see :meth:`replace_local`. Returns (added,
+        removed); ``keep`` counts as removed though it stays listed."""
         added = 0
         for row in diff.changed:
             existing = self.rows.get(row.name)
@@ -306,13 +286,12 @@ class Fleet:
                 added += 1
             else:
                 existing.update_local(row)
-        removed = 0
+        removed = len(diff.removed)
         for name in diff.removed:
             if name == keep and name in self.rows:
                 self.rows[name].mapped = INSTANCE_NOT_FOUND
                 continue
-            if self.rows.pop(name, None) is not None:
-                removed += 1
+            self.rows.pop(name, None)
         # Rows changed in place keep their place in a plain list sorted by name: the view
         # (100k rows) is rebuilt only when it can differ.
         plain = self.sort_key == "name" and not self.filter_text.strip() and not self.attention_only

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Input, Static
 
 from store.config import Config
 from store.db import Store, StoreError
-from store.fleet import SORT_KEYS, Counts, Fleet, FleetRow, ListingDiff, diff_listing, rows_from_listing
+from store.fleet import SORT_KEYS, Counts, Fleet, ListingDiff, diff_listing, rows_from_listing
 from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from store.refresh import RefreshScheduler, RefreshSettings
 from store.sealing import TokenError
@@ -57,10 +57,10 @@ class ResultsReady(Message):
 
 
 class RowsLoaded(Message):
-    """A fresh local listing of the store (from the loader thread): the whole listing
-    the first time, only its differences with what is shown afterwards."""
+    """A fresh local listing of the store (from the loader thread), as its differences
+    with what is shown (on the first load: every row past the first page)."""
 
-    def __init__(self, rows: list[FleetRow] | ListingDiff, seconds: float) -> None:
+    def __init__(self, rows: ListingDiff, seconds: float) -> None:
         super().__init__()
         self.rows = rows
         self.seconds = seconds
@@ -221,8 +221,7 @@ class CwdashApp(App[None]):
             reader = Store.open(self.store.path)
             try:
                 listing = rows_from_listing(reader.iter_list())
-                rows: list[FleetRow] | ListingDiff
-                rows = diff_listing(self.fleet.rows, listing) if self.loaded else list(listing)
+                rows = diff_listing(self.fleet.rows, listing)
             finally:
                 reader.close()
         except StoreError as exc:
@@ -240,16 +239,13 @@ class CwdashApp(App[None]):
         keep = self.selected if self.loaded else None
         # A big store takes a while to list: the next reload waits ten times as long.
         self._reload_gap = max(STORE_CHECK_EVERY, 10 * message.seconds)
-        if isinstance(message.rows, ListingDiff):
-            if not message.rows.changed and not message.rows.removed:
-                self.store_problem = None
-                self._update_banner()
-                return
-            added, removed = self.fleet.apply_diff(message.rows, keep=keep)
-            names_changed = bool(added or removed)
-        else:
-            self.fleet.replace_local(message.rows, keep=keep)
-            names_changed = True
+        diff = message.rows
+        if self.loaded and not diff.changed and not diff.removed:
+            self.store_problem = None
+            self._update_banner()
+            return
+        added, removed = self.fleet.apply_diff(diff, keep=keep)
+        names_changed = bool(added or removed) or not self.loaded
         self.loaded = True
         self.store_problem = None
         table.empty_text = "no instances in the store: add some with `cwdash import FILE`"
