@@ -1,9 +1,9 @@
 """The cwdash dashboard: the fleet list, the selected instance's detail, live state in the background.
 
 The screen never waits for the network: live reads run in a worker through
-:class:`store.refresh.RefreshScheduler` on the app's own event loop, and each
-result is applied as it arrives; every rule about merging local and live data is
-the read model's.
+:class:`store.refresh.RefreshScheduler` on a thread with an event loop of its own,
+and their results reach the screen in batches a few times a second; every rule
+about merging local and live data is the read model's.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ from tui.table import FleetTable
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
 STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
-RESULTS_EVERY = 0.1  # seconds: live results are applied in batches at most this often
-REPAINT_EVERY = 0.25  # seconds: live answers are painted in batches at most this often
+RESULTS_EVERY = 0.25  # seconds: live results are applied and painted in batches at most this often
 DETAIL_SETTLE = 0.06  # seconds the cursor must rest before a racing cursor's detail renders
 WIDE = 140
 FIRST_PAGE = 200
@@ -118,12 +117,10 @@ class CwdashApp(App[None]):
         self.store_problem: str | None = None
         self._summary_dirty = True
         self._last_move = 0.0
-        self._repaint: set[str] = set()
         self._last_reload = 0.0
         self._reload_gap = STORE_CHECK_EVERY
         self._counts: Counts | None = None
         self._counts_dirty = True
-        self._repaint_timer: Timer | None = None
         self._summary_text: Text | None = None
         self._detail_timer: Timer | None = None
         self.scheduler: RefreshScheduler | None = None
@@ -338,6 +335,7 @@ class CwdashApp(App[None]):
             self._drain_pending = False
         for name, result in batch:
             self._apply_result(name, result)
+        self.table.refresh_rows({name for name, _ in batch})  # the header follows on the next tick
 
     def _apply_result(self, name: str, result: ReadResult) -> None:
         row = self.fleet.rows.get(name)
@@ -353,18 +351,9 @@ class CwdashApp(App[None]):
                 severity="warning",
             )
         self._summary_dirty = self._counts_dirty = True
-        # Rows repaint in batches, a few times a second, not once per answer.
-        self._repaint.add(name)
-        if self._repaint_timer is None:
-            self._repaint_timer = self.set_timer(REPAINT_EVERY, self._repaint_rows)
         if name == self.selected:
             self.current = result
             self._render_detail()
-
-    def _repaint_rows(self) -> None:
-        self._repaint_timer = None
-        names, self._repaint = self._repaint, set()
-        self.table.refresh_rows(names)  # the header follows on the next tick
 
     # -- the detail ----------------------------------------------------------------
 
