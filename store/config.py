@@ -11,6 +11,7 @@ import binascii
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
@@ -18,6 +19,9 @@ DEFAULT_LIVE_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 8
 DEFAULT_RATE = 20.0
 DEFAULT_ROUND_EVERY = 120.0  # seconds between background rounds over the whole fleet
+if TYPE_CHECKING:
+    from store.sealing import Sealer
+
 KEY_BYTES = 32
 
 
@@ -93,6 +97,13 @@ class Config:
         if not self.key_text:
             raise ConfigError("CWDASH_KEY is not set; run `cwdash init` to create a key and a store")
         return parse_key(self.key_text)
+
+    def sealer(self) -> Sealer:
+        """The sealer for this configuration: seals with CWDASH_KEY, and also opens with
+        CWDASH_KEY_NEXT while a rekey is under way. Every token read goes through it."""
+        from store.sealing import Sealer
+
+        return Sealer(self.key(), self.fallback_keys())
 
     def fallback_keys(self) -> list[bytes]:
         """``CWDASH_KEY_NEXT``, present only while a ``cwdash rekey`` is under way (or was

@@ -108,7 +108,7 @@ class ReadModel:
         sealer: Sealer | None = None
         problem: str | None = None
         try:
-            sealer = Sealer(config.key(), config.fallback_keys())
+            sealer = config.sealer()
         except ConfigError as exc:
             problem = str(exc)
         source: LiveSource | None = None

@@ -81,10 +81,6 @@ def _open_store(config: Config, *, create: bool = False) -> Store:
     return store
 
 
-def _sealer(config: Config) -> Sealer:
-    return Sealer(config.key(), config.fallback_keys())
-
-
 # -- status / list ---------------------------------------------------------------
 
 
@@ -217,7 +213,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise Failure(f"cannot read {args.file}: {exc}") from None
-    sealer = _sealer(config)
+    sealer = config.sealer()
     store = _open_store(config, create=True)
     try:
         summary = import_text(store, sealer, text)
@@ -260,7 +256,7 @@ def _read_token(args: argparse.Namespace, *, required: bool) -> str | None:
 
 def cmd_set(args: argparse.Namespace) -> int:
     config = _config(args)
-    sealer = _sealer(config)
+    sealer = config.sealer()
     store = _open_store(config, create=True)
     if not store.instance_exists(args.name):
         _err(f"{INSTANCE_NOT_FOUND.message} (add it first with `cwdash add NAME`)")

@@ -14,7 +14,6 @@ from pathlib import Path
 from store.config import Config, ConfigError, generate_key, load_config
 from store.db import Store, StoreError
 from store.readmodel import ReadModel
-from store.sealing import Sealer
 
 
 def _fail(message: str) -> int:
@@ -53,7 +52,7 @@ def run_demo(args: argparse.Namespace) -> int:
         config = Config(db_path=Path(tmp) / "demo.db", key_text=key, bridge_token="demo-bridge-token")
         store = Store.open(config.db_path, create=True)
         fleet = demo.plan(args.instances)
-        demo.seed_store(store, Sealer(config.key()), fleet)
+        demo.seed_store(store, config.sealer(), fleet)
         router = demo.DemoRouter(fleet)
         with (
             SimBridge(router, token="demo-bridge-token") as bridge,
@@ -69,9 +68,7 @@ def run_demo(args: argparse.Namespace) -> int:
             main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             routes = {inst.bridge_id: tls for inst in fleet if inst.behaviour == "tls"}
-            model = ReadModel(
-                store, Sealer(config.key(), config.fallback_keys()), demo.RoutedSource(main, routes)
-            )
+            model = ReadModel(store, config.sealer(), demo.RoutedSource(main, routes))
             from tui.app import CwdashApp
 
             app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
