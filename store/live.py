@@ -8,6 +8,7 @@ The bridge sits behind :class:`LiveSource` so another live source can be added l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import ssl
@@ -200,13 +201,14 @@ class BridgeSource:
         if self._client is None:
             httpx = _httpx()
             limit = self._max_connections
+            from store.wire import H11Transport
+
             self._client = httpx.AsyncClient(
                 headers={"Authorization": f"Bearer {self._token.reveal()}", "Accept": "application/json"},
                 timeout=httpx.Timeout(self.timeout),
-                verify=self._verify,
                 follow_redirects=False,
                 trust_env=False,
-                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+                transport=H11Transport(verify=self._verify, max_connections=limit),
             )
         return self._client
 
@@ -232,6 +234,8 @@ class BridgeSource:
     async def _exchange(self, client: httpx.AsyncClient, url: str) -> LiveOutcome:
         async with client.stream("GET", url) as response:
             code = response.status_code
+            if not 200 <= code < 300:
+                await _discard_body(response)
             if code in (401, 403):
                 return LiveFailure(Reason.UNAUTHORIZED, f"HTTP {code}")
             if code == 404:
@@ -248,3 +252,16 @@ class BridgeSource:
                     )
                 chunks.append(chunk)
         return parse_state(b"".join(chunks))
+
+
+async def _discard_body(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a small error answer to its end so its connection can carry the next read
+    (a gateway failing every request would otherwise cost a new connection each time);
+    a large one is abandoned and its connection closed."""
+    size = 0
+    with contextlib.suppress(TimeoutError, _httpx().HTTPError):
+        async with asyncio.timeout(0.5):  # the answer's status is what counts, not its body
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > limit:
+                    return

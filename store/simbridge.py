@@ -34,6 +34,7 @@ class Reply:
     hang: bool = False
     drip: float | None = None
     reset: bool = False
+    close_after: bool = False  # answer, then close the connection without saying so first
     content_type: str = "application/json"
 
     def payload(self) -> bytes:
@@ -60,6 +61,7 @@ class Stats:
     """Request counts, for tests and the benchmark's limit checks."""
 
     total: int = 0
+    connections: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
     max_per_second: int = 0
@@ -159,6 +161,8 @@ class SimBridge:
             self.stats.in_flight -= 1
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with self._lock:
+            self.stats.connections += 1
         try:
             while True:
                 try:
@@ -221,13 +225,13 @@ class SimBridge:
         if reply.drip is None:
             writer.write(body)
             await writer.drain()
-            return True
+            return not reply.close_after
         await writer.drain()
         for i in range(len(body)):
             writer.write(body[i : i + 1])
             await writer.drain()
             await asyncio.sleep(reply.drip)
-        return True
+        return not reply.close_after
 
 
 _PHRASES = {
@@ -247,6 +251,11 @@ def self_signed_context() -> ssl.SSLContext:
 
     Clients that verify certificates (as cwdash does) refuse it: a real TLS failure.
     """
+    return self_signed()[0]
+
+
+def self_signed() -> tuple[ssl.SSLContext, bytes]:
+    """A server TLS context for 127.0.0.1 and its certificate (PEM), for a client to trust."""
     import datetime
     import ipaddress
     import os
@@ -287,4 +296,4 @@ def self_signed_context() -> ssl.SSLContext:
             )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_path, key_path)
-    return context
+    return context, cert.public_bytes(serialization.Encoding.PEM)

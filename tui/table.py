@@ -232,9 +232,16 @@ class FleetTable(ScrollView, can_focus=True):
         view = self.fleet.view
         if not view:
             return
+        before, top = self.cursor, self.scroll_offset.y
         self.cursor = max(0, min(index, len(view) - 1))
         self._cursor_changed(scroll=True)
-        self.refresh()
+        if self.scroll_offset.y != top:
+            self.refresh()  # scrolled: every line moved
+            return
+        # only the two lines the cursor left and reached read differently: a key press
+        # repaints two lines, not the screenful
+        for row in (before, self.cursor):
+            self.refresh(Region(0, row - int(top) + 1, self.size.width, 1))
 
     def action_cursor(self, delta: int) -> None:
         self.move_to(self.cursor + delta)
