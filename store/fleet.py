@@ -7,7 +7,7 @@ measurable without a screen. Rows are kept by name and updated in place.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from store.db import ListRow
@@ -37,6 +37,7 @@ class FleetRow:
         "name",
         "name_folded",
         "read_at",
+        "status",
     )
 
     def __init__(
@@ -65,6 +66,8 @@ class FleetRow:
         self.base_url = base_url
         self.account_id = account_id
         self.inbox_id = inbox_id
+        self.status = ""
+        self._settle()
 
     @classmethod
     def from_list_row(cls, row: ListRow) -> FleetRow:
@@ -87,15 +90,18 @@ class FleetRow:
         self.account_id = other.account_id
         self.inbox_id = other.inbox_id
         self.mapped = None
+        self._settle()
 
-    @property
-    def status(self) -> str:
-        """The status to show: live when the last read was live, else local ('' without integration)."""
+    def _settle(self) -> None:
+        """Work out the status to show: live when the last read was live, else local
+        ('' without integration). A field rather than a property: the filter and the
+        counts read it for every row of a 100k fleet."""
         if not self.has_integration:
-            return ""
-        if self.live_status is not None and self.failure is None:
-            return self.live_status
-        return self.local_status
+            self.status = ""
+        elif self.live_status is not None and self.failure is None:
+            self.status = self.live_status
+        else:
+            self.status = self.local_status
 
     @property
     def last_error(self) -> str:
@@ -145,28 +151,49 @@ class FleetRow:
                 self.failure = None
             else:
                 self.failure = result.failure
+        self._settle()
         changed = (self.status, self.mapped) != before
         if changed:
             self.changed_at = now
         return changed
 
-    def matches(self, needle: str, folded_urls: dict[str, str]) -> bool:
-        """Whether the lower-case ``needle`` is in the name, URL, status or error text.
+    def matches(self, needle: str) -> bool:
+        """Whether the lower-case ``needle`` is in the name, URL, status or error text
+        (the rule is :func:`filter_rows`'s)."""
+        return bool(filter_rows((self,), needle))
 
-        Field by field, without building one string per row: filtering 100k rows is
-        one pass per keystroke.
-        """
-        if needle in self.name_folded:
-            return True
-        url = folded_urls.get(self.base_url)
-        if url is None:
-            url = folded_urls[self.base_url] = self.base_url.lower()
-        if needle in url:
-            return True
-        if needle in (self.status or "no integration"):
-            return True
-        error = self.last_error
-        return bool(error) and needle in error.lower()
+
+class _Answers(dict[str, bool]):
+    """Whether a needle is in each of a few values many rows share (URLs, statuses),
+    worked out once per value, then a dictionary lookup per row."""
+
+    def __init__(self, needle: str, shown: Callable[[str], str]) -> None:
+        super().__init__()
+        self.needle = needle
+        self.shown = shown
+
+    def __missing__(self, value: str) -> bool:
+        hit = self[value] = self.needle in self.shown(value)
+        return hit
+
+
+def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
+    """The rows whose name, URL, status or error text holds the lower-case ``needle``.
+
+    The first keystroke of a filter tests 100k rows, so a row costs attribute reads
+    and dictionary lookups, no call: URLs and statuses are answered once per distinct
+    value, and the error text (a property) is read only for rows that have one.
+    """
+    urls = _Answers(needle, str.lower)
+    statuses = _Answers(needle, lambda status: status or "no integration")
+    return [
+        r
+        for r in rows
+        if needle in r.name_folded
+        or statuses[r.status]
+        or urls[r.base_url]
+        or ((r.local_error or r.live_error) and needle in r.last_error.lower())
+    ]
 
 
 def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
@@ -302,8 +329,9 @@ class Fleet:
     def rebuild(self, *, full: bool = False) -> None:
         """Recompute the view from the filter, the attention toggle and the sort.
 
-        Typing more of a filter narrows the current view instead of scanning the whole
-        fleet again (the view is already sorted, and filtering keeps the order).
+        Typing more of a filter (the first character included) narrows the current
+        view instead of listing and sorting the whole fleet again: the view is already
+        sorted, and filtering keeps the order.
         """
         needle = self.filter_text.strip().lower()
         shape = (needle, self.attention_only, self.sort_key, self.sort_reverse)
@@ -312,19 +340,19 @@ class Fleet:
         if (
             not full
             and previous is not None
-            and previous[0]
+            and needle != previous[0]
             and needle.startswith(previous[0])
             and previous[1:] == shape[1:]
         ):
-            urls: dict[str, str] = {}
-            self.view = [r for r in self.view if r.matches(needle, urls)]
+            # the view is already sorted and filtering keeps the order: the first
+            # keystroke filters the unfiltered view and sorts nothing
+            self.view = filter_rows(self.view, needle)
             return
         rows: Iterable[FleetRow] = self.rows.values()
         if self.attention_only:
             rows = [r for r in rows if r.needs_attention]
         if needle:
-            urls = {}
-            rows = [r for r in rows if r.matches(needle, urls)]
+            rows = filter_rows(rows, needle)
         if self.sort_key == "name" and not self.sort_reverse:
             # rows are listed by name already: sorting is a nearly free check
             self.view = sorted(rows, key=_by_name)

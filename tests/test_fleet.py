@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store.db import ListRow
 from store.document import SealedToken, StatusDocument
-from store.fleet import Fleet
+from store.fleet import Fleet, FleetRow
 from store.live import LiveFailure, Reason
 from store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, StatusRead
 
@@ -139,3 +139,22 @@ def test_diff_listing_sees_a_removal_hidden_by_an_addition() -> None:
     assert (added, removed) == (1, 1)
     assert names(f) == ["alpha", "bravo", "charlie", "echo"]
     assert f.rows["alpha"].local_status == "error"
+
+
+def test_first_filter_character_narrows_the_sorted_view_and_clearing_restores_it() -> None:
+    f = fleet()
+    f.sort_key = "status"
+    f.rebuild()
+    everyone = names(f)
+    f.filter_text = "a"  # narrows the status-sorted view: order kept, nothing re-sorted
+    f.rebuild()
+    assert names(f) == [n for n in everyone if n in {r.name for r in f.rows.values() if r.matches("a")}]
+    f.filter_text = ""
+    f.rebuild()
+    assert names(f) == everyone
+
+
+def test_rows_added_while_unfiltered_appear() -> None:
+    f = fleet()
+    f.add_first([FleetRow("echo", True, "active", "", "https://cw.example", 1, 1)])
+    assert "echo" in names(f)

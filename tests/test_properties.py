@@ -266,3 +266,60 @@ def test_terminal_text_never_carries_a_raw_control(value: str) -> None:
     assert RAW.search(line) is None and "\n" not in line and "\t" not in line
     if RAW.search(value) is None:
         assert shown == value  # ordinary text, emoji and wide characters pass unchanged
+
+
+# -- the fleet filter ----------------------------------------------------------------------
+
+small_text = st.text(alphabet="abAB-é 4:zZ", max_size=8)
+fleet_rows = st.builds(
+    lambda name, has, status, error, url, live: (name, has, status, error, url, live),
+    name=small_text.filter(bool),
+    has=st.booleans(),
+    status=st.sampled_from([*STATUSES, "weird"]),
+    error=small_text,
+    url=st.sampled_from(["http://Z.é", "https://4.4", "http://q"]),  # each needle letter hits one field
+    live=st.one_of(st.none(), live_states, live_failures),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(specs=st.lists(fleet_rows, max_size=12), needles=st.lists(small_text, min_size=1, max_size=4))
+@example(specs=[("b", True, "active", "", "http://q", None)], needles=["a"])  # the status alone
+@example(specs=[("b", True, "error", "", "http://Z.é", None)], needles=["z"])  # the URL alone
+@example(specs=[("b", True, "error", "4:A", "http://q", None)], needles=["4:a"])  # the error alone
+@example(specs=[("b", False, "error", "", "http://q", None)], needles=["n"])  # "no integration"
+@example(specs=[("b", True, "error", "", "http://q", LiveState("error", "zZ", None))], needles=["zz"])
+@example(specs=[("b", True, "error", "", "http://q", LiveState("active", "", None))], needles=["a"])
+def test_filter_holds_exactly_the_rows_whose_shown_text_holds_the_needle(specs: list, needles: list) -> None:
+    """Whatever was typed before (narrowing) and whatever the rows' live state."""
+    from store.fleet import Fleet, FleetRow
+
+    fleet = Fleet()
+    for i, (name, has, status, error, url, live) in enumerate(specs):
+        row = FleetRow(f"{name}{i}", has, status, error, url, 1, 1)
+        if live is not None and has:
+            local = StatusDocument(
+                row.name, status, "int", url, 1, SealedToken(row.name, "", None), 1, "", error,
+                "2026-01-01T00:00:00Z", False, False, False, False,
+            )  # fmt: skip
+            row.apply(merge(local, live), 1.0)
+        fleet.rows[row.name] = row
+    fleet.rebuild(full=True)
+    for needle in needles:
+        fleet.filter_text = needle
+        fleet.rebuild()
+        typed = needle.strip().lower()
+        expected = [
+            r.name
+            for r in sorted(fleet.rows.values(), key=lambda r: r.name)
+            if any(
+                typed in text
+                for text in (
+                    r.name.lower(),
+                    r.base_url.lower(),
+                    r.status or "no integration",
+                    r.last_error.lower(),
+                )
+            )
+        ]
+        assert [r.name for r in fleet.view] == expected, needle
