@@ -38,6 +38,7 @@ from store.text import one_line
 from store.timefmt import ago
 from tui.clipboard import osc52_sequences
 from tui.detail import DetailPane, TokenView, render_detail
+from tui.filter_input import FilterInput
 from tui.help import HelpScreen
 from tui.table import FleetTable
 
@@ -144,7 +145,8 @@ class CwdashApp(App[None]):
         self.summary = Static(id="summary")
         self.banner = Static(id="banner")
         self.table = FleetTable(self.fleet, id="fleet")
-        self.filter_input = Input(
+        self.filter_input = FilterInput(
+            self._apply_filter,
             placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
             id="filter",
         )
@@ -518,10 +520,10 @@ class CwdashApp(App[None]):
         field.display = True
         field.focus()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.fleet.filter_text = event.value
-        self._view_changed()
+    def _apply_filter(self, value: str) -> None:
+        if value != self.fleet.filter_text:
+            self.fleet.filter_text = value
+            self._view_changed()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -538,8 +540,7 @@ class CwdashApp(App[None]):
         if field.has_focus or field.value:
             field.value = ""
             field.display = False
-            self.fleet.filter_text = ""
-            self._view_changed()
+            self._apply_filter("")
             self.table.focus()
             getattr(event, "stop", lambda: None)()
 

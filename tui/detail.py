@@ -24,6 +24,7 @@ from store.readmodel import MappedError, StatusRead
 from store.sealing import Secret
 from store.text import literal, one_line
 from store.timefmt import age, ago
+from tui.scrolling import set_content_size
 
 MASK = "••••••••••••"
 STATUS_STYLE = {"active": "bold green", "paused": "bold yellow", "error": "bold red"}
@@ -239,7 +240,7 @@ class DetailPane(ScrollView, can_focus=True):
         lines = console.render_lines(self.content, options, style=self.rich_style, pad=True)
         self._lines = [Strip(line, width) for line in lines]
         self._rendered_width = width
-        self.virtual_size = Size(width, len(self._lines))  # reflows only when it changes
+        set_content_size(self, Size(width, len(self._lines)))
         self.refresh()
 
     def on_resize(self) -> None:

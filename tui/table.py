@@ -25,6 +25,7 @@ from textual.strip import Strip
 from store.fleet import Fleet, FleetRow
 from store.text import one_line
 from store.timefmt import span
+from tui.scrolling import set_content_size
 
 STATUS_LABELS = {
     "active": ("● active", "active"),
@@ -147,7 +148,7 @@ class FleetTable(ScrollView, can_focus=True):
 
     def sync_size(self) -> None:
         """Tell the scroll machinery how big the content is (one header line + rows)."""
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.fleet.view) + 1)
+        set_content_size(self, Size(self.scrollable_content_region.width, len(self.fleet.view) + 1))
 
     def on_resize(self, event: events.Resize) -> None:
         self.sync_size()
