@@ -392,3 +392,63 @@ async def test_p_pauses_and_resumes_live_reads(dash) -> None:
         await pilot.press("p")
         await wait_until(pilot, lambda: sim.stats.total >= before + len(WITH_INTEGRATION), "reads to resume")
         assert "PAUSED" not in summary_text(app)
+
+
+async def test_the_list_scrollbar_and_offset_follow_the_filter_over_a_long_list(dash) -> None:
+    """Content-size changes skip the screen's layout pass when no scrollbar comes or
+    goes (tui/scrolling.py): the scrollbar and the scroll offset must still follow."""
+    for i in range(150):
+        dash.store.add_instance(f"{'x' if i % 2 else 'y'}-bulk-{i:03d}")
+    app = dash.app(None)  # local only: the point is the list, not live reads
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.loaded and len(app.fleet.view) == 156, "the whole list")
+        table = app.table
+        await pilot.press("G")  # to the last row: scrolled to the bottom
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        bottom = table.max_scroll_y
+        assert table.scroll_offset.y == bottom > 0
+        await pilot.press("slash", "x", "minus", "b")  # half the rows: still more than a screenful
+        await pilot.pause()
+        assert len(app.fleet.view) == 75
+        assert table.virtual_size.height == 76
+        assert table.show_vertical_scrollbar
+        assert table.max_scroll_y < bottom
+        assert table.scroll_offset.y <= table.max_scroll_y  # kept in range as the list shrank
+        assert table.vertical_scrollbar.window_virtual_size == 76
+        await pilot.press(*"ulk", "minus", "0", "0", "1")  # one row: the scrollbar goes
+        await wait_until(
+            pilot, lambda: not table.show_vertical_scrollbar, f"the scrollbar to go {table.size}"
+        )
+        assert len(app.fleet.view) == 1
+        assert table.scroll_offset.y == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.fleet.view) == 156
+        assert table.show_vertical_scrollbar
+        assert table.vertical_scrollbar.window_virtual_size == 157
+
+
+async def test_the_detail_scrollbar_follows_details_of_other_lengths(dash) -> None:
+    """Moving between instances whose details differ in length changes the detail's
+    content size without a layout pass (tui/scrolling.py): its scrollbar and scroll
+    offset must follow all the same."""
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        detail = app.detail
+        await pilot.press("G")  # golf: the bridge does not know it, the failure makes a longer detail
+        await wait_until(pilot, lambda: "bridge does not know" in detail_text(app), "golf's failure")
+        await pilot.pause()
+        long = detail.virtual_size.height
+        assert long > detail.container_size.height  # overflows: the scrollbar is shown
+        detail.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        assert detail.scroll_offset.y == detail.max_scroll_y > 0
+        await pilot.press("k")  # echo: shorter, and still overflowing
+        await wait_until(pilot, lambda: detail_text(app).startswith("echo"), "echo's detail")
+        await pilot.pause()
+        short = detail.virtual_size.height
+        assert detail.container_size.height < short < long
+        assert detail.vertical_scrollbar.window_virtual_size == short
+        assert detail.scroll_offset.y <= detail.max_scroll_y
