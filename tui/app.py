@@ -245,10 +245,14 @@ class CwdashApp(App[None]):
             self._update_banner()
             return
         added, removed = self.fleet.apply_diff(diff, keep=keep)
-        # Everything alive now (the fleet, the screen) is long-lived: kept out of the
-        # collector's full passes, which otherwise walk it all in the middle of a key
-        # press (pauses of 70 ms with 2k instances, more with more; see bench/).
-        gc.freeze()
+        if not self.loaded:
+            # Everything alive after the first load (the fleet, the screen) is long-lived:
+            # kept out of the collector's full passes, which otherwise walk it all in the
+            # middle of a key press (pauses of 70 ms with 2k instances; see bench/). Once
+            # only, after a young-generation pass: a freeze keeps whatever garbage it
+            # catches for good (failed reads leave exception cycles behind all the time).
+            gc.collect(1)
+            gc.freeze()
         names_changed = bool(added or removed) or not self.loaded
         self.loaded = True
         self.store_problem = None
