@@ -346,31 +346,40 @@ class PaintClock:
         self.app = app
         self.state = state
         self.paints: list[tuple[float, object]] = []
+        self._waiting: tuple[Callable[[object], bool], asyncio.Future[float]] | None = None
         original = app._display  # type: ignore[attr-defined]
 
         def display(screen: object, renderable: object) -> None:
             original(screen, renderable)
-            if renderable is not None:
-                self.paints.append((time.perf_counter(), self.state()))
+            if renderable is None:
+                return
+            at, state = time.perf_counter(), self.state()
+            self.paints.append((at, state))
+            waiting = self._waiting
+            if waiting is not None and not waiting[1].done() and waiting[0](state):
+                waiting[1].set_result(at)
 
         app._display = display  # type: ignore[attr-defined]
 
     async def press(self, key: str, char: str | None, expect: Callable[[object], bool]) -> float:
+        """Send a key and wait for the paint showing its effect. The wait is a future
+        the paint resolves, not a polling loop: a poll on the app's own event loop
+        would compete with the app for that loop (and the GIL) and slow what it measures."""
         from textual import events
 
-        seen = len(self.paints)
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiting = (expect, future)
         start = time.perf_counter()
         event = events.Key(key, char)
         event.set_sender(self.app)  # type: ignore[arg-type]
         self.app._driver.send_message(event)  # type: ignore[attr-defined]
-        deadline = start + 10
-        while time.perf_counter() < deadline:
-            await asyncio.sleep(0.0005)
-            for at, state in self.paints[seen:]:
-                if expect(state):
-                    return at - start
-            seen = max(seen, len(self.paints) - 1)
-        raise TimeoutError(f"no repaint showing {expect!r} after {key!r}")
+        try:
+            at = await asyncio.wait_for(future, 10)
+        except TimeoutError:
+            raise TimeoutError(f"no repaint showing {expect!r} after {key!r}") from None
+        finally:
+            self._waiting = None
+        return at - start
 
 
 async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) -> dict[str, float]:
