@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
+if TYPE_CHECKING:
+    from store.sealing import Sealer
+
 DEFAULT_LIVE_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 8
 DEFAULT_RATE = 20.0
 DEFAULT_ROUND_EVERY = 120.0  # seconds between background rounds over the whole fleet
-if TYPE_CHECKING:
-    from store.sealing import Sealer
 
 KEY_BYTES = 32
 

@@ -66,7 +66,6 @@ class FleetRow:
         self.base_url = base_url
         self.account_id = account_id
         self.inbox_id = inbox_id
-        self.status = ""
         self._settle()
 
     @classmethod
@@ -108,6 +107,11 @@ class FleetRow:
         if self.live_error is not None and self.failure is None:
             return self.live_error
         return self.local_error
+
+    @property
+    def gone(self) -> bool:
+        """Vanished from the store while shown (kept listed as ``instance not found``)."""
+        return self.mapped is not None and self.mapped.message == INSTANCE_NOT_FOUND.message
 
     @property
     def is_live(self) -> bool:
@@ -382,7 +386,7 @@ class Fleet:
     def counts(self) -> Counts:
         active = paused = error = no_integration = not_live = failing = gone = 0
         for row in self.rows.values():
-            if row.mapped is not None and row.mapped.message == INSTANCE_NOT_FOUND.message:
+            if row.gone:
                 gone += 1  # vanished from the store: its last status no longer counts
                 continue
             if not row.has_integration:

@@ -15,18 +15,18 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
 from store.readmodel import ReadResult
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
-DEFAULT_ROUND_EVERY = 120.0
 WINDOW = 1.01  # seconds: the rate window, with a margin for arrival jitter at the gateway
 
 
 @dataclass
 class RefreshSettings:
-    concurrency: int = 8
-    rate: float = 20.0
+    concurrency: int = DEFAULT_CONCURRENCY
+    rate: float = DEFAULT_RATE
     selected_every: float = DEFAULT_SELECTED_EVERY
     visible_every: float = DEFAULT_VISIBLE_EVERY
     round_every: float = DEFAULT_ROUND_EVERY

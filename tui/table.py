@@ -64,9 +64,7 @@ class Column:
 
 def status_cell(row: FleetRow) -> tuple[str, str]:
     """Label and style class of a row's status: always a word, never colour alone."""
-    if row.mapped is not None and row.mapped.http_status == 404 and row.has_integration:
-        return "⊘ gone", "gone"
-    if row.mapped is not None and row.mapped.message == "instance not found":
+    if row.gone:
         return "⊘ gone", "gone"
     return STATUS_LABELS.get(row.status, (f"? {row.status}", "error"))
 
