@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from store.config import parse_key
-from store.db import Store
-from store.simbridge import Reply, live
+from cwdash.store.config import parse_key
+from cwdash.store.db import Store
+from cwdash.store.simbridge import Reply, live
 
 SEED_TOKEN = "sk_live_abc123..."
 
@@ -115,7 +115,7 @@ def test_plain_status_masks_the_token(cli, store, configure, bridge) -> None:
 
 def test_wrong_key_is_exit_1_naming_the_instance(cli, store, configure, monkeypatch) -> None:
     configure()
-    from store.config import generate_key
+    from cwdash.store.config import generate_key
 
     monkeypatch.setenv("CWDASH_KEY", generate_key())
     run = cli("status", "suporte", "--json", "--local")
@@ -254,7 +254,7 @@ def test_set_creates_and_updates_like_ryzeapi(cli, seeded, db_path: Path, key: s
     assert doc["sign_messages"] is False and doc["reopen_resolved"] is True
     assert doc["chatwoot_api_token"] == "tok_vendas_1"
     assert doc["chatwoot_inbox_name"] == "Vendas"
-    from store.sealing import Sealer
+    from cwdash.store.sealing import Sealer
 
     sealed = Store.open(db_path).integration("vendas").sealed_token
     assert Sealer(parse_key(key)).open("vendas", sealed).reveal() == "tok_vendas_1"
@@ -340,11 +340,11 @@ def test_usage_errors_exit_2(cli) -> None:
 def test_headless_commands_do_not_import_textual(store, key: str, db_path: Path) -> None:
     code = (
         "import sys\n"
-        "from tui.cli import main\n"
+        "from cwdash.tui.cli import main\n"
         "rc = main(['list'])\n"
         "rc2 = main(['status', 'suporte', '--local'])\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
-        "assert 'store' in sys.modules\n"
+        "assert 'cwdash.store' in sys.modules\n"
         "sys.exit(rc or rc2)\n"
     )
     env = {**os.environ, "CWDASH_DB": str(db_path), "CWDASH_KEY": key}
@@ -355,10 +355,10 @@ def test_headless_commands_do_not_import_textual(store, key: str, db_path: Path)
 
 def test_store_package_never_imports_textual() -> None:
     code = (
-        "import sys, pkgutil, importlib, store\n"
+        "import sys, pkgutil, importlib, cwdash.store as store\n"
         "for m in pkgutil.iter_modules(store.__path__):\n"
-        "    importlib.import_module('store.' + m.name)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'click', 'tui')]\n"
+        "    importlib.import_module('cwdash.store.' + m.name)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'click') or m.startswith('cwdash.tui')]\n"
         "assert not bad, bad\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -367,7 +367,7 @@ def test_store_package_never_imports_textual() -> None:
 
 def test_console_script_runs(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, check=False, cwd=tmp_path
+        [sys.executable, "-m", "cwdash", "--help"], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert done.returncode == 0
     assert "exit codes" in done.stdout

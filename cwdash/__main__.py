@@ -1,0 +1,7 @@
+"""``python -m cwdash`` runs the ``cwdash`` command line."""
+
+import sys
+
+from cwdash.tui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""The installed package: one top-level import name, resources inside it, no shadowing.
+
+The wheel is built for real (hatchling, offline) and unpacked, which is what
+installing a pure-Python wheel amounts to; cwdash then runs from the unpacked copy
+with a foreign project's ``store`` and ``tui`` packages ahead of it on the path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_the_wheel_owns_exactly_one_top_level_name(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
+    assert top == {"cwdash"}
+    assert "cwdash/styles/cwdash.tcss" in names
+    assert "cwdash/store/db.py" in names and "cwdash/tui/app.py" in names
+
+
+def test_an_installed_cwdash_ignores_foreign_store_and_tui_packages(
+    wheel: Path, tmp_path: Path, key: str, db_path: Path, store: object
+) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    foreign = tmp_path / "foreign"  # e.g. a Django project with an app called `store`
+    for name in ("store", "tui", "styles"):
+        (foreign / name).mkdir(parents=True)
+        (foreign / name / "__init__.py").write_text("raise ImportError('the foreign package was imported')\n")
+    code = (
+        "import sys, importlib.resources as r\n"
+        "import cwdash.tui.cli as cli\n"
+        "import cwdash.store, cwdash.tui.app\n"
+        f"assert cwdash.store.__file__.startswith({str(site)!r}), cwdash.store.__file__\n"
+        "assert (r.files('cwdash.styles') / 'cwdash.tcss').read_text().strip()\n"
+        "assert not {'store', 'tui', 'styles'} & set(sys.modules)\n"
+        "sys.exit(cli.main(['list']))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(foreign), str(site)]),
+        "CWDASH_DB": str(db_path),
+        "CWDASH_KEY": key,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "suporte" in done.stdout
+
+
+def test_importing_everything_loads_nothing_outside_cwdash() -> None:
+    """Import hygiene: every module of the package imports, and only under ``cwdash.``."""
+    code = (
+        "import sys, pkgutil, importlib, cwdash\n"
+        "for m in pkgutil.walk_packages(cwdash.__path__, 'cwdash.'):\n"
+        "    if not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+        "stray = sorted({'store', 'tui', 'styles'} & set(sys.modules))\n"
+        "assert not stray, stray\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_layer_rules_hold() -> None:
+    """import-linter's contracts (pyproject.toml): the data side never imports Textual,
+    Rich or the screens; headless commands never import Textual."""
+    done = subprocess.run(
+        ["lint-imports", "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

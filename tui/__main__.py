@@ -1,7 +1,0 @@
-"""``python -m tui`` runs the ``cwdash`` command line."""
-
-import sys
-
-from tui.cli import main
-
-sys.exit(main())
