@@ -112,9 +112,13 @@ def set_values(path: Path, updates: dict[str, str | None]) -> int:
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ConfigError(
+                f"cannot rewrite {target}: {exc.strerror or exc}; it was left as it was"
+            ) from None
         raise
     _fsync_dir(target.parent)
     return mode
