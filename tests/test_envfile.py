@@ -85,7 +85,7 @@ def test_rekey_never_follows_a_planted_temp_file_link(
     os.chmod(env, 0o600)
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
-    planted = isolated / f".env.cwdash-{os.getpid()}"  # the name the old code used
+    planted = isolated / f"..env.cwdash-{os.getpid()}"  # the name the old code used
     planted.symlink_to(victim)
     assert cli("rekey").code == 0
     assert victim.read_text() == "precious\n"
