@@ -140,7 +140,13 @@ def _keep_owner(fd: int, before: os.stat_result, target: Path) -> None:
 def add_value(path: Path, name: str, value: str) -> str:
     """Append ``name=value`` to an env file, creating it private (600) when absent;
     never touching a variable already there. Returns what was done, for the user."""
-    line = f"{name}={value}\n"
+    try:
+        return _add_value(path, f"{name}={value}\n", name)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {name} to {path}: {exc.strerror or exc}") from None
+
+
+def _add_value(path: Path, line: str, name: str) -> str:
     if path.exists():
         # appending writes through a symlink and keeps the file's owner, group and mode
         with path.open("a", encoding="utf-8") as fh:
