@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from dotenv import dotenv_values
 
 if TYPE_CHECKING:
-    from store.sealing import Sealer
+    from cwdash.store.sealing import Sealer
 
 DEFAULT_LIVE_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 8
@@ -128,7 +128,7 @@ class Config:
     def sealer(self) -> Sealer:
         """The sealer for this configuration: seals with CWDASH_KEY, and also opens with
         CWDASH_KEY_NEXT while a rekey is under way. Every token read goes through it."""
-        from store.sealing import Sealer
+        from cwdash.store.sealing import Sealer
 
         return Sealer(self.key(), self.fallback_keys())
 
@@ -166,7 +166,7 @@ def load_config(
     another user owns it); a file named explicitly must exist. ``default_env=False``
     reads no file at all when none is named.
     """
-    from store import envfile
+    from cwdash.store import envfile
 
     checked = Path(".env") if env_file is None else Path(env_file)
     path: Path | None = checked

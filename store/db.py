@@ -19,12 +19,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import schema
+from cwdash.store import schema
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-    from store.sealing import Sealer
+    from cwdash.store.sealing import Sealer
 
 BUSY_TIMEOUT = 5.0
 
@@ -337,7 +337,7 @@ class Store:
         A token given as a plaintext Secret is sealed inside the transaction, under the
         key the store holds then (:mod:`store.keyguard`); a ``str`` is already sealed.
         """
-        from store import keyguard
+        from cwdash.store import keyguard
 
         now = now_rfc3339()
         with self.write() as db:
@@ -386,7 +386,7 @@ class Store:
         the old: the store must be under one of them, and is recorded as under the new
         one in the same transaction, so a writer still holding the old key refuses.
         """
-        from store import keyguard
+        from cwdash.store import keyguard
 
         with self.write():
             keyguard.sealer_in_force(self.conn, keys, self.path)

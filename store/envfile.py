@@ -21,7 +21,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from store.config import ConfigError
+from cwdash.store.config import ConfigError
 
 
 def read_text(path: Path) -> str:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.db import INTEGRATION_COLUMNS, Store, StoreError
-from store.schema import META_DDL
+from cwdash.store.db import INTEGRATION_COLUMNS, Store, StoreError
+from cwdash.store.schema import META_DDL
 
 if TYPE_CHECKING:
-    from store.sealing import Sealer, Secret
+    from cwdash.store.sealing import Sealer, Secret
 
 SEALED_WITH = "sealed_with"
 
@@ -56,7 +56,7 @@ def _proven(conn: sqlite3.Connection, keys: Sealer) -> str | None:
     """For a store with no fingerprint: the fingerprint of the key of ``keys`` that opens a
     stored token; "" when the store holds no sealed token at all; None when tokens exist
     and none opens. Values that are not sealed tokens (hand edits) prove nothing either way."""
-    from store.sealing import TokenError
+    from cwdash.store.sealing import TokenError
 
     seen_sealed = False
     cursor = conn.execute("SELECT instance_name, chatwoot_api_token FROM chatwoot_integrations")
@@ -120,7 +120,7 @@ def seal_records(
 ) -> list[tuple[str, dict[str, object] | None]]:
     """``records`` with every plaintext (Secret) token sealed under the store's key in force;
     call inside the write transaction that stores them."""
-    from store.sealing import Secret
+    from cwdash.store.sealing import Secret
 
     def plain(values: dict[str, object] | None) -> bool:
         return values is not None and isinstance(values.get("chatwoot_api_token"), Secret)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from store.config import load_config, parse_key
-from store.db import Store
-from store.sealing import Sealer
+from cwdash.store.config import load_config, parse_key
+from cwdash.store.db import Store
+from cwdash.store.sealing import Sealer
 
 TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}
 STRANGER = 54321  # a uid (and gid) nobody on the test machine has

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.db import Store, StoreError
+from cwdash.store.db import Store, StoreError
 
 SEED_TOKEN = "sk_live_abc123..."
 
