@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +37,11 @@ def default_db_path() -> Path:
     return Path(base) / "cwdash" / "cwdash.db"
 
 
-def parse_key(text: str) -> bytes:
-    """Decode a base64 AES-256 key, refusing anything that is not exactly 32 bytes."""
+def parse_key(text: str, name: str = "CWDASH_KEY") -> bytes:
+    """Decode a base64 AES-256 key, refusing anything that is not exactly 32 bytes.
+
+    ``name`` is the variable it came from, so the message names the one to fix.
+    """
     cleaned = text.strip()
     try:
         raw = base64.b64decode(cleaned, validate=True)
@@ -45,10 +49,10 @@ def parse_key(text: str) -> bytes:
         try:
             raw = base64.urlsafe_b64decode(cleaned)
         except (binascii.Error, ValueError):
-            raise ConfigError("CWDASH_KEY is not valid base64; generate one with `cwdash keygen`") from None
+            raise ConfigError(f"{name} is not valid base64; generate one with `cwdash keygen`") from None
     if len(raw) != KEY_BYTES:
         raise ConfigError(
-            f"CWDASH_KEY decodes to {len(raw)} bytes, AES-256 needs {KEY_BYTES}; "
+            f"{name} decodes to {len(raw)} bytes, AES-256 needs {KEY_BYTES}; "
             "generate one with `cwdash keygen`"
         )
     return raw
@@ -87,6 +91,7 @@ class Config:
     no_reveal: bool = False
     env_file: Path | None = None
     next_key_text: str | None = field(default=None, repr=False)
+    env_checked: tuple[Path, ...] = ()  # every env file looked at, for "where cwdash looked"
 
     @property
     def gateway_configured(self) -> bool:
@@ -96,8 +101,29 @@ class Config:
     def key(self) -> bytes:
         """The AES key, or a ConfigError saying how to get one."""
         if not self.key_text:
-            raise ConfigError("CWDASH_KEY is not set; run `cwdash init` to create a key and a store")
+            raise ConfigError(self.missing_key_message())
         return parse_key(self.key_text)
+
+    def looked_in(self) -> str:
+        """Where cwdash looked for CWDASH_KEY: the env file(s) checked and the environment."""
+        places = [f"{p.absolute()}{'' if p.is_file() else ' (no such file)'}" for p in self.env_checked]
+        return f"looked in {', '.join([*places, 'the environment'])}"
+
+    def missing_key_message(self) -> str:
+        """Why there is no key, where cwdash looked, and, when the store already holds
+        tokens, the key they were sealed with: `cwdash init` would mint a useless one."""
+        from cwdash.store.keyguard import peek
+
+        held = peek(self.db_path)
+        if held is None or not held.tokens:
+            return (
+                f"CWDASH_KEY is not set ({self.looked_in()}); run `cwdash init` to create a key and a store"
+            )
+        return (
+            f"CWDASH_KEY is not set ({self.looked_in()}), but the store {held.path} holds "
+            f"{held.tokens} token(s) {held.sealed_with()}: put that key in the environment or an env file "
+            "(--env-file PATH). Do not run `cwdash init`: a new key would open none of them"
+        )
 
     def sealer(self) -> Sealer:
         """The sealer for this configuration: seals with CWDASH_KEY, and also opens with
@@ -109,7 +135,7 @@ class Config:
     def fallback_keys(self) -> list[bytes]:
         """``CWDASH_KEY_NEXT``, present only while a ``cwdash rekey`` is under way (or was
         interrupted): tokens may be sealed under either key until it completes."""
-        return [parse_key(self.next_key_text)] if self.next_key_text else []
+        return [parse_key(self.next_key_text, "CWDASH_KEY_NEXT")] if self.next_key_text else []
 
     def env_warning(self) -> str | None:
         """A warning when the ``.env`` holding the key is readable by other users."""
@@ -131,23 +157,30 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def load_config(env_file: str | Path | None = None, db: str | Path | None = None) -> Config:
+def load_config(
+    env_file: str | Path | None = None, db: str | Path | None = None, *, default_env: bool = True
+) -> Config:
     """Read the configuration; real environment variables win over the ``.env`` file.
 
-    ``env_file`` defaults to ``./.env`` (silently skipped when absent); a file named
-    explicitly must exist.
+    ``env_file`` defaults to ``./.env`` (silently skipped when absent, refused when
+    another user owns it); a file named explicitly must exist. ``default_env=False``
+    reads no file at all when none is named.
     """
+    from cwdash.store import envfile
+
+    checked = Path(".env") if env_file is None else Path(env_file)
+    path: Path | None = checked
     if env_file is None:
-        path: Path | None = Path(".env")
-        if not path.is_file():
+        if not default_env or not checked.is_file():
             path = None
-    else:
-        path = Path(env_file)
-        if not path.is_file():
-            raise ConfigError(f"env file {str(path)!r} does not exist")
+        else:
+            envfile.check_found(checked)
+    elif not checked.is_file():
+        raise ConfigError(f"env file {str(checked)!r} does not exist")
     values: dict[str, str] = {}
     if path is not None:
-        values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        text = envfile.read_text(path)
+        values.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
     values.update(os.environ)
     db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
     concurrency_raw = values.get("CWDASH_CONCURRENCY", "").strip()
@@ -169,4 +202,5 @@ def load_config(env_file: str | Path | None = None, db: str | Path | None = None
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
         env_file=path,
         next_key_text=values.get("CWDASH_KEY_NEXT") or None,
+        env_checked=(checked,) if default_env or env_file is not None else (),
     )

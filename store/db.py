@@ -24,6 +24,8 @@ from cwdash.store import schema
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from cwdash.store.sealing import Sealer
+
 BUSY_TIMEOUT = 5.0
 
 INTEGRATION_COLUMNS = (
@@ -327,10 +329,19 @@ class Store:
     def _upsert(self, db: Database, values: dict[str, object]) -> None:
         db["chatwoot_integrations"].upsert(self._row(values, now_rfc3339()), pk="instance_name")
 
-    def import_records(self, records: list[tuple[str, dict[str, object] | None]]) -> None:
-        """Upsert many instances (and integrations when given) in one transaction."""
+    def import_records(
+        self, records: list[tuple[str, dict[str, object] | None]], keys: Sealer | None = None
+    ) -> None:
+        """Upsert many instances (and integrations when given) in one transaction.
+
+        A token given as a plaintext Secret is sealed inside the transaction, under the
+        key the store holds then (:mod:`cwdash.store.keyguard`); a ``str`` is already sealed.
+        """
+        from cwdash.store import keyguard
+
         now = now_rfc3339()
         with self.write() as db:
+            records = keyguard.seal_records(self.conn, records, keys, self.path)
             self.conn.executemany(
                 "INSERT OR IGNORE INTO instances (name, created_at) VALUES (?, ?)",
                 [(name, (values or {}).get("created_at") or now) for name, values in records],
@@ -366,17 +377,23 @@ class Store:
                 {"instance_name": name, "at": now_rfc3339(), "os_user": user, "action": action}
             )
 
-    def reseal_tokens(self, reseal: Callable[[list[IntegrationRow]], dict[str, str]]) -> int:
+    def reseal_tokens(self, reseal: Callable[[list[IntegrationRow]], dict[str, str]], keys: Sealer) -> int:
         """Replace sealed tokens in one write transaction (key rotation).
 
         ``reseal`` gets the rows as read inside the transaction (so nothing changes
         between reading and writing) and returns the new sealed value by instance name;
-        if it raises, nothing is written.
+        if it raises, nothing is written. ``keys`` seals with the new key and opens with
+        the old: the store must be under one of them, and is recorded as under the new
+        one in the same transaction, so a writer still holding the old key refuses.
         """
+        from cwdash.store import keyguard
+
         with self.write():
+            keyguard.sealer_in_force(self.conn, keys, self.path)
             sealed = reseal(self.integrations())
             self.conn.executemany(
                 "UPDATE chatwoot_integrations SET chatwoot_api_token = ? WHERE instance_name = ?",
                 [(v, k) for k, v in sealed.items()],
             )
+            keyguard.record(self.conn, keys.fingerprint)
         return len(sealed)

@@ -13,7 +13,7 @@ from typing import Any
 
 from cwdash.store.db import Store, now_rfc3339
 from cwdash.store.document import InvalidRecord, validate_record
-from cwdash.store.sealing import Sealer
+from cwdash.store.sealing import Sealer, Secret
 
 
 class ImportError_(ValueError):
@@ -84,7 +84,12 @@ def parse_records(text: str) -> list[tuple[int, Any]]:
 
 
 def import_text(store: Store, sealer: Sealer | None, text: str) -> ImportSummary:
-    """Validate every record of ``text``, then upsert them all in one transaction."""
+    """Validate every record of ``text``, then upsert them all in one transaction.
+
+    The tokens are sealed inside that transaction, under the key the store holds then
+    (``sealer`` holds CWDASH_KEY and CWDASH_KEY_NEXT): never before it, with a key
+    that a rekey may have retired meanwhile.
+    """
     now = now_rfc3339()
     checked: list[tuple[str, dict[str, Any] | None]] = []
     seen: dict[str, int] = {}
@@ -102,9 +107,9 @@ def import_text(store: Store, sealer: Sealer | None, text: str) -> ImportSummary
         if values is not None:
             if sealer is None:
                 raise ImportError_("CWDASH_KEY is not set, so tokens cannot be sealed; run `cwdash init`")
-            values["chatwoot_api_token"] = sealer.seal(name, token or "")
+            values["chatwoot_api_token"] = Secret(token or "")
         checked.append((name, values))
     if not checked:
         raise ImportError_("no records to import")
-    store.import_records(checked)
+    store.import_records(checked, sealer)
     return ImportSummary(len(checked), sum(1 for _, v in checked if v is not None))

@@ -74,7 +74,20 @@ def _v1(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+META_DDL = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def _v2(db: Database) -> None:
+    """Second version: a ``meta`` table of named values.
+
+    Its first use is ``sealed_with``, the fingerprint of the key the tokens are sealed
+    with. The migration cannot know the key, so the first write that proves it holds
+    the key (it opens a stored token) records it; see :mod:`cwdash.store.keyguard`.
+    """
+    db.conn.execute(META_DDL)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
 LATEST = len(MIGRATIONS)
 
 

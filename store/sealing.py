@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -17,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cwdash.store.secret import Secret
 
-__all__ = ["Sealer", "Secret", "TokenError"]
+__all__ = ["Sealer", "Secret", "TokenError", "fingerprint"]
 
 VERSION = b"\x01"
 NONCE_BYTES = 12
@@ -27,6 +29,15 @@ class TokenError(Exception):
     """A sealed token that cannot be opened; the message names the instance and the likely cause."""
 
 
+def fingerprint(key: bytes) -> str:
+    """A short public name for a key: 16 hex digits of an HMAC keyed *by* the key.
+
+    Recorded in the store and shown in messages so an operator can tell keys apart;
+    it is a MAC of a fixed label, so it reveals nothing that helps recover the key.
+    """
+    return hmac.new(key, b"cwdash key fingerprint v1", hashlib.sha256).hexdigest()[:16]
+
+
 def _aad(instance_name: str) -> bytes:
     return b"cwdash/chatwoot_api_token/v1\x00" + instance_name.encode("utf-8", "surrogatepass")
 
@@ -34,15 +45,44 @@ def _aad(instance_name: str) -> bytes:
 class Sealer:
     """Seals and opens tokens with one AES-256 key."""
 
-    __slots__ = ("_aead", "_fallbacks")
+    __slots__ = ("_aead", "_fallbacks", "_keys", "fingerprints")
 
     def __init__(self, key: bytes, fallbacks: list[bytes] | tuple[bytes, ...] = ()) -> None:
         """``key`` seals and opens; ``fallbacks`` only open (a key rotation under way)."""
+        self._keys = (key, *fallbacks)
         self._aead = AESGCM(key)
         self._fallbacks = tuple(AESGCM(k) for k in fallbacks)
+        self.fingerprints: tuple[str, ...] = tuple(fingerprint(k) for k in self._keys)
 
     def __repr__(self) -> str:
-        return "Sealer(key=********)"
+        return f"Sealer(key={self.fingerprint})"
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the key this sealer seals with."""
+        return self.fingerprints[0]
+
+    def for_fingerprint(self, wanted: str) -> Sealer | None:
+        """A sealer that seals with the key named ``wanted``, if this one holds it (the
+        others still open); None when none of its keys is that one."""
+        for i, fp in enumerate(self.fingerprints):
+            if hmac.compare_digest(fp, wanted):
+                if i == 0:
+                    return self
+                return Sealer(self._keys[i], [k for j, k in enumerate(self._keys) if j != i])
+        return None
+
+    def opening_fingerprint(self, instance_name: str, sealed: str) -> str | None:
+        """The fingerprint of the key of this sealer that opens ``sealed``, or None when
+        none does; TokenError when the value is not a sealed token at all."""
+        nonce, blob = self._split(instance_name, sealed)
+        for fp, aead in zip(self.fingerprints, (self._aead, *self._fallbacks), strict=True):
+            try:
+                aead.decrypt(nonce, blob, _aad(instance_name))
+            except InvalidTag:
+                continue
+            return fp
+        return None
 
     def seal(self, instance_name: str, token: Secret | str) -> str:
         """Encrypt ``token`` for ``instance_name`` with a fresh random nonce."""
@@ -51,8 +91,8 @@ class Sealer:
         blob = self._aead.encrypt(nonce, plain.encode("utf-8"), _aad(instance_name))
         return base64.b64encode(VERSION + nonce + blob).decode("ascii")
 
-    def open(self, instance_name: str, sealed: str) -> Secret:
-        """Decrypt a sealed token, or raise TokenError naming the instance and the cause."""
+    @staticmethod
+    def _split(instance_name: str, sealed: str) -> tuple[bytes, bytes]:
         try:
             raw = base64.b64decode(sealed, validate=True)
         except (binascii.Error, ValueError, TypeError):
@@ -62,7 +102,11 @@ class Sealer:
             ) from None
         if len(raw) < 1 + NONCE_BYTES + 16 or raw[:1] != VERSION:
             raise TokenError(f"token of {instance_name!r} is truncated or of an unknown format")
-        nonce, blob = raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :]
+        return raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :]
+
+    def open(self, instance_name: str, sealed: str) -> Secret:
+        """Decrypt a sealed token, or raise TokenError naming the instance and the cause."""
+        nonce, blob = self._split(instance_name, sealed)
         plain: bytes | None = None
         for aead in (self._aead, *self._fallbacks):
             try:

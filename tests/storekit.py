@@ -6,13 +6,17 @@ import sqlite3
 from pathlib import Path
 
 
-def rows(db_path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table of the store, to compare before and after an operation."""
+def rows(db_path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every row of every table of the store (but ``skip``), to compare before and after an operation."""
     conn = sqlite3.connect(db_path)
     try:
         tables = [
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         ]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+        return {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in tables
+            if t not in skip
+        }
     finally:
         conn.close()

@@ -75,7 +75,7 @@ def test_rekey_refuses_when_a_token_cannot_be_opened(cli, env_file: Path, key: s
 def test_interrupted_before_commit_leaves_every_token_readable(
     cli, env_file: Path, key: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(self, reseal):  # type: ignore[no-untyped-def]
+    def crash(self, *_):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
     real = Store.reseal_tokens

@@ -54,7 +54,7 @@ def test_migration_path_keeps_data(db_path: Path, store: Store, monkeypatch: pyt
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
     monkeypatch.setattr(schema, "LATEST", len(schema.MIGRATIONS))
     upgraded = Store.open(db_path)
-    assert schema.version(upgraded.conn) == 2
+    assert schema.version(upgraded.conn) == schema.LATEST  # the next version, whatever it is
     assert upgraded.integration("suporte") is not None
     assert upgraded.conn.execute("SELECT note FROM chatwoot_integrations LIMIT 1").fetchone() == ("",)
 

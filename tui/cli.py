@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
 import json
 import os
@@ -20,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from cwdash.store import envfile, keyguard
 from cwdash.store.config import Config, ConfigError, generate_key, load_config, parse_key
 from cwdash.store.db import IntegrationRow, Store, StoreError
 from cwdash.store.document import (
@@ -38,6 +38,7 @@ from cwdash.store.readmodel import (
     StatusRead,
 )
 from cwdash.store.sealing import Sealer, TokenError
+from cwdash.store.secret import Secret
 from cwdash.store.text import literal, one_line
 from cwdash.store.timefmt import age
 
@@ -116,6 +117,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         except TokenError as exc:
             _print_json({"success": False, "error": {"message": str(exc)}})
             raise Failure(str(exc)) from None
+        if args.no_reveal or config.no_reveal:
+            document["chatwoot_api_token"] = MASK
+            _err("the token is masked: reveal is off (--no-reveal or CWDASH_NO_REVEAL)")
+        else:
+            _audit_print(store, result.document.instance_name)
         _print_json(document)
         return EXIT_OK
     problem = _token_problem(result)
@@ -124,6 +130,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         _err(problem)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def _audit_print(store: Store, name: str) -> None:
+    """Record a plaintext token about to be printed, like a reveal in the dashboard.
+
+    When it cannot be recorded (a read-only store) the token is still printed, with a
+    warning: the status document carries the token by RyzeAPI's contract and scripts
+    rely on it, and whoever can run this can open the token anyway; the warning makes
+    the unrecorded print visible instead of silently blocking the read.
+    """
+    try:
+        store.record_audit(name, "print")
+    except StoreError as exc:
+        _err(f"warning: this print of the token is not in the audit, it could not be recorded: {exc}")
 
 
 def _token_problem(result: StatusRead) -> str | None:
@@ -217,7 +237,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _open_store(config, create=True)
     try:
         summary = import_text(store, sealer, text)
-    except ImportError_ as exc:
+    except (ImportError_, keyguard.KeyMismatch) as exc:
         raise Failure(f"import refused, nothing written: {exc}") from None
     print(f"imported {summary.instances} instance(s), {summary.integrations} with an integration")
     return EXIT_OK
@@ -255,6 +275,9 @@ def _read_token(args: argparse.Namespace, *, required: bool) -> str | None:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
+    """Create or update one integration. Only what the options name changes; the token,
+    read last (it may wait on a prompt), is sealed inside the write transaction under the
+    key the store holds then, so a rekey meanwhile makes this refuse instead of losing it."""
     config = _config(args)
     sealer = config.sealer()
     store = _open_store(config, create=True)
@@ -262,25 +285,8 @@ def cmd_set(args: argparse.Namespace) -> int:
         _err(f"{INSTANCE_NOT_FOUND.message} (add it first with `cwdash add NAME`)")
         return EXIT_NOT_FOUND
     existing = store.integration(args.name)
-    values: dict[str, Any] = {}
-    if existing is not None:
-        values = {
-            "instance_name": existing.instance_name,
-            "status": existing.status,
-            "bridge_integration_id": existing.bridge_integration_id,
-            "chatwoot_base_url": existing.chatwoot_base_url,
-            "chatwoot_account_id": existing.chatwoot_account_id,
-            "chatwoot_api_token": existing.sealed_token,
-            "chatwoot_inbox_id": existing.chatwoot_inbox_id,
-            "chatwoot_inbox_name": existing.chatwoot_inbox_name,
-            "last_error": existing.last_error,
-            "created_at": existing.created_at,
-            "sign_messages": existing.sign_messages,
-            "ignore_groups": existing.ignore_groups,
-            "start_as_pending": existing.start_as_pending,
-            "reopen_resolved": existing.reopen_resolved,
-        }
-    else:
+    changes: dict[str, Any] = {}
+    if existing is None:
         missing = [
             f"--{opt}"
             for opt, value in (
@@ -295,38 +301,35 @@ def cmd_set(args: argparse.Namespace) -> int:
             raise Failure(f"a new integration needs {', '.join(missing)}", EXIT_USAGE)
         from cwdash.store.db import now_rfc3339
 
-        values = {
-            "instance_name": args.name,
+        changes = {
             "status": "active",
             "chatwoot_inbox_id": 0,
-            "last_error": "",
             "created_at": now_rfc3339(),
             **{flag: False for flag in FLAG_MEANINGS},
         }
     try:
         if args.base_url is not None:
-            values["chatwoot_base_url"] = normalize_base_url(args.base_url)
+            changes["chatwoot_base_url"] = normalize_base_url(args.base_url)
         if args.account_id is not None:
-            values["chatwoot_account_id"] = check_account_id(args.account_id)
+            changes["chatwoot_account_id"] = check_account_id(args.account_id)
     except InvalidRecord as exc:
         raise Failure(str(exc), EXIT_USAGE) from None
     if args.inbox_name is not None:
-        values["chatwoot_inbox_name"] = args.inbox_name
+        changes["chatwoot_inbox_name"] = args.inbox_name
     if args.bridge_id is not None:
         if not args.bridge_id.strip():
             raise Failure("--bridge-id is empty", EXIT_USAGE)
-        values["bridge_integration_id"] = args.bridge_id
+        changes["bridge_integration_id"] = args.bridge_id
     for flag in FLAG_MEANINGS:
         chosen = getattr(args, flag)
         if chosen is not None:
-            values[flag] = chosen
+            changes[flag] = chosen
     token = _read_token(args, required=existing is None)
-    if token is not None:
-        values["chatwoot_api_token"] = sealer.seal(args.name, token)
-        del token
-    values["last_error"] = ""
-    store.upsert_integration(values)
-    print(f"{'updated' if existing else 'created'} the Chatwoot integration of {one_line(args.name)}")
+    secret = Secret(token) if token is not None else None
+    del token
+    changes["last_error"] = ""
+    created = keyguard.save_integration(store, args.name, changes, secret, sealer)
+    print(f"{'created' if created else 'updated'} the Chatwoot integration of {one_line(args.name)}")
     return EXIT_OK
 
 
@@ -352,62 +355,39 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """Keep the key there is, or mint one, never for a store whose tokens are under another."""
     env_path = Path(args.env_file) if args.env_file else Path(".env")
-    existing = load_config(env_path if env_path.is_file() else None, args.db)
+    if args.env_file:
+        existing = load_config(env_path if env_path.is_file() else None, args.db, default_env=False)
+    else:
+        existing = load_config(None, args.db)  # ./.env, refused when another user owns it
     if existing.key_text:
-        existing.key()  # a bad existing key is reported, never replaced
+        config = existing
+        keys = config.sealer()  # a bad existing key is reported, never replaced
         print(f"keeping the existing key ({'environment' if 'CWDASH_KEY' in os.environ else env_path})")
     else:
-        line = f"CWDASH_KEY={generate_key()}\n"
-        if env_path.exists():
-            with env_path.open("a", encoding="utf-8") as fh:
-                if env_path.stat().st_size and not env_path.read_bytes().endswith(b"\n"):
-                    fh.write("\n")
-                fh.write(line)
-            print(f"added a new CWDASH_KEY to {env_path}")
-        else:
-            fd = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write("# written by `cwdash init`; keep this file private (mode 600)\n" + line)
-            print(f"wrote {env_path} with a new CWDASH_KEY (mode 600)")
-    config = load_config(env_path, args.db)
+        held = keyguard.peek(existing.db_path)
+        if held is not None and held.tokens:
+            raise Failure(
+                f"refusing to create a new CWDASH_KEY: the store {held.path} holds {held.tokens} token(s) "
+                f"{held.sealed_with()}, and a new key would open none of them. cwdash {existing.looked_in()}; "
+                "put the store's key in one of them (or name its env file with --env-file PATH) "
+                "and run `cwdash init` again"
+            )
+        print(envfile.add_value(env_path, "CWDASH_KEY", generate_key()))
+        config = load_config(env_path, args.db)
+        keys = config.sealer()
     store = _open_store(config, create=True)
+    keyguard.bind_key(store, keys)  # the store now names its key; refused if its tokens are under another
     print(f"store ready at {store.path}")
     if not config.gateway_configured:
         print("set BRIDGE_URL and BRIDGE_TOKEN (environment or .env) for live reads")
     return EXIT_OK
 
 
-def _set_env_values(path: Path, updates: dict[str, str | None]) -> None:
-    """Set (or, with None, remove) variables in a .env file, atomically and with mode 600.
-
-    The new file is written beside the old one and renamed over it, so a crash leaves
-    either the old file or the new one, never half of each.
-    """
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    out: list[str] = []
-    done: set[str] = set()
-    for line in lines:
-        name = line.strip().removeprefix("export ").split("=", 1)[0].strip()
-        if name in updates:
-            if name not in done and updates[name] is not None:
-                out.append(f"{name}={updates[name]}")
-            done.add(name)
-            continue
-        out.append(line)
-    out += [f"{k}={v}" for k, v in updates.items() if k not in done and v is not None]
-    tmp = path.with_name(f".{path.name}.cwdash-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(out) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+def _set_env_values(path: Path, updates: dict[str, str | None]) -> int:
+    """Set (or, with None, remove) variables in the .env: see :func:`cwdash.store.envfile.set_values`."""
+    return envfile.set_values(path, updates)
 
 
 def cmd_rekey(args: argparse.Namespace) -> int:
@@ -433,10 +413,16 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     config = _config(args)
     current = config.key()
     new_text = config.next_key_text or generate_key()  # an interrupted rekey is finished, not restarted
-    new = parse_key(new_text)
+    new = parse_key(new_text, "CWDASH_KEY_NEXT")
     reader = Sealer(current, [new])
     writer = Sealer(new)
     store = _open_store(config)
+    held = keyguard.recorded(store.conn)
+    if held is not None and reader.for_fingerprint(held) is None:
+        raise Failure(
+            f"rekey refused, nothing changed: the store's tokens are sealed with key {held}, "
+            f"and CWDASH_KEY is key {reader.fingerprint}"
+        )
 
     def reseal(rows: list[IntegrationRow]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -455,9 +441,10 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 
     reseal(store.integrations())  # a dry run: refuse before touching anything
     _set_env_values(env_path, {"CWDASH_KEY_NEXT": new_text})
-    count = store.reseal_tokens(reseal)  # again, inside one write transaction
-    _set_env_values(env_path, {"CWDASH_KEY": new_text, "CWDASH_KEY_NEXT": None})
-    print(f"re-sealed {count} token(s) under a new key; {env_path} now holds it (mode 600)")
+    # again, inside one write transaction that also records the new key as the store's
+    count = store.reseal_tokens(reseal, Sealer(new, [current]))
+    mode = _set_env_values(env_path, {"CWDASH_KEY": new_text, "CWDASH_KEY_NEXT": None})
+    print(f"re-sealed {count} token(s) under a new key; {env_path} now holds it (mode {mode:o})")
     print("keep a copy of the new key where you keep secrets: without it the tokens cannot be opened")
     return EXIT_OK
 
@@ -544,9 +531,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "open the dashboard on a built-in demo fleet and a simulated gateway", ui)
     p.add_argument("--instances", type=int, default=36, metavar="N", help="demo fleet size (default 36)")
-    p = add("status", cmd_status, "one instance's Chatwoot status, like RyzeAPI's Status / info")
+    p = add("status", cmd_status, "one instance's Chatwoot status, like RyzeAPI's Status / info", ui)
     p.add_argument("name")
-    p.add_argument("--json", action="store_true", help="print exactly the status document (token included)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print exactly the status document (token included and audited; masked with --no-reveal)",
+    )
     p.add_argument("--local", action="store_true", help="skip the live read (and the gateway check)")
     p = add("list", cmd_list, "every instance with its local status (no live reads, no tokens)")
     p.add_argument("--json", action="store_true")
