@@ -26,6 +26,7 @@ from store.document import (
     FLAG_MEANINGS,
     InvalidRecord,
     check_account_id,
+    check_integration_id,
     check_name,
     normalize_base_url,
 )
@@ -313,9 +314,10 @@ def cmd_set(args: argparse.Namespace) -> int:
     if args.inbox_name is not None:
         values["chatwoot_inbox_name"] = args.inbox_name
     if args.bridge_id is not None:
-        if not args.bridge_id.strip():
-            raise Failure("--bridge-id is empty", EXIT_USAGE)
-        values["bridge_integration_id"] = args.bridge_id
+        try:
+            values["bridge_integration_id"] = check_integration_id(args.bridge_id)
+        except InvalidRecord as exc:
+            raise Failure(f"--bridge-id: {exc}", EXIT_USAGE) from None
     for flag in FLAG_MEANINGS:
         chosen = getattr(args, flag)
         if chosen is not None:
