@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from dotenv import dotenv_values
 
 if TYPE_CHECKING:
-    from store.sealing import Sealer
+    from cwdash.store.sealing import Sealer
 
 DEFAULT_LIVE_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 8
@@ -89,7 +89,7 @@ class Config:
     def sealer(self) -> Sealer:
         """The sealer for this configuration: seals with CWDASH_KEY, and also opens with
         CWDASH_KEY_NEXT while a rekey is under way. Every token read goes through it."""
-        from store.sealing import Sealer
+        from cwdash.store.sealing import Sealer
 
         return Sealer(self.key(), self.fallback_keys())
 
@@ -137,7 +137,7 @@ def load_config(env_file: str | Path | None = None, db: str | Path | None = None
         values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
     values.update(os.environ)
     db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
-    from store.liveconfig import live_settings  # the bridge and the refresh limits, validated
+    from cwdash.store.liveconfig import live_settings  # the bridge and the refresh limits, validated
 
     return Config(
         db_path=(db_path or default_db_path()).expanduser(),

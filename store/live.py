@@ -19,9 +19,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-from store.endpoint import bridge_url_problem, display_url, integration_id_problem
-from store.inflate import BadEncoding, BodyTooLarge, Decoder, encodings_of
-from store.secret import Secret
+from cwdash.store.endpoint import bridge_url_problem, display_url, integration_id_problem
+from cwdash.store.inflate import BadEncoding, BodyTooLarge, Decoder, encodings_of
+from cwdash.store.secret import Secret
 
 if TYPE_CHECKING:
     import httpx
@@ -173,7 +173,7 @@ def _same_id(named: object, integration_id: str) -> bool:
 
 def _classify_transport(exc: httpx.TransportError) -> LiveFailure:
     httpx = _httpx()
-    if getattr(exc, "malformed", False):  # store.wire.MalformedAnswer: the server spoke, badly
+    if getattr(exc, "malformed", False):  # cwdash.store.wire.MalformedAnswer: the server spoke, badly
         return LiveFailure(Reason.BAD_ANSWER, f"malformed HTTP answer ({_short(str(exc), 100)})")
     if isinstance(exc, httpx.LocalProtocolError):  # never its text: it may quote a header
         return LiveFailure(Reason.UNEXPECTED, "the request could not be encoded (check BRIDGE_TOKEN)")
@@ -244,7 +244,7 @@ class BridgeSource:
         if self._client is None:
             httpx = _httpx()
             limit = self._max_connections
-            from store.wire import H11Transport
+            from cwdash.store.wire import H11Transport
 
             self._client = httpx.AsyncClient(
                 headers={

@@ -12,14 +12,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from store.config import (
+from cwdash.store.config import (
     DEFAULT_CONCURRENCY,
     DEFAULT_LIVE_TIMEOUT,
     DEFAULT_RATE,
     DEFAULT_ROUND_EVERY,
     ConfigError,
 )
-from store.endpoint import bridge_url_problem
+from cwdash.store.endpoint import bridge_url_problem
 
 # (lowest, highest, what the number is): beyond these a value is a typo, not a setting.
 _FLOATS = {
@@ -88,7 +88,7 @@ def bridge_token(env: Mapping[str, str]) -> str | None:
 
 
 def live_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """The live read's fields of :class:`store.config.Config`, validated."""
+    """The live read's fields of :class:`cwdash.store.config.Config`, validated."""
     return {
         "bridge_url": bridge_url(env),
         "bridge_token": bridge_token(env),

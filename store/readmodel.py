@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from store.config import Config, ConfigError
-from store.db import Store, StoreError
-from store.document import StatusDocument
-from store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, LiveState, Reason
-from store.sealing import Sealer
+from cwdash.store.config import Config, ConfigError
+from cwdash.store.db import Store, StoreError
+from cwdash.store.document import StatusDocument
+from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, LiveState, Reason
+from cwdash.store.sealing import Sealer
 
 log = logging.getLogger("cwdash.live")
 UNEXPECTED = LiveFailure(Reason.UNEXPECTED, "see the log")

@@ -16,8 +16,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
-from store.readmodel import READ_FAILED, ReadResult
+from cwdash.store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
+from cwdash.store.readmodel import READ_FAILED, ReadResult
 
 log = logging.getLogger("cwdash.live")
 

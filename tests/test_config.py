@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.config import ConfigError, load_config
+from cwdash.store.config import ConfigError, load_config
 
 
 def test_defaults(isolated: Path, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_the_cli_refuses_a_bad_bridge_setting_with_a_message(cli, monkeypatch: p
 
 
 def test_display_url_never_carries_userinfo() -> None:
-    from store.endpoint import display_url
+    from cwdash.store.endpoint import display_url
 
     assert display_url(f"http://u:{SECRET}@h.example:81/gw?q={SECRET}#{SECRET}") == "http://h.example:81/gw"
     assert display_url("https://[::1]:8443/x") == "https://[::1]:8443/x"
@@ -177,7 +177,7 @@ def test_display_url_never_carries_userinfo() -> None:
 
 
 def test_a_bridge_source_refuses_userinfo_too() -> None:
-    from store.live import BridgeSource
+    from cwdash.store.live import BridgeSource
 
     with pytest.raises(ValueError, match="BRIDGE_URL") as caught:
         BridgeSource(f"http://u:{SECRET}@127.0.0.1:9", "tok", timeout=1)

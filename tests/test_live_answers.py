@@ -18,8 +18,8 @@ from collections.abc import Callable
 import pytest
 from rawserver import RawServer, http
 
-from store.live import MAX_BODY, BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason
-from store.simbridge import SimBridge, live
+from cwdash.store.live import MAX_BODY, BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason
+from cwdash.store.simbridge import SimBridge, live
 
 TOKEN = "bridge-secret"
 STATE = {"status": "error", "last_error": "Chatwoot answered 401", "inbox_id": 7}

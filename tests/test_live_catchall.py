@@ -10,14 +10,14 @@ from collections.abc import Callable
 
 import pytest
 
-from store.db import Store
-from store.fleet import FleetRow
-from store.live import BridgeSource, LiveFailure, LiveOutcome, Reason
-from store.readmodel import READ_FAILED, ReadModel, ReadResult, StatusRead
-from store.refresh import RefreshScheduler, RefreshSettings
-from store.sealing import Sealer
-from store.secret import Secret
-from store.simbridge import SimBridge, live
+from cwdash.store.db import Store
+from cwdash.store.fleet import FleetRow
+from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, Reason
+from cwdash.store.readmodel import READ_FAILED, ReadModel, ReadResult, StatusRead
+from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.sealing import Sealer
+from cwdash.store.secret import Secret
+from cwdash.store.simbridge import SimBridge, live
 
 BRIDGE_TOKEN = "bridge-secret"  # tests/conftest.py's, which the bridge fixture serves
 

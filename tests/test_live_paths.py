@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from store.db import Store
-from store.document import InvalidRecord, check_integration_id
-from store.importer import ImportError_, import_text
-from store.live import BridgeSource, LiveFailure, LiveState, Reason
-from store.readmodel import ReadModel, StatusRead
-from store.sealing import Sealer
-from store.simbridge import SimBridge, live
+from cwdash.store.db import Store
+from cwdash.store.document import InvalidRecord, check_integration_id
+from cwdash.store.importer import ImportError_, import_text
+from cwdash.store.live import BridgeSource, LiveFailure, LiveState, Reason
+from cwdash.store.readmodel import ReadModel, StatusRead
+from cwdash.store.sealing import Sealer
+from cwdash.store.simbridge import SimBridge, live
 
 TOKEN = "bridge-secret"
 PREFIX = "/v1/integrations/"
