@@ -63,19 +63,6 @@ def generate_key() -> str:
     return base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
 
 
-def _positive_float(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class Config:
     """Everything cwdash reads from its environment, already validated."""
@@ -183,22 +170,12 @@ def load_config(
         values.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
     values.update(os.environ)
     db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
-    concurrency_raw = values.get("CWDASH_CONCURRENCY", "").strip()
-    try:
-        concurrency = int(concurrency_raw) if concurrency_raw else DEFAULT_CONCURRENCY
-    except ValueError:
-        raise ConfigError(f"CWDASH_CONCURRENCY must be a whole number, got {concurrency_raw!r}") from None
-    if concurrency < 1:
-        raise ConfigError("CWDASH_CONCURRENCY must be at least 1")
+    from cwdash.store.liveconfig import live_settings  # the bridge and the refresh limits, validated
+
     return Config(
         db_path=(db_path or default_db_path()).expanduser(),
         key_text=values.get("CWDASH_KEY") or None,
-        bridge_url=(values.get("BRIDGE_URL") or "").strip().rstrip("/") or None,
-        bridge_token=(values.get("BRIDGE_TOKEN") or "").strip() or None,
-        live_timeout=_positive_float(values, "CWDASH_LIVE_TIMEOUT", DEFAULT_LIVE_TIMEOUT),
-        concurrency=concurrency,
-        rate=_positive_float(values, "CWDASH_RATE", DEFAULT_RATE),
-        round_every=_positive_float(values, "CWDASH_ROUND_EVERY", DEFAULT_ROUND_EVERY),
+        **live_settings(values),
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
         env_file=path,
         next_key_text=values.get("CWDASH_KEY_NEXT") or None,

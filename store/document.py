@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cwdash.store.db import FLAGS, INTEGRATION_COLUMNS, IntegrationRow
+from cwdash.store.endpoint import integration_id_problem
 from cwdash.store.live import STATUSES
 from cwdash.store.sealing import Sealer, Secret, TokenError
 
@@ -140,6 +141,15 @@ def normalize_base_url(value: object) -> str:
     return url
 
 
+def check_integration_id(value: object) -> str:
+    """An id that the live read can put in its URL as exactly one path segment."""
+    problem = integration_id_problem(value)
+    if problem:
+        raise InvalidRecord(problem)
+    assert isinstance(value, str)
+    return value
+
+
 def check_name(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidRecord("instance_name must be a non-empty string")
@@ -213,9 +223,7 @@ def validate_record(record: object, now: str) -> tuple[str, dict[str, Any] | Non
     token = _string(record, "chatwoot_api_token", required=True)
     if not token:
         raise InvalidRecord("chatwoot_api_token is empty")
-    bridge_id = _string(record, "bridge_integration_id", required=True)
-    if not bridge_id.strip():
-        raise InvalidRecord("bridge_integration_id is empty")
+    bridge_id = check_integration_id(_string(record, "bridge_integration_id", required=True))
     status = _string(record, "status", required=False, default="active")
     if status not in STATUSES:
         raise InvalidRecord(f"status must be one of {', '.join(STATUSES)}, got {status[:40]!r}")

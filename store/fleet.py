@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
 from cwdash.store.live import LiveFailure, LiveOutcome, LiveState
-from cwdash.store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, MappedError, ReadResult, StatusRead
+from cwdash.store.readmodel import (
+    INSTANCE_NOT_FOUND,
+    NO_INTEGRATION,
+    READ_FAILED,
+    UNEXPECTED,
+    MappedError,
+    ReadResult,
+    StatusRead,
+)
 
 SORT_KEYS = ("status", "name", "source", "last_error", "url", "inbox")
 STATUS_ORDER = {"error": 0, "paused": 1, "active": 2, "": 3}
@@ -138,7 +146,9 @@ class FleetRow:
         """Record a read's result; True when the shown status changed."""
         before = (self.status, self.mapped)
         self.read_at = now
-        if isinstance(result, MappedError):
+        if result is READ_FAILED:
+            self.failure = UNEXPECTED  # a failed read says nothing about the row: its local values stay
+        elif isinstance(result, MappedError):
             self.mapped = result
             if result == NO_INTEGRATION:
                 self.has_integration = False

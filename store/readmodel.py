@@ -9,6 +9,7 @@ fall back to the local values when the live read fails, saying why.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,8 +17,11 @@ from typing import Literal
 from cwdash.store.config import Config, ConfigError
 from cwdash.store.db import Store, StoreError
 from cwdash.store.document import StatusDocument
-from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, LiveState
+from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, LiveState, Reason
 from cwdash.store.sealing import Sealer
+
+log = logging.getLogger("cwdash.live")
+UNEXPECTED = LiveFailure(Reason.UNEXPECTED, "see the log")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,9 @@ GATEWAY_NOT_CONFIGURED = MappedError(
     503, "integration gateway not configured", "set BRIDGE_URL and BRIDGE_TOKEN"
 )
 NOTHING_TO_DELETE = MappedError(404, "no chatwoot integration to delete", "nothing to remove")
+# A read that failed for a reason cwdash did not foresee (a bug, a store that broke mid-read):
+# never the exception's text, which may quote a secret; the log has the traceback.
+READ_FAILED = MappedError(500, "unexpected error in the live read; see the log", "the log has the details")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +152,16 @@ class ReadModel:
         if self.live is None:
             return GATEWAY_NOT_CONFIGURED
         document = local.document
-        outcome = await self.live.read(document.bridge_integration_id)
+        try:
+            outcome = await self.live.read(document.bridge_integration_id)
+        except Exception:
+            # A bug, not the gateway: the row keeps its local values, the screen gets a
+            # generic reason (an exception's text may quote a header, hence a token),
+            # and the log the traceback.
+            log.exception("unexpected error in the live read of instance %r", name)
+            return StatusRead(document, "local", failure=UNEXPECTED)
+        if isinstance(outcome, LiveFailure):
+            log.info("live read of instance %r failed: %s", name, outcome.describe())
         result = merge(document, outcome)
         inbox = needs_backfill(document, outcome)
         if inbox is None:
@@ -154,4 +170,7 @@ class ReadModel:
             written = await asyncio.to_thread(_backfill, self.store.path, name, inbox, self.backfill_timeout)
         except StoreError as exc:
             return StatusRead(result.document, result.source, backfill_error=str(exc))
+        except Exception:
+            log.exception("unexpected error saving the inbox id of instance %r", name)
+            return StatusRead(result.document, result.source, backfill_error="unexpected error; see the log")
         return StatusRead(result.document, result.source, backfilled=written)

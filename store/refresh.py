@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from cwdash.store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
-from cwdash.store.readmodel import ReadResult
+from cwdash.store.readmodel import READ_FAILED, ReadResult
+
+log = logging.getLogger("cwdash.live")
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
@@ -263,10 +266,10 @@ class RefreshScheduler:
     async def _read(self, name: str, slots: asyncio.Semaphore) -> None:
         try:
             result = await self.reader(name)
-        except Exception as exc:  # a bug or a broken store must not stop the loop
-            from cwdash.store.readmodel import MappedError
-
-            result = MappedError(500, f"read failed: {type(exc).__name__}: {exc}", "see the log")
+        except Exception:  # a bug or a broken store must not stop the loop
+            # the exception's text stays in the log: it may quote a header, hence a token
+            log.exception("unexpected error in the read of instance %r", name)
+            result = READ_FAILED
         finally:
             self.in_flight.discard(name)
             slots.release()

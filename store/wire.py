@@ -26,18 +26,27 @@ from cwdash.store.live import _httpx
 httpx = _httpx()  # through live's import, which keeps httpx's command-line client from loading
 
 READ_SIZE = 64 * 1024
+MAX_INFORMATIONAL = 10  # 1xx answers skipped before the final one; more is a malformed answer
+
+
+class MalformedAnswer(httpx.RemoteProtocolError):
+    """The server answered, but not in HTTP/1.1 (a bad chunk, conflicting lengths, a
+    flood of 1xx answers...): a bad answer, not a network failure."""
+
+    malformed = True
 
 
 class _Connection:
     """One open connection to one origin, with its h11 state."""
 
-    __slots__ = ("h11", "idle_since", "reader", "writer")
+    __slots__ = ("eof", "h11", "idle_since", "reader", "writer")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
         self.h11 = h11.Connection(h11.CLIENT)
         self.idle_since = 0.0
+        self.eof = False  # the server closed its side: a protocol error now is a cut answer
 
     def usable(self, now: float, expiry: float) -> bool:
         """Whether an idle connection can carry another request (the server may have closed it)."""
@@ -167,7 +176,13 @@ class H11Transport(httpx.AsyncBaseTransport):
     ) -> h11.Response:
         h = conn.h11
         target = request.url.raw_path
-        out = h.send(h11.Request(method=request.method, target=target, headers=request.headers.raw))
+        try:
+            out = h.send(h11.Request(method=request.method, target=target, headers=request.headers.raw))
+        except h11.LocalProtocolError:
+            # h11's message quotes the offending header, which may be the bearer token
+            raise httpx.LocalProtocolError(
+                "the request has a header HTTP does not allow", request=request
+            ) from None
         assert out is not None
         try:
             async with asyncio.timeout(_timeout(request, "write")):
@@ -186,12 +201,13 @@ class H11Transport(httpx.AsyncBaseTransport):
             if reused:
                 raise _Stale from exc
             raise httpx.WriteError(str(exc) or type(exc).__name__, request=request) from exc
-        while True:
+        for _ in range(MAX_INFORMATIONAL + 1):
             event = await _next_event(request, conn, reused=reused)
             if isinstance(event, h11.Response):
                 return event
             # 1xx informational answers are skipped; the final answer follows
             reused = False
+        raise MalformedAnswer(f"more than {MAX_INFORMATIONAL} informational (1xx) answers", request=request)
 
     async def aclose(self) -> None:
         self._closed = True
@@ -208,7 +224,7 @@ async def _next_event(request: httpx.Request, conn: _Connection, *, reused: bool
         try:
             event = h.next_event()
         except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            raise _protocol_error(exc, conn, request) from exc
         if event is not h11.NEED_DATA:
             return event
         try:
@@ -227,10 +243,19 @@ async def _next_event(request: httpx.Request, conn: _Connection, *, reused: bool
                 raise httpx.RemoteProtocolError(
                     "Server disconnected without sending a response.", request=request
                 )
+            conn.eof = True
         try:
             h.receive_data(data)
         except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            raise _protocol_error(exc, conn, request) from exc
+
+
+def _protocol_error(exc: h11.RemoteProtocolError, conn: _Connection, request: httpx.Request) -> Exception:
+    """An answer cut short by the server closing is a dropped connection; anything else
+    h11 refuses is a malformed answer."""
+    if conn.eof:
+        return httpx.RemoteProtocolError(str(exc), request=request)
+    return MalformedAnswer(str(exc), request=request)
 
 
 class _Body(httpx.AsyncByteStream):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from cwdash.store.config import generate_key, parse_key
 from cwdash.store.db import Store
+from cwdash.store.endpoint import integration_id_problem
 from cwdash.store.importer import import_text
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge
@@ -79,9 +81,17 @@ def db_path(tmp_path: Path) -> Path:
 
 def document(name: str, **changes: object) -> dict[str, object]:
     """The seed's example document for another instance, with changes."""
-    out = {**SEED_DOCUMENT, "instance_name": name, "bridge_integration_id": f"int_{name}"}
+    out = {**SEED_DOCUMENT, "instance_name": name, "bridge_integration_id": bridge_id_for(name)}
     out.update(changes)
     return out
+
+
+def bridge_id_for(name: str) -> str:
+    """``int_<name>``, or a digest of the name when that would not be one URL path segment."""
+    ident = f"int_{name}"
+    if integration_id_problem(ident) is None:
+        return ident
+    return "int_" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @pytest.fixture(name="document")

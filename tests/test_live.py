@@ -32,10 +32,10 @@ def failure(outcome: LiveOutcome) -> LiveFailure:
 
 
 def test_live_state_and_request_shape(bridge: Callable[..., SimBridge]) -> None:
-    sim = bridge({"int 1/x": live("error", "Chatwoot answered 401", inbox_id=42)})
-    outcome = read(sim.url, "int 1/x")
+    sim = bridge({"int 1?x#y": live("error", "Chatwoot answered 401", inbox_id=42)})
+    outcome = read(sim.url, "int 1?x#y")
     assert outcome == LiveState("error", "Chatwoot answered 401", 42)
-    assert sim.stats.paths == ["/v1/integrations/int%201%2Fx"]
+    assert sim.stats.paths == ["/v1/integrations/int%201%3Fx%23y"]
     assert sim.stats.auth == [f"Bearer {TOKEN}"]
 
 

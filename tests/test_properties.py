@@ -20,6 +20,7 @@ from storekit import rows
 
 from cwdash.store.db import Store
 from cwdash.store.document import FIELDS, SealedToken, StatusDocument
+from cwdash.store.endpoint import integration_id_problem
 from cwdash.store.importer import ImportError_, import_text
 from cwdash.store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
 from cwdash.store.readmodel import ReadModel, StatusRead, merge, needs_backfill
@@ -84,7 +85,10 @@ def rfc3339(draw: st.DrawFn) -> str:
 VALID = {
     "instance_name": names,
     "status": statuses,
-    "bridge_integration_id": st.text(min_size=1, max_size=40).filter(str.strip),
+    # any text that is one URL path segment (cwdash.store.endpoint's rule; others are refused)
+    "bridge_integration_id": st.text(min_size=1, max_size=40).filter(
+        lambda t: integration_id_problem(t) is None
+    ),
     "chatwoot_base_url": base_urls(),
     "chatwoot_account_id": st.integers(1, MAX_INTEGER),
     "chatwoot_api_token": st.text(min_size=1, max_size=80),

@@ -30,6 +30,7 @@ from textual.widgets import Footer, Input, Static
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
+from cwdash.store.endpoint import display_url
 from cwdash.store.fleet import SORT_KEYS, Counts, Fleet, ListingDiff, diff_listing, rows_from_listing
 from cwdash.store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
@@ -663,7 +664,7 @@ class CwdashApp(App[None]):
             text.append(" · showing local data", style="dim")
         else:
             text.append("gateway ", style="dim")
-            text.append(one_line(self.config.bridge_url or "", 60))
+            text.append(one_line(display_url(self.config.bridge_url or ""), 60))
             if self.last_answer is None:
                 text.append(" · no answer yet", style="yellow")
             else:

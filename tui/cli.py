@@ -26,6 +26,7 @@ from cwdash.store.document import (
     FLAG_MEANINGS,
     InvalidRecord,
     check_account_id,
+    check_integration_id,
     check_name,
     normalize_base_url,
 )
@@ -317,9 +318,10 @@ def cmd_set(args: argparse.Namespace) -> int:
     if args.inbox_name is not None:
         changes["chatwoot_inbox_name"] = args.inbox_name
     if args.bridge_id is not None:
-        if not args.bridge_id.strip():
-            raise Failure("--bridge-id is empty", EXIT_USAGE)
-        changes["bridge_integration_id"] = args.bridge_id
+        try:
+            changes["bridge_integration_id"] = check_integration_id(args.bridge_id)
+        except InvalidRecord as exc:
+            raise Failure(f"--bridge-id: {exc}", EXIT_USAGE) from None
     for flag in FLAG_MEANINGS:
         chosen = getattr(args, flag)
         if chosen is not None:

@@ -41,6 +41,8 @@ REASON_SHORT = {
     "not_found": "unknown",
     "http_error": "bridge err",
     "bad_answer": "bad answer",
+    "bad_id": "bad id",
+    "unexpected": "error",
 }
 HIGHLIGHT_SECONDS = 4.0
 

@@ -1,0 +1,96 @@
+"""Where the live read goes: the gateway's base URL and one integration's path segment.
+
+One rule each, used everywhere a value comes in (configuration, import, ``set``) and
+again at read time, because the store may hold rows written by other tools:
+
+- ``BRIDGE_URL`` is an http(s) URL with a host and nothing a request could be led
+  astray by: no user or password (httpx would send them as Basic auth in place of
+  the bearer token, and they would be shown), no query, no fragment, no spaces.
+- An integration id becomes exactly one path segment under ``/v1/integrations/``:
+  never empty, never a dot segment, never something that a server decoding or
+  normalising the path could turn into a separator or a dot segment.
+
+Messages never repeat the value: a URL may carry a password, and an id may carry
+anything.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+MAX_ID_LENGTH = 256
+# "/" and "\" separate segments (the latter for servers that treat it as one); "%"
+# would let a server that decodes twice see "%2f" or "%2e%2e"; ";" starts a path
+# parameter that some servers strip (``..;`` is then ``..``).
+_ID_FORBIDDEN = frozenset("/\\%;")
+
+
+def integration_id_problem(value: object) -> str | None:
+    """Why ``value`` cannot be an integration id in a request path, or None when it can."""
+    if not isinstance(value, str):
+        return "bridge_integration_id must be a string"
+    if not value.strip():
+        return "bridge_integration_id is empty"
+    if len(value) > MAX_ID_LENGTH:
+        return f"bridge_integration_id is longer than {MAX_ID_LENGTH} characters"
+    if value.isascii():
+        # the common case, cheap: printable ASCII only
+        if any(c in _ID_FORBIDDEN or not " " <= c <= "~" for c in value):
+            return _FORBIDDEN_MESSAGE
+        folded = value
+    else:
+        if any(unicodedata.category(c) in ("Cc", "Cs", "Cf", "Zl", "Zp") for c in value):
+            return _FORBIDDEN_MESSAGE
+        folded = unicodedata.normalize("NFKC", value)  # "．．" and "／" are ".." and "/" to some servers
+        if any(c in _ID_FORBIDDEN or unicodedata.category(c) == "Cc" for c in folded):
+            return _FORBIDDEN_MESSAGE
+    if folded.strip(" \t") in (".", ".."):
+        return "bridge_integration_id is a dot segment ('.' or '..'), which would leave /v1/integrations/"
+    return None
+
+
+_FORBIDDEN_MESSAGE = (
+    "bridge_integration_id must be one path segment: no '/', '\\', '%', ';' or control characters"
+)
+
+
+def bridge_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be ``BRIDGE_URL``, or None when it can. Never repeats the URL."""
+    if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in url):
+        return "BRIDGE_URL contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is not a number in range
+    except ValueError:
+        return "BRIDGE_URL is not a valid URL"
+    del port
+    if parts.scheme.lower() not in ("http", "https"):
+        return "BRIDGE_URL must start with http:// or https://"
+    if "@" in parts.netloc:
+        return (
+            "BRIDGE_URL must not contain a user name or password (user:password@); "
+            "the bridge is authenticated with BRIDGE_TOKEN"
+        )
+    if not parts.hostname:
+        return "BRIDGE_URL has no host"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "BRIDGE_URL must not have a query (?...) or a fragment (#...)"
+    if any(seg in (".", "..") for seg in parts.path.split("/")):
+        return "BRIDGE_URL must not contain '.' or '..' path segments"
+    return None
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be shown: scheme, host, port and path; never a user or password,
+    a query or a fragment (whatever produced the URL)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(invalid URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else netloc + parts.path
