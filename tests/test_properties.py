@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import fields
 from pathlib import Path
 
@@ -257,15 +258,44 @@ def test_parse_state_always_answers_a_value(body: bytes) -> None:
         assert RAW.search(outcome.detail) is None
 
 
+# Any string at all: lone surrogates (a live "\ud800" decodes to one), joiners, combining
+# marks, variation selectors, private use, unassigned code points.
+any_text = st.text(st.characters(exclude_categories=()), max_size=200)
+HOSTILE_TEXT = "\ud800x\udfff\u200d👨\u200d👩e\u0301☺\ufe0f🇧🇷👍🏽a\u1160\ue000\u0378䷀中\x1b[2J\u202e"
+
+
 @settings(max_examples=300, deadline=None)
-@given(value=st.text(st.characters(codec="utf-8"), max_size=200))
-def test_terminal_text_never_carries_a_raw_control(value: str) -> None:
+@given(value=any_text)
+@example(value=HOSTILE_TEXT)
+@example(value="\ud800")
+def test_terminal_text_has_a_width_of_its_own_and_never_a_control(value: str) -> None:
+    """Whatever a value holds, what reaches the terminal is encodable, holds no control, and
+    every character has its own width of one or two cells, so the width of the text is
+    the sum of its characters' and a table cell cut or padded to N cells is N cells."""
+    from rich.cells import cell_len, get_character_cell_size
+
+    from store.text import cell_width
+    from tui.table import fit
+
     shown = literal(value)
     assert RAW.search(shown) is None
+    shown.encode("utf-8")  # no lone surrogate reaches the terminal
     line = one_line(value)
     assert RAW.search(line) is None and "\n" not in line and "\t" not in line
-    if RAW.search(value) is None:
-        assert shown == value  # ordinary text, emoji and wide characters pass unchanged
+    for char in line:
+        assert unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn", "Me"), char
+        assert get_character_cell_size(char) in (1, 2), char
+    assert cell_len(line) == cell_width(line) == sum(get_character_cell_size(c) for c in line)
+    for width in (0, 1, 2, 7, 30):
+        assert cell_len(fit(line, width)) == width
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.text(st.sampled_from("aZ09 -_.:/[]é中文😀🚀Ωж€ãçÅ한"), max_size=40))
+def test_ordinary_text_passes_unchanged(value: str) -> None:
+    """Letters with accents, CJK, Hangul syllables and emoji keep their looks."""
+    assert literal(value) == value == one_line(value)
+    assert literal(unicodedata.normalize("NFD", value)) == value  # composed again, not escaped
 
 
 # -- the fleet filter ----------------------------------------------------------------------

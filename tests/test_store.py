@@ -53,7 +53,15 @@ def test_migration_path_keeps_data(db_path: Path, store: Store, monkeypatch: pyt
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
     monkeypatch.setattr(schema, "LATEST", len(schema.MIGRATIONS))
-    upgraded = Store.open(db_path)
+    # a read reads the older store as it is and changes nothing
+    reader = Store.open(db_path)
+    assert schema.version(reader.conn) == 1
+    assert reader.integration("suporte") is not None
+    # the first write migrates, then writes
+    reader.add_instance("after-upgrade")
+    assert schema.version(reader.conn) == 2
+    reader.close()
+    upgraded = Store.open(db_path, create=True)
     assert schema.version(upgraded.conn) == 2
     assert upgraded.integration("suporte") is not None
     assert upgraded.conn.execute("SELECT note FROM chatwoot_integrations LIMIT 1").fetchone() == ("",)
