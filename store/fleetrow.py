@@ -146,10 +146,10 @@ class FleetRow:
         """Record a read's result; True when the shown status changed.
 
         A bad row keeps its state: a read by its listed name cannot speak for it."""
+        self.read_at = now
         if self.bad:
             return False
         before = (self.status, self.mapped)
-        self.read_at = now
         if isinstance(result, MappedError):
             self.mapped = result
             if result == NO_INTEGRATION:

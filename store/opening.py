@@ -100,6 +100,16 @@ def _check_path(path: Path, *, create: bool) -> None:
             raise StoreError(f"cannot create the store {path}: {exc.strerror or exc}") from None
 
 
+def _copy_to_memory(path: Path, timeout: float) -> sqlite3.Connection:
+    source = _connect(path, timeout, pragmas=("PRAGMA locking_mode = EXCLUSIVE",))
+    try:
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        source.backup(memory)
+    finally:
+        source.close()
+    return memory
+
+
 def _fallbacks(path: Path, timeout: float) -> list[tuple[str, Callable[[], sqlite3.Connection]]]:
     """Read-only ways to open a store whose WAL index cannot be created, best first."""
     wal = Path(f"{path}-wal")
@@ -120,11 +130,12 @@ def _fallbacks(path: Path, timeout: float) -> list[tuple[str, Callable[[], sqlit
             )
         )
     if os.access(path, os.W_OK):
-        # Commits still in the WAL: an exclusive lock keeps the WAL index in memory.
+        # Commits still in the WAL: read them under an exclusive lock, which keeps the WAL
+        # index in memory, into a copy in memory, and let the file go at once.
         ways.append(
             (
-                "with an exclusive lock (other cwdash processes wait until this one ends)",
-                lambda: _connect(path, timeout, pragmas=("PRAGMA locking_mode = EXCLUSIVE",)),
+                "a snapshot copied into memory: changes made while cwdash runs are not shown",
+                lambda: _copy_to_memory(path, timeout),
             )
         )
     return ways

@@ -373,3 +373,19 @@ def test_base_url_trailing_slashes_are_normalised(
     assert doc["chatwoot_base_url"] == stored
     listed = {d["instance_name"]: d for d in cli("list", "--json").json()}["slashes"]
     assert listed["chatwoot_base_url"] == stored
+
+
+def test_text_that_is_not_valid_unicode_from_the_live_read(cli, seeded, configure, bridge) -> None:
+    """A live ``"\\ud800"`` decodes to a lone surrogate: ``status`` still prints (escaped),
+    and ``status --json`` is valid JSON, UTF-8 on stdout, that reads back to the same value."""
+    value = "half \ud800 pair\udfff 👨\u200d👩 e\u0301 \ue000"
+    sim = bridge({"int_xyz789abc": live("error", value, inbox_id=42)})
+    configure(sim)
+    plain = cli("status", "suporte")
+    assert plain.code == 0, plain.err
+    assert r"half \ud800 pair\udfff 👨\u200d👩 é \ue000" in plain.out
+    plain.out.encode("utf-8")
+    exact = cli("status", "suporte", "--json")
+    assert exact.code == 0 and exact.err == ""
+    exact.out.encode("utf-8")  # no lone surrogate reaches stdout
+    assert exact.json()["last_error"] == value

@@ -298,6 +298,43 @@ def test_ordinary_text_passes_unchanged(value: str) -> None:
     assert literal(unicodedata.normalize("NFD", value)) == value  # composed again, not escaped
 
 
+json_leaves = st.one_of(st.none(), st.booleans(), st.integers(), any_text)
+json_like = st.recursive(
+    json_leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(any_text, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_like)
+@example(value={"last_error": "\ud800", "\udfff": ["\ud83d\ude00", "é"]})
+def test_json_output_always_parses_back_to_the_same_value(value: object) -> None:
+    """``--json`` output (``status``, ``list``, ``audit``) for any value any field can hold:
+    valid UTF-8, valid JSON, the same value read back."""
+    from tui.cli import json_text
+
+    for ascii_only in (False, True):
+        text = json_text(value, ascii_only=ascii_only)
+        text.encode("utf-8")
+        assert json.loads(text) == value or _paired(value) == json.loads(text)
+
+
+def _paired(value: object) -> object:
+    """Two surrogates in a row are one character once written out as JSON escapes."""
+    if isinstance(value, str):
+        return re.sub(
+            "[\ud800-\udbff][\udc00-\udfff]",
+            lambda m: chr(0x10000 + ((ord(m[0][0]) - 0xD800) << 10) + ord(m[0][1]) - 0xDC00),
+            value,
+        )
+    if isinstance(value, list):
+        return [_paired(v) for v in value]
+    if isinstance(value, dict):
+        return {_paired(k): _paired(v) for k, v in value.items()}
+    return value
+
+
 # -- the fleet filter ----------------------------------------------------------------------
 
 small_text = st.text(alphabet="abAB-é 4:zZ", max_size=8)
