@@ -19,8 +19,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from store import rows as checks
 from store import schema
-from store.rows import BadRow, UrlCheck, check_listing, fetch, integration_problem, shown_name
+from store.rows import BadRow, UrlCheck, check_listing, fetch
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -95,9 +96,9 @@ class IntegrationRow:
     @classmethod
     def from_tuple(cls, row: tuple, urls: UrlCheck | None = None) -> IntegrationRow:
         """The record of a raw SQL row; BadRowError when a field is not what cwdash writes."""
-        problem = integration_problem(row, UrlCheck() if urls is None else urls)
+        problem = checks.integration_problem(row, UrlCheck() if urls is None else urls)
         if problem is not None:
-            raise BadRowError(BadRow(shown_name(row[0]), problem))
+            raise BadRowError(BadRow(checks.shown_name(row[0]), problem))
         (name, status, bid, url, account, token, inbox, inbox_name, err, created, *flags) = row
         return cls(
             name,
@@ -243,14 +244,11 @@ class Store:
         )
         return IntegrationRow.from_tuple(rows[0]) if rows else None
 
-    # instance name, whether it has an integration, then the integration's columns in seed
-    # order, the sealed token reduced to "is it non-empty text" (see rows.check_listing)
+    # see rows.check_listing: the columns the list shows, and SQLite's check of the others
     _LIST_SQL = (
         "SELECT i.name, c.instance_name IS NOT NULL, c.status, c.bridge_integration_id, "
-        "c.chatwoot_base_url, c.chatwoot_account_id, "
-        "typeof(c.chatwoot_api_token) = 'text' AND length(c.chatwoot_api_token) > 0, "
-        "c.chatwoot_inbox_id, c.chatwoot_inbox_name, c.last_error, c.created_at, "
-        "c.sign_messages, c.ignore_groups, c.start_as_pending, c.reopen_resolved "
+        "c.chatwoot_base_url, c.chatwoot_account_id, c.chatwoot_inbox_id, c.chatwoot_inbox_name, "
+        f"c.last_error, c.created_at, {checks.UNSHOWN_PROBLEM_SQL} "
         "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name "
         "ORDER BY i.name"
     )

@@ -124,11 +124,10 @@ class UrlCheck(dict[object, bool]):
         return ok
 
 
-def integration_problem(row: tuple, urls: UrlCheck) -> str | None:
-    """The first bad field of a ``chatwoot_integrations`` row (its 14 columns in seed order),
-    or None. In a listing the token column holds only whether the token is non-empty text
-    (SQLite answers that without reading the sealed value out)."""
-    (name, status, bridge_id, url, account, token, inbox, inbox_name, error, created, *flags) = row
+def _shown_problem(
+    name, status, bridge_id, url, account, inbox, inbox_name, error, created, urls
+) -> str | None:  # type: ignore[no-untyped-def]
+    """The first bad field among those the list shows (and created_at)."""
     if not _name_ok(name):
         return "instance_name"
     if type(status) is not str or status not in STATUSES:
@@ -139,8 +138,6 @@ def integration_problem(row: tuple, urls: UrlCheck) -> str | None:
         return "chatwoot_base_url"
     if not _id_ok(account, minimum=1):
         return "chatwoot_account_id"
-    if token is not True and (type(token) is not str or not token):
-        return "chatwoot_api_token"
     if not _id_ok(inbox, minimum=0):
         return "chatwoot_inbox_id"
     if type(inbox_name) is not str:
@@ -149,29 +146,75 @@ def integration_problem(row: tuple, urls: UrlCheck) -> str | None:
         return "last_error"
     if type(created) is not str or _CREATED_AT.fullmatch(created) is None:
         return "created_at"
+    return None
+
+
+def integration_problem(row: tuple, urls: UrlCheck) -> str | None:
+    """The first bad field of a ``chatwoot_integrations`` row (its 14 columns in seed
+    order), or None. Checked in the order of :func:`_shown_problem`, then the token, then
+    the flags: the same order as :data:`UNSHOWN_PROBLEM_SQL`, so a listing and a status
+    read name the same field."""
+    (name, status, bridge_id, url, account, token, inbox, inbox_name, error, created, *flags) = row
+    problem = _shown_problem(name, status, bridge_id, url, account, inbox, inbox_name, error, created, urls)
+    if problem is not None:
+        return problem
+    if type(token) is not str or not token:
+        return "chatwoot_api_token"
     for field, value in zip(FLAGS, flags, strict=True):
         if type(value) is not int or value not in (0, 1):
             return field
     return None
 
 
+# The same rule for the columns a listing does not fetch (the sealed token, the flags),
+# answered by SQLite: the first bad one's name, NULL when they are good. A 100k listing
+# then neither carries the tokens nor pays a Python check per flag.
+UNSHOWN_PROBLEM_SQL = (
+    "CASE WHEN typeof(c.chatwoot_api_token) != 'text' OR length(c.chatwoot_api_token) = 0 "
+    "THEN 'chatwoot_api_token' "
+    + " ".join(
+        f"WHEN typeof(c.{flag}) != 'integer' OR c.{flag} NOT IN (0, 1) THEN '{flag}'" for flag in FLAGS
+    )
+    + " END"
+)
+
 # What the fleet list needs of a row, with the bad field last (None for a good row).
 ListingTuple = tuple[str, bool, str, str, str, int, int, str, str, str | None]
+_NO_VALUES = ("", "", "", 0, 0, "", "")
 
 
 def check_listing(raw: tuple, urls: UrlCheck) -> ListingTuple:
-    """A listing row (instance name, has integration, then the integration's other 13
-    columns in seed order, the token reduced to a flag) as the fleet list's tuple; the values of a bad row are
-    replaced by neutral ones so nothing downstream meets a wrong type."""
-    name, has, *columns = raw
-    has = bool(has)
+    """A listing row (instance name, has integration, status, bridge id, base URL, account
+    id, inbox id, inbox name, last error, created_at, and :data:`UNSHOWN_PROBLEM_SQL`) as the
+    fleet list's tuple: (name, has, status, last error, URL, account, inbox, inbox name,
+    bridge id, bad field). The values of a bad row are replaced by neutral ones, so
+    nothing downstream meets a wrong type."""
+    name, has, status, bridge_id, url, account, inbox, inbox_name, error, created, unshown = raw
     if not has:
         if _name_ok(name):
             return (name, False, "", "", "", 0, 0, "", "", None)
-        return (shown_name(name), False, "", "", "", 0, 0, "", "", "instance_name")
-    token_ok = columns[4] == 1  # SQLite's answer to "is the token non-empty text?"
-    problem = integration_problem((name, *columns[:4], token_ok, *columns[5:]), urls)
-    if problem is None:
-        (status, bridge_id, url, account, _, inbox, inbox_name, error, *_) = columns
+        return (shown_name(name), False, *_NO_VALUES, "instance_name")
+    if (  # the common case, inline: a 100k listing pays a few type checks a row
+        unshown is None
+        and status in STATUSES
+        and type(account) is int
+        and account > 0
+        and type(inbox) is int
+        and inbox >= 0
+        and type(name) is str
+        and type(error) is str
+        and type(inbox_name) is str
+        and type(bridge_id) is str
+        and urls[url]
+        and type(created) is str
+        and _CREATED_AT.fullmatch(created) is not None
+        and 0 < len(name) <= 200
+        and _BAD_NAME.search(name) is None
+        and bridge_id.strip()
+        and bridge_id not in (".", "..")
+        and len(bridge_id) <= 1000
+        and type(status) is str
+    ):
         return (name, True, status, error, url, account, inbox, inbox_name, bridge_id, None)
-    return (shown_name(name), True, "", "", "", 0, 0, "", "", problem)
+    problem = _shown_problem(name, status, bridge_id, url, account, inbox, inbox_name, error, created, urls)
+    return (shown_name(name), True, *_NO_VALUES, problem or str(unshown))
