@@ -19,9 +19,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import rows as checks
-from store import schema
-from store.rows import BadRow, UrlCheck, check_listing, fetch
+from cwdash.store import rows as checks
+from cwdash.store import schema
+from cwdash.store.rows import BadRow, UrlCheck, check_listing, fetch
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -56,7 +56,7 @@ class StoreMissing(StoreError):
 
 
 class BadRowError(StoreError):
-    """A row another tool wrote that cwdash cannot use (see :mod:`store.rows`)."""
+    """A row another tool wrote that cwdash cannot use (see :mod:`cwdash.store.rows`)."""
 
     def __init__(self, bad: BadRow) -> None:
         super().__init__(
@@ -176,9 +176,9 @@ class Store:
         an older schema is read as it is (the first write migrates it). ``readonly`` opens
         through SQLite's read-only mode. On a full disk a read falls back to a read-only
         handle whose ``notice`` says so. A store written by a newer cwdash is refused.
-        See :mod:`store.opening`.
+        See :mod:`cwdash.store.opening`.
         """
-        from store.opening import open_store
+        from cwdash.store.opening import open_store
 
         return open_store(Path(path), create=create, readonly=readonly, timeout=timeout)
 
@@ -265,7 +265,7 @@ class Store:
 
     def iter_list(self, limit: int | None = None) -> Iterator[tuple]:
         """The same listing as :meth:`list_rows`, streamed as checked tuples
-        (:data:`store.rows.ListingTuple`).
+        (:data:`cwdash.store.rows.ListingTuple`).
 
         The dashboard builds its rows from these one at a time, so a 100k fleet never
         exists twice in memory (all rows fetched, then all rows converted).

@@ -10,9 +10,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from store.db import ListRow
-from store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
-from store.readmodel import INSTANCE_NOT_FOUND
+from cwdash.store.db import ListRow
+from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
+from cwdash.store.readmodel import INSTANCE_NOT_FOUND
 
 __all__ = ["Counts", "Fleet", "FleetRow", "ListingDiff", "diff_listing", "filter_rows", "rows_from_listing"]
 

@@ -1,16 +1,16 @@
 """One instance of the fleet list (:class:`FleetRow`), the filter rule, and the rows built
 from the store's listing.
 
-Plain Python, no Textual: see :mod:`store.fleet` for the fleet and its view.
+Plain Python, no Textual: see :mod:`cwdash.store.fleet` for the fleet and its view.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from store.db import ListRow
-from store.live import LiveFailure, LiveOutcome, LiveState
-from store.readmodel import (
+from cwdash.store.db import ListRow
+from cwdash.store.live import LiveFailure, LiveOutcome, LiveState
+from cwdash.store.readmodel import (
     INSTANCE_NOT_FOUND,
     NO_INTEGRATION,
     MappedError,
@@ -213,8 +213,8 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
 
 
 def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
-    """Fleet rows from :meth:`store.db.Store.iter_list` tuples (checked, see
-    :func:`store.rows.check_listing`), one at a time.
+    """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples (checked, see
+    :func:`cwdash.store.rows.check_listing`), one at a time.
 
     Statuses and URLs repeat across a fleet, so each distinct value is kept once.
     """

@@ -3,7 +3,7 @@
 - Only the commands that create (``init``, ``import``, ``add``, ``set``: ``create=True``)
   make a file and its schema, and switch it to WAL. Every other command opens an
   existing cwdash store and changes nothing at opening: no schema, no migration (a
-  write migrates first, see :meth:`store.db.Store.write`), no journal mode.
+  write migrates first, see :meth:`cwdash.store.db.Store.write`), no journal mode.
 - A file that is not a cwdash store (another application's SQLite file, identified by
   its tables and ``user_version``) is refused in every mode and left byte-identical.
 - Reads survive a full disk (or a directory that cannot be written): when SQLite cannot
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from store import schema
-from store.db import BUSY_TIMEOUT, Store, StoreError, StoreMissing, _wrap
+from cwdash.store import schema
+from cwdash.store.db import BUSY_TIMEOUT, Store, StoreError, StoreMissing, _wrap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -142,7 +142,7 @@ def _fallbacks(path: Path, timeout: float) -> list[tuple[str, Callable[[], sqlit
 
 
 def open_store(path: Path, *, create: bool, readonly: bool, timeout: float = BUSY_TIMEOUT) -> Store:
-    """See :meth:`store.db.Store.open`."""
+    """See :meth:`cwdash.store.db.Store.open`."""
     path = Path(path)
     _check_path(path, create=create)
     readonly = readonly or not os.access(path, os.W_OK)

@@ -112,7 +112,7 @@ class UrlCheck(dict[object, bool]):
     (a fleet shares a few), so checking 100k rows costs a lookup each."""
 
     def __missing__(self, value: object) -> bool:
-        from store.document import InvalidRecord, normalize_base_url
+        from cwdash.store.document import InvalidRecord, normalize_base_url
 
         ok = False
         if type(value) is str:

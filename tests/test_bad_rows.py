@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from store.db import Store
-from store.readmodel import ReadModel
+from cwdash.store.db import Store
+from cwdash.store.readmodel import ReadModel
 
 COLUMNS = (
     "instance_name, status, bridge_integration_id, chatwoot_base_url, chatwoot_account_id, "
@@ -103,7 +103,7 @@ def test_a_bad_field_makes_a_bad_row_listed_as_such_and_the_others_are_unaffecte
 
 
 def test_a_bad_row_is_never_read_live(cli, loose: sqlite3.Connection, configure, bridge) -> None:
-    from store.simbridge import live
+    from cwdash.store.simbridge import live
 
     loose.execute("UPDATE chatwoot_integrations SET chatwoot_account_id = 'x' WHERE instance_name = 'fresh'")
     loose.commit()
@@ -139,8 +139,8 @@ def test_instance_names_that_are_not_names(cli, loose: sqlite3.Connection, name_
 def test_store_records_are_checked_at_the_one_place_rows_become_records(
     loose: sqlite3.Connection, db_path: Path, sealer
 ) -> None:
-    from store.db import BadRowError
-    from store.rows import BadRow
+    from cwdash.store.db import BadRowError
+    from cwdash.store.rows import BadRow
 
     loose.execute(
         "UPDATE chatwoot_integrations SET chatwoot_inbox_id = '9' || '9' WHERE instance_name = 'fresh'"

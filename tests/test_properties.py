@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from storekit import rows
 
-from store.db import Store
-from store.document import FIELDS, SealedToken, StatusDocument
-from store.importer import ImportError_, import_text
-from store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
-from store.readmodel import ReadModel, StatusRead, merge, needs_backfill
-from store.sealing import Sealer
-from store.text import literal, one_line
+from cwdash.store.db import Store
+from cwdash.store.document import FIELDS, SealedToken, StatusDocument
+from cwdash.store.importer import ImportError_, import_text
+from cwdash.store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
+from cwdash.store.readmodel import ReadModel, StatusRead, merge, needs_backfill
+from cwdash.store.sealing import Sealer
+from cwdash.store.text import literal, one_line
 
 SHARED_STATE = settings(
     max_examples=40,
@@ -274,8 +274,8 @@ def test_terminal_text_has_a_width_of_its_own_and_never_a_control(value: str) ->
     the sum of its characters' and a table cell cut or padded to N cells is N cells."""
     from rich.cells import cell_len, get_character_cell_size
 
-    from store.text import cell_width
-    from tui.table import fit
+    from cwdash.store.text import cell_width
+    from cwdash.tui.table import fit
 
     shown = literal(value)
     assert RAW.search(shown) is None
@@ -312,7 +312,7 @@ json_like = st.recursive(
 def test_json_output_always_parses_back_to_the_same_value(value: object) -> None:
     """``--json`` output (``status``, ``list``, ``audit``) for any value any field can hold:
     valid UTF-8, valid JSON, the same value read back."""
-    from tui.cli import json_text
+    from cwdash.tui.cli import json_text
 
     for ascii_only in (False, True):
         text = json_text(value, ascii_only=ascii_only)
@@ -359,7 +359,7 @@ fleet_rows = st.builds(
 @example(specs=[("b", True, "error", "", "http://q", LiveState("active", "", None))], needles=["a"])
 def test_filter_holds_exactly_the_rows_whose_shown_text_holds_the_needle(specs: list, needles: list) -> None:
     """Whatever was typed before (narrowing) and whatever the rows' live state."""
-    from store.fleet import Fleet, FleetRow
+    from cwdash.store.fleet import Fleet, FleetRow
 
     fleet = Fleet()
     for i, (name, has, status, error, url, live) in enumerate(specs):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from store import schema
-from store.db import Store, StoreError
+from cwdash.store import schema
+from cwdash.store.db import Store, StoreError
 
 READ_COMMANDS = [("list",), ("list", "--json"), ("status", "x", "--local"), ("status", "x"), ("audit",)]
 CREATE_COMMANDS = [("add", "x"), ("delete", "x")]
@@ -200,7 +200,7 @@ def store_on_a_full_disk(mount: Path, sealer, *, leftover_wal: bool) -> Path:
 
     ``leftover_wal``: a commit is still in the -wal file (as a copied or crashed store
     has it) and there is no -shm file."""
-    from store.importer import import_text
+    from cwdash.store.importer import import_text
 
     path = mount / "cwdash.db"
     store = Store.open(path, create=True)

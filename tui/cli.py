@@ -21,17 +21,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from store.config import Config, ConfigError, generate_key, load_config, parse_key
-from store.db import IntegrationRow, Store, StoreError
-from store.document import (
+from cwdash.store.config import Config, ConfigError, generate_key, load_config, parse_key
+from cwdash.store.db import IntegrationRow, Store, StoreError
+from cwdash.store.document import (
     FLAG_MEANINGS,
     InvalidRecord,
     check_account_id,
     check_name,
     normalize_base_url,
 )
-from store.live import LiveFailure
-from store.readmodel import (
+from cwdash.store.live import LiveFailure
+from cwdash.store.readmodel import (
     BAD_ROW_STATUS,
     INSTANCE_NOT_FOUND,
     NOTHING_TO_DELETE,
@@ -39,9 +39,9 @@ from store.readmodel import (
     ReadModel,
     StatusRead,
 )
-from store.sealing import Sealer, TokenError
-from store.text import cell_width, literal, one_line
-from store.timefmt import age
+from cwdash.store.sealing import Sealer, TokenError
+from cwdash.store.text import cell_width, literal, one_line
+from cwdash.store.timefmt import age
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 4, 5
 MASK = "••••••••"
@@ -221,8 +221,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _list_json(store: Store, rows: list) -> list[dict[str, object]]:
     """``list --json``: a status document without its token per integration, the name
     alone for an instance without one, the name and ``bad_row`` for a bad row."""
-    from store.document import StatusDocument
-    from store.rows import BadRow
+    from cwdash.store.document import StatusDocument
+    from cwdash.store.rows import BadRow
 
     by_name = {r.name if isinstance(r, BadRow) else r.instance_name: r for r in store.integration_records()}
     out: list[dict[str, object]] = []
@@ -241,7 +241,7 @@ def _list_json(store: Store, rows: list) -> list[dict[str, object]]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from store.importer import ImportError_, import_text
+    from cwdash.store.importer import ImportError_, import_text
 
     config = _config(args)
     try:
@@ -328,7 +328,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         ]
         if missing:
             raise Failure(f"a new integration needs {', '.join(missing)}", EXIT_USAGE)
-        from store.db import now_rfc3339
+        from cwdash.store.db import now_rfc3339
 
         values = {
             "instance_name": args.name,
@@ -515,13 +515,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from tui.launch import run_dashboard
+    from cwdash.tui.launch import run_dashboard
 
     return run_dashboard(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tui.launch import run_demo
+    from cwdash.tui.launch import run_demo
 
     return run_demo(args)
 

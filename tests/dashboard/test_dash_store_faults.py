@@ -23,8 +23,8 @@ from dashkit import (
     wait_until,
 )
 
-import store.db
-from store.simbridge import live
+import cwdash.store.db
+from cwdash.store.simbridge import live
 
 pytestmark = pytest.mark.anyio
 BAD_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn", "Me")
@@ -34,7 +34,7 @@ async def test_rows_added_changed_and_removed_by_another_process_follow_without_
     app = dash.app(dash.bridge())
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_settled(pilot)
-        other = store.db.Store.open(dash.path)
+        other = cwdash.store.db.Store.open(dash.path)
         other.add_instance("hotel")
         row = dict(integration("bravo", status="error", last_error="changed elsewhere"))
         row["chatwoot_api_token"] = dash.sealer.seal("bravo", "t")
@@ -83,7 +83,9 @@ async def test_a_read_only_store_is_read_and_says_why_writes_fail(dash, monkeypa
     # As root every file is writable, so the read-only store is simulated where cwdash
     # decides: it then opens SQLite in mode=ro, a real read-only connection.
     real = os.access
-    monkeypatch.setattr(store.db.os, "access", lambda p, mode: False if mode == os.W_OK else real(p, mode))
+    monkeypatch.setattr(
+        cwdash.store.db.os, "access", lambda p, mode: False if mode == os.W_OK else real(p, mode)
+    )
     app = dash.app(dash.bridge())
     assert app.store.readonly
     async with app.run_test(size=(100, 30)) as pilot:
@@ -183,14 +185,14 @@ async def test_the_dashboard_reads_a_store_on_a_full_disk(dash, tmp_path, sealer
 
     from test_store_opening import store_on_a_full_disk, tiny_filesystem
 
-    from store.config import Config
-    from store.readmodel import ReadModel
-    from tui.app import CwdashApp
+    from cwdash.store.config import Config
+    from cwdash.store.readmodel import ReadModel
+    from cwdash.tui.app import CwdashApp
 
     with tiny_filesystem(tmp_path) as mount:
         path = store_on_a_full_disk(mount, dash.sealer, leftover_wal=False)
         config = Config(db_path=path, key_text=dash.key)
-        opened = store.db.Store.open(path)  # as run_dashboard opens it
+        opened = cwdash.store.db.Store.open(path)  # as run_dashboard opens it
         assert opened.readonly and opened.notice
         app = CwdashApp(
             config,
