@@ -19,7 +19,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cwdash.store import rows as checks
 from cwdash.store import schema
+from cwdash.store.rows import BadRow, UrlCheck, check_listing, fetch
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -55,6 +57,17 @@ class StoreMissing(StoreError):
     """No store file where the configuration points."""
 
 
+class BadRowError(StoreError):
+    """A row another tool wrote that cwdash cannot use (see :mod:`cwdash.store.rows`)."""
+
+    def __init__(self, bad: BadRow) -> None:
+        super().__init__(
+            f"the store's row for {bad.name!r} is a {bad.message} (written by another tool?); "
+            f"delete it with `cwdash delete NAME` and set it again"
+        )
+        self.bad = bad
+
+
 def now_rfc3339() -> str:
     """Current UTC time, RFC 3339 with a ``Z`` and whole seconds, as RyzeAPI writes it."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -83,7 +96,11 @@ class IntegrationRow:
         return f"IntegrationRow(instance_name={self.instance_name!r}, status={self.status!r})"
 
     @classmethod
-    def from_tuple(cls, row: tuple) -> IntegrationRow:
+    def from_tuple(cls, row: tuple, urls: UrlCheck | None = None) -> IntegrationRow:
+        """The record of a raw SQL row; BadRowError when a field is not what cwdash writes."""
+        problem = checks.integration_problem(row, UrlCheck() if urls is None else urls)
+        if problem is not None:
+            raise BadRowError(BadRow(checks.shown_name(row[0]), problem))
         (name, status, bid, url, account, token, inbox, inbox_name, err, created, *flags) = row
         return cls(
             name,
@@ -113,15 +130,7 @@ class ListRow:
     inbox_id: int
     inbox_name: str
     bridge_integration_id: str
-
-
-def _connect(path: Path, *, readonly: bool = False, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
-    if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
+    bad: str | None = None  # the first bad field of a row another tool wrote
 
 
 def _wrap(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -142,6 +151,8 @@ class Store:
         self.path = path
         self.readonly = readonly
         self.conn = conn
+        self.schema_version = schema.LATEST  # what the file had when opened
+        self.notice: str | None = None  # how the store was opened, when not as asked (full disk)
 
     @cached_property
     def db(self) -> Database:
@@ -157,45 +168,21 @@ class Store:
     # -- opening -------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False, timeout: float = BUSY_TIMEOUT) -> Store:
-        """Open (and with ``create`` make) the store at ``path``, migrating it to the latest schema.
+    def open(
+        cls, path: Path, *, create: bool = False, readonly: bool = False, timeout: float = BUSY_TIMEOUT
+    ) -> Store:
+        """Open the cwdash store at ``path``; only ``create`` makes (or migrates) one.
 
-        A store written by a newer cwdash is refused untouched; a missing one raises
-        StoreMissing unless ``create``.
+        Without ``create`` nothing is written at opening: a missing store raises
+        StoreMissing, a file that is not a cwdash store (or is empty) is refused untouched,
+        an older schema is read as it is (the first write migrates it). ``readonly`` opens
+        through SQLite's read-only mode. On a full disk a read falls back to a read-only
+        handle whose ``notice`` says so. A store written by a newer cwdash is refused.
+        See :mod:`cwdash.store.opening`.
         """
-        path = Path(path)
-        if not path.exists():
-            if not create:
-                raise StoreMissing(
-                    f"no store at {path}; run `cwdash init` to create one "
-                    "(or point CWDASH_DB / --db at an existing store)"
-                )
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
-        readonly = not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
-        try:
-            conn = _connect(path, readonly=readonly, timeout=timeout)
-            found = schema.version(conn)
-            if found > schema.LATEST:
-                conn.close()
-                raise StoreError(
-                    f"{path} was written by a newer cwdash (schema {found}, this one knows "
-                    f"{schema.LATEST}); upgrade cwdash. The store was not touched."
-                )
-            store = cls(path, conn, readonly=readonly)
-            if found < schema.LATEST:
-                if readonly:
-                    raise StoreError(f"{path} needs a schema upgrade but is read-only")
-                schema.migrate(store.db)
-            if not readonly:
-                with contextlib.suppress(sqlite3.OperationalError):
-                    conn.execute("PRAGMA journal_mode = WAL")
-            # reading a table proves the file is SQLite and not corrupted at the root
-            conn.execute("SELECT count(*) FROM instances WHERE 0").fetchone()
-        except sqlite3.Error as exc:
-            raise _wrap(exc, path) from None
-        return store
+        from cwdash.store.opening import open_store
+
+        return open_store(Path(path), create=create, readonly=readonly, timeout=timeout)
 
     def close(self) -> None:
         self.conn.close()
@@ -218,6 +205,12 @@ class Store:
         """One write transaction (``BEGIN IMMEDIATE``): all of it lands or none of it."""
         if self.readonly:
             raise StoreError(f"the store {self.path} is read-only, so this write cannot be saved")
+        if self.schema_version < schema.LATEST:  # opened to read: the first write migrates
+            try:
+                schema.migrate(self.db)
+            except sqlite3.Error as exc:
+                raise _wrap(exc, self.path) from None
+            self.schema_version = schema.LATEST
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -236,7 +229,7 @@ class Store:
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         try:
-            return self.conn.execute(sql, tuple(params)).fetchall()
+            return list(fetch(self.conn, sql, tuple(params)))
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from None
 
@@ -246,49 +239,71 @@ class Store:
         return bool(self._query("SELECT 1 FROM instances WHERE name = ?", [name]))
 
     def integration(self, name: str) -> IntegrationRow | None:
+        """The row of ``name``; BadRowError when another tool wrote it wrong."""
         rows = self._query(
             f"SELECT {', '.join(INTEGRATION_COLUMNS)} FROM chatwoot_integrations WHERE instance_name = ?",
             [name],
         )
         return IntegrationRow.from_tuple(rows[0]) if rows else None
 
+    # see rows.check_listing: the columns the list shows, and SQLite's check of the others
     _LIST_SQL = (
-        "SELECT i.name, c.instance_name IS NOT NULL, coalesce(c.status, ''), "
-        "coalesce(c.last_error, ''), coalesce(c.chatwoot_base_url, ''), "
-        "coalesce(c.chatwoot_account_id, 0), coalesce(c.chatwoot_inbox_id, 0), "
-        "coalesce(c.chatwoot_inbox_name, ''), coalesce(c.bridge_integration_id, '') "
+        "SELECT i.name, c.instance_name IS NOT NULL, c.status, c.bridge_integration_id, "
+        "c.chatwoot_base_url, c.chatwoot_account_id, c.chatwoot_inbox_id, c.chatwoot_inbox_name, "
+        f"c.last_error, c.created_at, {checks.UNSHOWN_PROBLEM_SQL} "
         "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name "
         "ORDER BY i.name"
     )
 
     def list_rows(self, limit: int | None = None) -> list[ListRow]:
-        """Instances, with or without an integration, ordered by name (the first ``limit`` only)."""
-        rows = self._query(self._LIST_SQL + ("" if limit is None else f" LIMIT {int(limit)}"))
+        """Instances, with or without an integration, ordered by name (the first ``limit`` only).
+
+        A row another tool wrote wrong is listed with ``bad`` naming its first bad field."""
         urls: dict[str, str] = {}  # few distinct URLs: share one string per URL
-        return [ListRow(r[0], bool(r[1]), r[2], r[3], urls.setdefault(r[4], r[4]), *r[5:]) for r in rows]
+        return [
+            ListRow(r[0], r[1], r[2], r[3], urls.setdefault(r[4], r[4]), r[5], r[6], r[7], r[8], r[9])
+            for r in self.iter_list(limit)
+        ]
 
     def iter_list(self, limit: int | None = None) -> Iterator[tuple]:
-        """The same listing as :meth:`list_rows`, streamed as plain tuples.
+        """The same listing as :meth:`list_rows`, streamed as checked tuples
+        (:data:`cwdash.store.rows.ListingTuple`).
 
         The dashboard builds its rows from these one at a time, so a 100k fleet never
         exists twice in memory (all rows fetched, then all rows converted).
         """
         sql = self._LIST_SQL + ("" if limit is None else f" LIMIT {int(limit)}")
+        urls = UrlCheck()
         try:
-            cursor = self.conn.execute(sql)
-            while batch := cursor.fetchmany(2000):
-                yield from batch
+            for raw in fetch(self.conn, sql):
+                yield check_listing(raw, urls)
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from None
 
     def instance_count(self) -> int:
         return int(self._query("SELECT count(*) FROM instances")[0][0])
 
-    def integrations(self) -> list[IntegrationRow]:
+    def integration_records(self) -> list[IntegrationRow | BadRow]:
+        """Every integration row by name, a row another tool wrote wrong as a BadRow."""
         rows = self._query(
             f"SELECT {', '.join(INTEGRATION_COLUMNS)} FROM chatwoot_integrations ORDER BY instance_name"
         )
-        return [IntegrationRow.from_tuple(r) for r in rows]
+        urls = UrlCheck()
+        out: list[IntegrationRow | BadRow] = []
+        for raw in rows:
+            try:
+                out.append(IntegrationRow.from_tuple(raw, urls))
+            except BadRowError as exc:
+                out.append(exc.bad)
+        return out
+
+    def integrations(self) -> list[IntegrationRow]:
+        """Every integration row by name; BadRowError at the first bad one."""
+        records = self.integration_records()
+        for record in records:
+            if isinstance(record, BadRow):
+                raise BadRowError(record)
+        return records  # type: ignore[return-value]
 
     def instance_names(self) -> list[str]:
         return [r[0] for r in self._query("SELECT name FROM instances ORDER BY name")]

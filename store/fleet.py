@@ -7,236 +7,17 @@ measurable without a screen. Rows are kept by name and updated in place.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
-from cwdash.store.live import LiveFailure, LiveOutcome, LiveState
-from cwdash.store.readmodel import (
-    INSTANCE_NOT_FOUND,
-    NO_INTEGRATION,
-    READ_FAILED,
-    UNEXPECTED,
-    MappedError,
-    ReadResult,
-    StatusRead,
-)
+from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
+from cwdash.store.readmodel import INSTANCE_NOT_FOUND
+
+__all__ = ["Counts", "Fleet", "FleetRow", "ListingDiff", "diff_listing", "filter_rows", "rows_from_listing"]
 
 SORT_KEYS = ("status", "name", "source", "last_error", "url", "inbox")
 STATUS_ORDER = {"error": 0, "paused": 1, "active": 2, "": 3}
-
-
-class FleetRow:
-    """One instance in the list; the live fields change as reads come back."""
-
-    __slots__ = (
-        "account_id",
-        "base_url",
-        "changed_at",
-        "failure",
-        "has_integration",
-        "inbox_id",
-        "live_at",
-        "live_error",
-        "live_status",
-        "local_error",
-        "local_status",
-        "mapped",
-        "name",
-        "name_folded",
-        "read_at",
-        "status",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        has_integration: bool,
-        status: str,
-        last_error: str,
-        base_url: str,
-        account_id: int,
-        inbox_id: int,
-    ) -> None:
-        self.name = name
-        # lower-cased once for the filter; the same string object when already lower case
-        self.name_folded = name if name.islower() or not name else name.lower()
-        self.live_status: str | None = None
-        self.live_error: str | None = None
-        self.live_at: float | None = None
-        self.failure: LiveFailure | None = None
-        self.read_at: float | None = None
-        self.mapped: MappedError | None = None
-        self.changed_at: float | None = None
-        self.has_integration = has_integration
-        self.local_status = status
-        self.local_error = last_error
-        self.base_url = base_url
-        self.account_id = account_id
-        self.inbox_id = inbox_id
-        self._settle()
-
-    @classmethod
-    def from_list_row(cls, row: ListRow) -> FleetRow:
-        return cls(
-            row.name,
-            row.has_integration,
-            row.status,
-            row.last_error,
-            row.base_url,
-            row.account_id,
-            row.inbox_id,
-        )
-
-    def update_local(self, other: FleetRow) -> None:
-        """Take the local fields of a freshly listed row; live fields stay."""
-        self.has_integration = other.has_integration
-        self.local_status = other.local_status
-        self.local_error = other.local_error
-        self.base_url = other.base_url
-        self.account_id = other.account_id
-        self.inbox_id = other.inbox_id
-        self.mapped = None
-        self._settle()
-
-    def _settle(self) -> None:
-        """Work out the status to show: live when the last read was live, else local
-        ('' without integration). A field rather than a property: the filter and the
-        counts read it for every row of a 100k fleet."""
-        if not self.has_integration:
-            self.status = ""
-        elif self.live_status is not None and self.failure is None:
-            self.status = self.live_status
-        else:
-            self.status = self.local_status
-
-    @property
-    def last_error(self) -> str:
-        if self.live_error is not None and self.failure is None:
-            return self.live_error
-        return self.local_error
-
-    @property
-    def gone(self) -> bool:
-        """Vanished from the store while shown (kept listed as ``instance not found``)."""
-        return self.mapped is not None and self.mapped.message == INSTANCE_NOT_FOUND.message
-
-    @property
-    def is_live(self) -> bool:
-        return self.live_status is not None and self.failure is None
-
-    @property
-    def needs_attention(self) -> bool:
-        return (
-            not self.has_integration
-            or self.mapped is not None
-            or self.status == "error"
-            or self.failure is not None
-        )
-
-    def outcome(self) -> LiveOutcome | None:
-        """The last live outcome, for merging into a freshly read local document."""
-        if self.failure is not None:
-            return self.failure
-        if self.live_status is not None:
-            return LiveState(self.live_status, self.live_error or "", None)
-        return None
-
-    def apply(self, result: ReadResult, now: float) -> bool:
-        """Record a read's result; True when the shown status changed."""
-        before = (self.status, self.mapped)
-        self.read_at = now
-        if result is READ_FAILED:
-            self.failure = UNEXPECTED  # a failed read says nothing about the row: its local values stay
-        elif isinstance(result, MappedError):
-            self.mapped = result
-            if result == NO_INTEGRATION:
-                self.has_integration = False
-        elif isinstance(result, StatusRead):
-            self.mapped = None
-            self.has_integration = True
-            doc = result.document
-            self.local_status = self.local_status or doc.status
-            self.inbox_id = doc.chatwoot_inbox_id
-            if result.source == "live":
-                self.live_status = doc.status
-                self.live_error = doc.last_error
-                self.live_at = now
-                self.failure = None
-            else:
-                self.failure = result.failure
-        self._settle()
-        changed = (self.status, self.mapped) != before
-        if changed:
-            self.changed_at = now
-        return changed
-
-    def matches(self, needle: str) -> bool:
-        """Whether the lower-case ``needle`` is in the name, URL, status or error text
-        (the rule is :func:`filter_rows`'s)."""
-        return bool(filter_rows((self,), needle))
-
-
-class _Answers(dict[str, bool]):
-    """Whether a needle is in each of a few values many rows share (URLs, statuses),
-    worked out once per value, then a dictionary lookup per row."""
-
-    def __init__(self, needle: str, shown: Callable[[str], str]) -> None:
-        super().__init__()
-        self.needle = needle
-        self.shown = shown
-
-    def __missing__(self, value: str) -> bool:
-        hit = self[value] = self.needle in self.shown(value)
-        return hit
-
-
-def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
-    """The rows whose name, URL, status or error text holds the lower-case ``needle``.
-
-    The first keystroke of a filter tests 100k rows, so a row costs attribute reads
-    and dictionary lookups, no call: URLs and statuses are answered once per distinct
-    value, and the error text (a property) is read only for rows that have one.
-    """
-    urls = _Answers(needle, str.lower)
-    statuses = _Answers(needle, lambda status: status or "no integration")
-    return [
-        r
-        for r in rows
-        if needle in r.name_folded
-        or statuses[r.status]
-        or urls[r.base_url]
-        or ((r.local_error or r.live_error) and needle in r.last_error.lower())
-    ]
-
-
-def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
-    """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples, one at a time.
-
-    Statuses and URLs repeat across a fleet, so each distinct value is kept once.
-    """
-    shared: dict[str, str] = {}
-    for name, has, status, error, url, account, inbox, *_ in listing:
-        yield FleetRow(
-            name,
-            bool(has),
-            shared.setdefault(status, status),
-            error,
-            shared.setdefault(url, url),
-            account,
-            inbox,
-        )
-
-
-def _local(row: FleetRow) -> tuple[object, ...]:
-    return (
-        row.has_integration,
-        row.local_status,
-        row.local_error,
-        row.base_url,
-        row.account_id,
-        row.inbox_id,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +44,7 @@ def diff_listing(current: dict[str, FleetRow], listing: Iterable[FleetRow]) -> L
         shown = current.get(row.name)
         if shown is not None:
             known += 1
-        if shown is None or shown.mapped is not None or _local(shown) != _local(row):
+        if shown is None or shown.mapped is not None or local_values(shown) != local_values(row):
             changed.append(row)
     removed = [name for name in list(current) if name not in seen] if known != len(current) else []
     return ListingDiff(changed, removed)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from cwdash.store.config import Config, ConfigError
-from cwdash.store.db import Store, StoreError
+from cwdash.store.db import BadRowError, Store, StoreError
 from cwdash.store.document import StatusDocument
 from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, LiveState, Reason
 from cwdash.store.sealing import Sealer
@@ -49,9 +49,22 @@ GATEWAY_NOT_CONFIGURED = MappedError(
     503, "integration gateway not configured", "set BRIDGE_URL and BRIDGE_TOKEN"
 )
 NOTHING_TO_DELETE = MappedError(404, "no chatwoot integration to delete", "nothing to remove")
+
 # A read that failed for a reason cwdash did not foresee (a bug, a store that broke mid-read):
 # never the exception's text, which may quote a secret; the log has the traceback.
 READ_FAILED = MappedError(500, "unexpected error in the live read; see the log", "the log has the details")
+
+BAD_ROW_STATUS = 500
+
+
+def bad_row(field: str) -> MappedError:
+    """A store row another tool wrote wrong: listed, never read live (see cwdash.store.rows)."""
+    return MappedError(
+        BAD_ROW_STATUS,
+        f"bad row: {field}",
+        "another tool wrote this row of the store; delete it with `cwdash delete NAME` "
+        "and set it again with `cwdash set NAME ...`",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +152,10 @@ class ReadModel:
 
     def local(self, name: str) -> ReadResult:
         """The local half of the read: steps 1 and 2, no gateway needed."""
-        row = self.store.integration(name)
+        try:
+            row = self.store.integration(name)
+        except BadRowError as exc:
+            return bad_row(exc.bad.field)
         if row is None:
             return NO_INTEGRATION if self.store.instance_exists(name) else INSTANCE_NOT_FOUND
         return StatusRead(StatusDocument.from_row(row, self.sealer, self.key_problem), "local")

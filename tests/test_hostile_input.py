@@ -78,7 +78,10 @@ HOSTILE_ERRORS = [
     pytest.param("\rOVERWRITTEN\x08\x7f", r"\x0dOVERWRITTEN\x08\x7f", id="cr-bs-del"),
     pytest.param("\u202etxt.exe", r"\u202etxt.exe", id="rtl-override"),
     pytest.param("[/bold][link=https://x]y[/link][red]", "[/bold][link=https://x]y[/link][red]", id="markup"),
-    pytest.param("🚀 漢字テスト ｗｉｄｅ 👨‍👩‍👧", "🚀 漢字テスト ｗｉｄｅ 👨‍👩‍👧", id="emoji-wide"),
+    pytest.param("🚀 漢字テスト ｗｉｄｅ", "🚀 漢字テスト ｗｉｄｅ", id="emoji-wide"),
+    # joiners and combining marks: terminals disagree on their width, so they are shown
+    # as escapes (an accent is composed first: "e" + U+0301 shows as "é")
+    pytest.param("👨\u200d👩\u200d👧 e\u0301 ☺\ufe0f", r"👨\u200d👩\u200d👧 é ☺\ufe0f", id="joiners"),
 ]
 
 
@@ -116,7 +119,7 @@ DISPLAY_NAMES = [
     pytest.param("مرحبا-suporte", "مرحبا-suporte", id="arabic"),
     pytest.param("🚀suporte✨", "🚀suporte✨", id="emoji"),
     pytest.param("漢字テスト", "漢字テスト", id="wide"),
-    pytest.param("👨‍👩‍👧 family", "👨‍👩‍👧 family", id="zwj-emoji"),
+    pytest.param("👨‍👩‍👧 family", r"👨\u200d👩\u200d👧 family", id="zwj-emoji"),
 ]
 
 
@@ -370,3 +373,19 @@ def test_base_url_trailing_slashes_are_normalised(
     assert doc["chatwoot_base_url"] == stored
     listed = {d["instance_name"]: d for d in cli("list", "--json").json()}["slashes"]
     assert listed["chatwoot_base_url"] == stored
+
+
+def test_text_that_is_not_valid_unicode_from_the_live_read(cli, seeded, configure, bridge) -> None:
+    """A live ``"\\ud800"`` decodes to a lone surrogate: ``status`` still prints (escaped),
+    and ``status --json`` is valid JSON, UTF-8 on stdout, that reads back to the same value."""
+    value = "half \ud800 pair\udfff 👨\u200d👩 e\u0301 \ue000"
+    sim = bridge({"int_xyz789abc": live("error", value, inbox_id=42)})
+    configure(sim)
+    plain = cli("status", "suporte")
+    assert plain.code == 0, plain.err
+    assert r"half \ud800 pair\udfff 👨\u200d👩 é \ue000" in plain.out
+    plain.out.encode("utf-8")
+    exact = cli("status", "suporte", "--json")
+    assert exact.code == 0 and exact.err == ""
+    exact.out.encode("utf-8")  # no lone surrogate reaches stdout
+    assert exact.json()["last_error"] == value

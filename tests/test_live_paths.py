@@ -15,7 +15,7 @@ from cwdash.store.db import Store
 from cwdash.store.document import InvalidRecord, check_integration_id
 from cwdash.store.importer import ImportError_, import_text
 from cwdash.store.live import BridgeSource, LiveFailure, LiveState, Reason
-from cwdash.store.readmodel import ReadModel, StatusRead
+from cwdash.store.readmodel import MappedError, ReadModel
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import SimBridge, live
 
@@ -136,7 +136,22 @@ def test_rows_written_by_other_tools_are_refused_at_read_time(
             await model.aclose()
 
     result = asyncio.run(go())
-    assert isinstance(result, StatusRead) and result.source == "local"
-    assert result.failure is not None and result.failure.reason is Reason.BAD_ID
-    assert result.document.status == "paused" and result.document.last_error == "stale local error"
+    # refused as a bad row (the same rule as import and set), so never read live
+    assert isinstance(result, MappedError) and result.message == "bad row: bridge_integration_id"
     assert sim.stats.total == 0  # no request: the token never left for /v1
+
+
+def test_the_live_source_refuses_an_id_that_escapes_the_path_again(bridge: Callable[..., SimBridge]) -> None:
+    """Defence in depth: whatever reaches the live source, no request leaves the path."""
+    sim = bridge(lambda ident: live("error", "should never be read", inbox_id=5))
+
+    async def go() -> object:
+        source = BridgeSource(sim.url, TOKEN, timeout=2.0)
+        try:
+            return [await source.read(ident) for ident in ("..", ".", "a/b", "%2e%2e", "")]
+        finally:
+            await source.aclose()
+
+    for outcome in asyncio.run(go()):
+        assert isinstance(outcome, LiveFailure) and outcome.reason is Reason.BAD_ID
+    assert sim.stats.total == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import fields
 from pathlib import Path
 
@@ -261,15 +262,81 @@ def test_parse_state_always_answers_a_value(body: bytes) -> None:
         assert RAW.search(outcome.detail) is None
 
 
+# Any string at all: lone surrogates (a live "\ud800" decodes to one), joiners, combining
+# marks, variation selectors, private use, unassigned code points.
+any_text = st.text(st.characters(exclude_categories=()), max_size=200)
+HOSTILE_TEXT = "\ud800x\udfff\u200d👨\u200d👩e\u0301☺\ufe0f🇧🇷👍🏽a\u1160\ue000\u0378䷀中\x1b[2J\u202e"
+
+
 @settings(max_examples=300, deadline=None)
-@given(value=st.text(st.characters(codec="utf-8"), max_size=200))
-def test_terminal_text_never_carries_a_raw_control(value: str) -> None:
+@given(value=any_text)
+@example(value=HOSTILE_TEXT)
+@example(value="\ud800")
+def test_terminal_text_has_a_width_of_its_own_and_never_a_control(value: str) -> None:
+    """Whatever a value holds, what reaches the terminal is encodable, holds no control, and
+    every character has its own width of one or two cells, so the width of the text is
+    the sum of its characters' and a table cell cut or padded to N cells is N cells."""
+    from rich.cells import cell_len, get_character_cell_size
+
+    from cwdash.store.text import cell_width
+    from cwdash.tui.table import fit
+
     shown = literal(value)
     assert RAW.search(shown) is None
+    shown.encode("utf-8")  # no lone surrogate reaches the terminal
     line = one_line(value)
     assert RAW.search(line) is None and "\n" not in line and "\t" not in line
-    if RAW.search(value) is None:
-        assert shown == value  # ordinary text, emoji and wide characters pass unchanged
+    for char in line:
+        assert unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn", "Me"), char
+        assert get_character_cell_size(char) in (1, 2), char
+    assert cell_len(line) == cell_width(line) == sum(get_character_cell_size(c) for c in line)
+    for width in (0, 1, 2, 7, 30):
+        assert cell_len(fit(line, width)) == width
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.text(st.sampled_from("aZ09 -_.:/[]é中文😀🚀Ωж€ãçÅ한"), max_size=40))
+def test_ordinary_text_passes_unchanged(value: str) -> None:
+    """Letters with accents, CJK, Hangul syllables and emoji keep their looks."""
+    assert literal(value) == value == one_line(value)
+    assert literal(unicodedata.normalize("NFD", value)) == value  # composed again, not escaped
+
+
+json_leaves = st.one_of(st.none(), st.booleans(), st.integers(), any_text)
+json_like = st.recursive(
+    json_leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(any_text, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_like)
+@example(value={"last_error": "\ud800", "\udfff": ["\ud83d\ude00", "é"]})
+def test_json_output_always_parses_back_to_the_same_value(value: object) -> None:
+    """``--json`` output (``status``, ``list``, ``audit``) for any value any field can hold:
+    valid UTF-8, valid JSON, the same value read back."""
+    from cwdash.tui.cli import json_text
+
+    for ascii_only in (False, True):
+        text = json_text(value, ascii_only=ascii_only)
+        text.encode("utf-8")
+        assert json.loads(text) == value or _paired(value) == json.loads(text)
+
+
+def _paired(value: object) -> object:
+    """Two surrogates in a row are one character once written out as JSON escapes."""
+    if isinstance(value, str):
+        return re.sub(
+            "[\ud800-\udbff][\udc00-\udfff]",
+            lambda m: chr(0x10000 + ((ord(m[0][0]) - 0xD800) << 10) + ord(m[0][1]) - 0xDC00),
+            value,
+        )
+    if isinstance(value, list):
+        return [_paired(v) for v in value]
+    if isinstance(value, dict):
+        return {_paired(k): _paired(v) for k, v in value.items()}
+    return value
 
 
 # -- the fleet filter ----------------------------------------------------------------------

@@ -53,8 +53,16 @@ def test_migration_path_keeps_data(db_path: Path, store: Store, monkeypatch: pyt
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
     monkeypatch.setattr(schema, "LATEST", len(schema.MIGRATIONS))
-    upgraded = Store.open(db_path)
-    assert schema.version(upgraded.conn) == schema.LATEST  # the next version, whatever it is
+    # a read reads the older store as it is and changes nothing
+    reader = Store.open(db_path)
+    assert schema.version(reader.conn) == schema.LATEST - 1
+    assert reader.integration("suporte") is not None
+    # the first write migrates, then writes
+    reader.add_instance("after-upgrade")
+    assert schema.version(reader.conn) == schema.LATEST
+    reader.close()
+    upgraded = Store.open(db_path, create=True)
+    assert schema.version(upgraded.conn) == schema.LATEST
     assert upgraded.integration("suporte") is not None
     assert upgraded.conn.execute("SELECT note FROM chatwoot_integrations LIMIT 1").fetchone() == ("",)
 
@@ -143,9 +151,8 @@ def test_read_only_store_reads_and_refuses_writes(store: Store, db_path: Path) -
     store.close()
     os.chmod(db_path, 0o400)
     try:
-        if os.access(db_path, os.W_OK):  # running as root: permissions do not apply
-            pytest.skip("file permissions are not enforced for this user")
-        ro = Store.open(db_path)
+        # as root permissions do not apply: ask for SQLite's read-only mode instead
+        ro = Store.open(db_path, readonly=os.access(db_path, os.W_OK))
         assert ro.readonly
         assert ro.integration("suporte") is not None
         with pytest.raises(StoreError, match="read-only"):

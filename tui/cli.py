@@ -14,6 +14,7 @@ import asyncio
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ from cwdash.store.document import (
 )
 from cwdash.store.live import LiveFailure
 from cwdash.store.readmodel import (
+    BAD_ROW_STATUS,
     INSTANCE_NOT_FOUND,
     NOTHING_TO_DELETE,
     MappedError,
@@ -40,7 +42,7 @@ from cwdash.store.readmodel import (
 )
 from cwdash.store.sealing import Sealer, TokenError
 from cwdash.store.secret import Secret
-from cwdash.store.text import literal, one_line
+from cwdash.store.text import cell_width, literal, one_line
 from cwdash.store.timefmt import age
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 4, 5
@@ -56,6 +58,8 @@ class Failure(Exception):
 
 
 def _exit_for(error: MappedError) -> int:
+    if error.http_status == BAD_ROW_STATUS:
+        return EXIT_FAIL
     return EXIT_UNAVAILABLE if error.http_status == 503 else EXIT_NOT_FOUND
 
 
@@ -63,8 +67,23 @@ def _err(message: str) -> None:
     print(f"cwdash: {one_line(message, 2000)}", file=sys.stderr)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(value: object, *, ascii_only: bool = False) -> str:
+    """``value`` as JSON that any reader parses and any UTF-8 stream can carry.
+
+    Text is kept readable (not ``\\u``-escaped), except lone surrogates (a live
+    ``"\\ud800"`` decodes to one): they cannot be encoded as UTF-8, so they are written
+    as the same ``\\udXXX`` escapes a JSON parser reads back to the same string.
+    """
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=2)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    sys.stdout.write(json_text(value, ascii_only=encoding != "utf8") + "\n")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -77,9 +96,9 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _open_store(config: Config, *, create: bool = False) -> Store:
     store = Store.open(config.db_path, create=create)
-    warning = store.permissions_warning()
-    if warning:
-        _err(warning)
+    for warning in (store.notice, store.permissions_warning()):
+        if warning:
+            _err(warning)
     return store
 
 
@@ -190,18 +209,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     config = _config(args)
     store = _open_store(config)
     rows = store.list_rows()
+    bad = [r for r in rows if r.bad]
+    if bad:
+        _err(
+            f"{len(bad)} bad row(s) in the store, written by another tool (first: "
+            f"{bad[0].name!r}, bad row: {bad[0].bad}); `cwdash delete NAME` and set them again"
+        )
     if args.json:
-        out: list[dict[str, object]] = []
-        by_name = {r.instance_name: r for r in store.integrations()}
-        for row in rows:
-            integration = by_name.get(row.name)
-            if integration is None:
-                out.append({"instance_name": row.name})
-                continue
-            from cwdash.store.document import StatusDocument
-
-            out.append(StatusDocument.from_row(integration, None).as_json(include_token=False))
-        _print_json(out)
+        _print_json(_list_json(store, rows))
         return EXIT_OK
     if not rows:
         print("no instances in the store; add some with `cwdash import FILE` or `cwdash add NAME`")
@@ -210,17 +225,37 @@ def cmd_list(args: argparse.Namespace) -> int:
     table = [
         (
             one_line(r.name, 40),
-            r.status.upper() if r.has_integration else "NO INTEGRATION",
-            str(r.inbox_id or "—") if r.has_integration else "",
+            "BAD ROW" if r.bad else r.status.upper() if r.has_integration else "NO INTEGRATION",
+            str(r.inbox_id or "—") if r.has_integration and not r.bad else "",
             one_line(r.base_url, 50),
-            one_line(r.last_error, 60),
+            f"bad row: {r.bad}" if r.bad else one_line(r.last_error, 60),
         )
         for r in rows
     ]
-    widths = [max(len(header[i]), *(len(t[i]) for t in table)) for i in range(4)]
+    widths = [max(len(header[i]), *(cell_width(t[i]) for t in table)) for i in range(4)]
     for line in [header, *table]:
-        print("  ".join(c.ljust(w) for c, w in zip(line[:4], widths, strict=True)) + "  " + line[4])
+        cells = (c + " " * (w - cell_width(c)) for c, w in zip(line[:4], widths, strict=True))
+        print("  ".join(cells) + "  " + line[4])
     return EXIT_OK
+
+
+def _list_json(store: Store, rows: list) -> list[dict[str, object]]:
+    """``list --json``: a status document without its token per integration, the name
+    alone for an instance without one, the name and ``bad_row`` for a bad row."""
+    from cwdash.store.document import StatusDocument
+    from cwdash.store.rows import BadRow
+
+    by_name = {r.name if isinstance(r, BadRow) else r.instance_name: r for r in store.integration_records()}
+    out: list[dict[str, object]] = []
+    for row in rows:
+        record = by_name.get(row.name)
+        if row.bad or isinstance(record, BadRow):
+            out.append({"instance_name": row.name, "bad_row": row.bad or record.field})  # type: ignore[union-attr]
+        elif record is None or not row.has_integration:
+            out.append({"instance_name": row.name})
+        else:
+            out.append(StatusDocument.from_row(record, None).as_json(include_token=False))
+    return out
 
 
 # -- writes ----------------------------------------------------------------------

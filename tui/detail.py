@@ -97,7 +97,8 @@ def render_detail(
         return head
     head.append(one_line(row.name, 200), style="bold")
     if isinstance(read, MappedError) or row.mapped is not None:
-        error = read if isinstance(read, MappedError) else row.mapped
+        # a bad row's state wins: a read by its listed name may find nothing, or another row
+        error = row.mapped if row.bad or not isinstance(read, MappedError) else read
         assert error is not None
         head.append(f"\n{error.http_status}  {error.message}\n", style="bold red")
         head.append(f"what to do: {error.hint}", style="italic")
@@ -107,7 +108,7 @@ def render_detail(
         return head
     doc = read.document
     fields = _Fields()
-    fields.add("status", (doc.status, STATUS_STYLE.get(doc.status, "bold")))
+    fields.add("status", (one_line(doc.status, 100), STATUS_STYLE.get(doc.status, "bold")))
     _source_rows(fields, row, read, gateway_configured)
     if doc.last_error:
         fields.add("last_error", (literal(doc.last_error), "red"))
@@ -122,7 +123,7 @@ def render_detail(
     else:
         fields.add("chatwoot_inbox_id", "0 ", ("(not known yet: the bridge backfills it)", "dim"))
     fields.add("chatwoot_inbox_name", one_line(doc.chatwoot_inbox_name, 400) or "—")
-    fields.add("created_at", doc.created_at, (f"  ({age(doc.created_at)})", "dim"))
+    fields.add("created_at", one_line(doc.created_at, 100), (f"  ({age(doc.created_at)})", "dim"))
     fields.add("", "")
     for flag, meaning in FLAG_MEANINGS.items():
         on = getattr(doc, flag)

@@ -30,7 +30,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     except (ConfigError, StoreError) as exc:
         return _fail(str(exc))
     # Shown inside the dashboard: printed here they would vanish behind its screen.
-    notices = [w for w in (store.permissions_warning(), config.env_warning()) if w]
+    notices = [w for w in (store.notice, store.permissions_warning(), config.env_warning()) if w]
     model = ReadModel.from_config(config, store)
     from cwdash.tui.app import CwdashApp
 

@@ -68,7 +68,9 @@ def status_cell(row: FleetRow) -> tuple[str, str]:
     """Label and style class of a row's status: always a word, never colour alone."""
     if row.gone:
         return "⊘ gone", "gone"
-    return STATUS_LABELS.get(row.status, (f"? {row.status}", "error"))
+    if row.bad:
+        return "✖ bad row", "error"
+    return STATUS_LABELS.get(row.status) or (f"? {one_line(row.status, 40)}", "error")
 
 
 def source_cell(row: FleetRow, now: float) -> tuple[str, str]:
