@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -28,6 +30,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from store import logfile, redact
 from store.config import Config
 from store.db import Store, StoreError
 from store.fleet import SORT_KEYS, Counts, Fleet, ListingDiff, diff_listing, rows_from_listing
@@ -38,8 +41,10 @@ from store.text import one_line
 from store.timefmt import ago
 from tui.clipboard import osc52_sequences
 from tui.detail import DetailPane, TokenView, render_detail
+from tui.failures import ReadFailures
 from tui.filter_input import FilterInput
 from tui.help import HelpScreen
+from tui.notices import LiteralNotifications
 from tui.table import FleetTable
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
@@ -51,6 +56,7 @@ WIDE = 140
 FIRST_PAGE = 200
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
+store_log = logging.getLogger("cwdash.store")
 
 
 class ResultsReady(Message):
@@ -67,8 +73,8 @@ class RowsLoaded(Message):
         self.seconds = seconds
 
 
-class CwdashApp(App[None]):
-    """The dashboard."""
+class CwdashApp(LiteralNotifications, App[None]):
+    """The dashboard. Every notification is literal text, identical ones coalesce (tui.notices)."""
 
     CSS_PATH = STYLES
     TITLE = "cwdash"
@@ -101,6 +107,8 @@ class CwdashApp(App[None]):
         notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        redact.register_config(config)  # blanked in the log from here on
+        self.failures = ReadFailures()
         self.notices = tuple(notices)
         self.config = config
         self.store = store
@@ -142,8 +150,8 @@ class CwdashApp(App[None]):
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: ``App.query_one`` searches the active
         # screen, which is the help screen while it is open.
-        self.summary = Static(id="summary")
-        self.banner = Static(id="banner")
+        self.summary = Static(id="summary", markup=False)
+        self.banner = Static(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
         self.filter_input = FilterInput(
             self._apply_filter,
@@ -230,6 +238,7 @@ class CwdashApp(App[None]):
         self.post_message(RowsLoaded(rows, time.monotonic() - started))
 
     def _store_failed(self, message: str) -> None:
+        store_log.error("reading the store failed: %s", message)
         self.store_problem = message
         self._update_banner()
         self.notify(message, title="store", severity="error", timeout=10)
@@ -273,6 +282,8 @@ class CwdashApp(App[None]):
         try:
             version = self.store.data_version()
         except StoreError as exc:
+            if self.store_problem != str(exc):
+                store_log.error("checking the store failed: %s", exc)
             self.store_problem = str(exc)
             self._update_banner()
             return
@@ -356,11 +367,9 @@ class CwdashApp(App[None]):
         row.apply(result, now)
         if isinstance(result, StatusRead) and result.source == "live":
             self.last_answer = now
-        if isinstance(result, StatusRead) and result.backfill_error:
-            self.notify(
-                f"inbox id of {one_line(name, 60)} not saved yet, will retry: {result.backfill_error}",
-                severity="warning",
-            )
+        # logged when a read starts failing or recovers; unsaved backfills: one banner line
+        if self.failures.note(name, result):
+            self._update_banner()
         self._summary_dirty = self._counts_dirty = True
         if name == self.selected:
             self.current = result
@@ -417,6 +426,7 @@ class CwdashApp(App[None]):
             try:
                 local = self.model.local(row.name)
             except StoreError as exc:
+                store_log.error("reading %r from the store failed: %s", row.name, exc)
                 self.notify(str(exc), title="store", severity="error")
                 local = None
             if isinstance(local, StatusRead):
@@ -507,9 +517,8 @@ class CwdashApp(App[None]):
             finally:
                 writer.close()
         except StoreError as exc:
-            self.call_from_thread(
-                self.notify, f"the {action} was not recorded in the audit table: {exc}", severity="warning"
-            )
+            store_log.error("the %s of %r was not recorded in the audit table: %s", action, name, exc)
+            self.notify(f"the {action} was not recorded in the audit table: {exc}", severity="warning")
 
     # -- list actions --------------------------------------------------------------
 
@@ -663,7 +672,7 @@ class CwdashApp(App[None]):
             text.append(" · showing local data", style="dim")
         else:
             text.append("gateway ", style="dim")
-            text.append(one_line(self.config.bridge_url or "", 60))
+            text.append(one_line(_without_userinfo(self.config.bridge_url or ""), 60))
             if self.last_answer is None:
                 text.append(" · no answer yet", style="yellow")
             else:
@@ -688,8 +697,12 @@ class CwdashApp(App[None]):
     def _update_banner(self) -> None:
         banner = self.banner
         text = Text()
+        unsaved = self.failures.banner()
         if self.store_problem:
             text.append(f"store: {one_line(self.store_problem, 300)}", style="bold")
+        elif unsaved:
+            text.append(one_line(unsaved, 300), style="bold")
+            text.append(" — the list and the live state are unaffected")
         elif not self.model.gateway_configured:
             text.append("integration gateway not configured", style="bold")
             text.append(
@@ -707,14 +720,44 @@ class CwdashApp(App[None]):
         else:
             await self.model.aclose()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """Every crash of the app, with its traceback, goes to the log first (secrets blanked)."""
+        self._hide_token()
+        self._crash = error
+        self._log_hint = logfile.log_exception("the dashboard crashed", error)
+        super()._handle_exception(error)
+
     def _fatal_error(self) -> None:
-        """Textual's crash report, without local variables (they could hold a revealed token)."""
+        """Textual's crash report, without local variables (they could hold a revealed token)
+        and with every known secret blanked from the exception's text."""
         import rich
         from rich.segment import Segments
         from rich.traceback import Traceback
 
         self._hide_token()
         self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        error = getattr(self, "_crash", None)
+        exc_info = (type(error), error, error.__traceback__) if error is not None else sys.exc_info()
+        trace = Traceback.extract(*exc_info, show_locals=False)  # type: ignore[arg-type]
+        for stack in trace.stacks:  # an exception's text may carry a token (a header value, say)
+            stack.exc_value = redact.redact(stack.exc_value)
+        traceback = Traceback(trace, width=None, suppress=[rich])
         self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
         self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        """The crash report, then where the log holds it (one line, unwrapped: a path to copy)."""
+        crashed = bool(self._exit_renderables)
+        super()._print_error_renderables()
+        hint = getattr(self, "_log_hint", "")
+        if crashed and hint:
+            self.error_console.print(Text(f"cwdash: {one_line(hint, 400)}"), soft_wrap=True)
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL as shown: never a user name or password, whatever the configuration let through."""
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if "@" in host:
+        host = "…@" + host.rpartition("@")[2]
+    return f"{scheme}{sep}{host}{slash}{path}" if sep else url

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from store import redact
 from store.config import Config, ConfigError, generate_key, load_config
 from store.db import Store, StoreError
 from store.readmodel import ReadModel
@@ -25,6 +26,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
     try:
         config = load_config(args.env_file, args.db)
+        redact.register_config(config)  # blanked in the log from here on
         config.key()
         store = Store.open(config.db_path)
     except (ConfigError, StoreError) as exc:
