@@ -13,7 +13,6 @@ import contextlib
 import gc
 import logging
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -30,7 +29,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from store import logfile, redact
+from store import redact
 from store.config import Config
 from store.db import Store, StoreError
 from store.fleet import SORT_KEYS, Counts, Fleet, ListingDiff, diff_listing, rows_from_listing
@@ -40,6 +39,7 @@ from store.sealing import TokenError
 from store.text import one_line
 from store.timefmt import ago
 from tui.clipboard import osc52_sequences
+from tui.crash import CrashReport
 from tui.detail import DetailPane, TokenView, render_detail
 from tui.failures import ReadFailures
 from tui.filter_input import FilterInput
@@ -73,8 +73,9 @@ class RowsLoaded(Message):
         self.seconds = seconds
 
 
-class CwdashApp(LiteralNotifications, App[None]):
-    """The dashboard. Every notification is literal text, identical ones coalesce (tui.notices)."""
+class CwdashApp(LiteralNotifications, CrashReport, App[None]):
+    """The dashboard. Every notification is literal text, identical ones coalesce (tui.notices);
+    a crash is logged and reported without a secret (tui.crash)."""
 
     CSS_PATH = STYLES
     TITLE = "cwdash"
@@ -254,6 +255,7 @@ class CwdashApp(LiteralNotifications, App[None]):
             self._update_banner()
             return
         added, removed = self.fleet.apply_diff(diff, keep=keep)
+        self.failures.forget(diff.removed)
         if not self.loaded:
             # Everything alive after the first load (the fleet, the screen) is long-lived:
             # kept out of the collector's full passes, which otherwise walk it all in the
@@ -719,39 +721,6 @@ class CwdashApp(LiteralNotifications, App[None]):
             self.scheduler.stop()  # the refresh thread closes the live source itself
         else:
             await self.model.aclose()
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Every crash of the app, with its traceback, goes to the log first (secrets blanked)."""
-        self._hide_token()
-        self._crash = error
-        self._log_hint = logfile.log_exception("the dashboard crashed", error)
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        """Textual's crash report, without local variables (they could hold a revealed token)
-        and with every known secret blanked from the exception's text."""
-        import rich
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-
-        self._hide_token()
-        self.bell()
-        error = getattr(self, "_crash", None)
-        exc_info = (type(error), error, error.__traceback__) if error is not None else sys.exc_info()
-        trace = Traceback.extract(*exc_info, show_locals=False)  # type: ignore[arg-type]
-        for stack in trace.stacks:  # an exception's text may carry a token (a header value, say)
-            stack.exc_value = redact.redact(stack.exc_value)
-        traceback = Traceback(trace, width=None, suppress=[rich])
-        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
-        self._close_messages_no_wait()
-
-    def _print_error_renderables(self) -> None:
-        """The crash report, then where the log holds it (one line, unwrapped: a path to copy)."""
-        crashed = bool(self._exit_renderables)
-        super()._print_error_renderables()
-        hint = getattr(self, "_log_hint", "")
-        if crashed and hint:
-            self.error_console.print(Text(f"cwdash: {one_line(hint, 400)}"), soft_wrap=True)
 
 
 def _without_userinfo(url: str) -> str:

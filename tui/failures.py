@@ -49,6 +49,12 @@ class ReadFailures:
             return True
         return False
 
+    def forget(self, names: list[str]) -> None:
+        """Instances gone from the store are no longer counted."""
+        for name in names:
+            self.failing.pop(name, None)
+            self.unsaved.pop(name, None)
+
     def banner(self) -> str:
         """One line for the banner while backfills are failing, else ""."""
         count = len(self.unsaved)

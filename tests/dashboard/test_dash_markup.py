@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashkit import BRIDGE_TOKEN, Dash, banner_text, integration, select, wait_until
+from dashkit import BRIDGE_TOKEN, Dash, banner_text, integration, select, summary_text, wait_until
 from textual.app import App
 from textual.widgets._toast import Toast
 
@@ -173,3 +173,12 @@ async def test_a_crafted_notification_is_shown_as_written(hostile: Dash) -> None
         await until(pilot, lambda: len(toasts(app)) == len(HOSTILE), "the toasts")
         assert sorted(toasts(app)) == sorted(f"{t}\n{t}" for t in HOSTILE)
         assert BRIDGE_TOKEN not in "".join(toasts(app))
+
+
+async def test_the_header_never_shows_a_url_password(dash: Dash) -> None:
+    app = dash.app(dash.bridge(), shown_url="http://ops:hunter2-secret@gateway.example:8080/base")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.loaded, "the list")
+        header = summary_text(app)
+        assert "gateway.example:8080/base" in header
+        assert "hunter2" not in header and "ops" not in header
