@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from store.simbridge import Reply, SimBridge, live
+from cwdash.store.simbridge import Reply, SimBridge, live
 
 
 def healthy(ident: str) -> Reply:

@@ -31,14 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from store import demo  # noqa: E402
-from store.config import Config, generate_key, parse_key  # noqa: E402
-from store.db import Store  # noqa: E402
-from store.live import BridgeSource  # noqa: E402
-from store.readmodel import ReadModel  # noqa: E402
-from store.refresh import RefreshScheduler, RefreshSettings  # noqa: E402
-from store.sealing import Sealer  # noqa: E402
-from store.simbridge import Reply, live  # noqa: E402
+from cwdash.store import demo  # noqa: E402
+from cwdash.store.config import Config, generate_key, parse_key  # noqa: E402
+from cwdash.store.db import Store  # noqa: E402
+from cwdash.store.live import BridgeSource  # noqa: E402
+from cwdash.store.readmodel import ReadModel  # noqa: E402
+from cwdash.store.refresh import RefreshScheduler, RefreshSettings  # noqa: E402
+from cwdash.store.sealing import Sealer  # noqa: E402
+from cwdash.store.simbridge import Reply, live  # noqa: E402
 
 PYTHON = sys.executable
 CWDASH = str(Path(PYTHON).parent / "cwdash")
@@ -383,8 +383,8 @@ class PaintClock:
 
 
 async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) -> dict[str, float]:
-    from tui.app import CwdashApp
-    from tui.table import FleetTable
+    from cwdash.tui.app import CwdashApp
+    from cwdash.tui.table import FleetTable
 
     latencies: list[float] = []
     with Gateway(0.02) as bridge:

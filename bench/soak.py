@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from run import TOKEN, Gateway, PaintClock, build_store  # noqa: E402
 
-from store.config import Config, parse_key  # noqa: E402
-from store.db import Store  # noqa: E402
-from store.live import BridgeSource  # noqa: E402
-from store.readmodel import ReadModel  # noqa: E402
-from store.refresh import RefreshSettings  # noqa: E402
-from store.sealing import Sealer  # noqa: E402
+from cwdash.store.config import Config, parse_key  # noqa: E402
+from cwdash.store.db import Store  # noqa: E402
+from cwdash.store.live import BridgeSource  # noqa: E402
+from cwdash.store.readmodel import ReadModel  # noqa: E402
+from cwdash.store.refresh import RefreshSettings  # noqa: E402
+from cwdash.store.sealing import Sealer  # noqa: E402
 
 ZEROED = 2_000  # instances whose local inbox id starts at 0, to be backfilled
 
@@ -44,8 +44,8 @@ def rss_mb() -> float:
 
 
 async def soak(path: Path, key: str, minutes: float, rate: float) -> dict[str, object]:
-    from tui.app import CwdashApp
-    from tui.table import FleetTable
+    from cwdash.tui.app import CwdashApp
+    from cwdash.tui.table import FleetTable
 
     samples: list[tuple[float, float, int, float]] = []
     answered: dict[str, int] = {}

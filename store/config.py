@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from dotenv import dotenv_values
 
 if TYPE_CHECKING:
-    from store.sealing import Sealer
+    from cwdash.store.sealing import Sealer
 
 DEFAULT_LIVE_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 8
@@ -102,7 +102,7 @@ class Config:
     def sealer(self) -> Sealer:
         """The sealer for this configuration: seals with CWDASH_KEY, and also opens with
         CWDASH_KEY_NEXT while a rekey is under way. Every token read goes through it."""
-        from store.sealing import Sealer
+        from cwdash.store.sealing import Sealer
 
         return Sealer(self.key(), self.fallback_keys())
 

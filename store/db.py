@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import schema
+from cwdash.store import schema
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

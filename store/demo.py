@@ -12,10 +12,10 @@ import random
 import time
 from dataclasses import dataclass
 
-from store.db import Store
-from store.live import LiveOutcome, LiveSource
-from store.sealing import Sealer
-from store.simbridge import Reply, live
+from cwdash.store.db import Store
+from cwdash.store.live import LiveOutcome, LiveSource
+from cwdash.store.sealing import Sealer
+from cwdash.store.simbridge import Reply, live
 
 CITIES = [
     "suporte",

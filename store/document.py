@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from store.db import FLAGS, INTEGRATION_COLUMNS, IntegrationRow
-from store.live import STATUSES
-from store.sealing import Sealer, Secret, TokenError
+from cwdash.store.db import FLAGS, INTEGRATION_COLUMNS, IntegrationRow
+from cwdash.store.live import STATUSES
+from cwdash.store.sealing import Sealer, Secret, TokenError
 
 # The store's columns are named and ordered as the seed's fields: one list for both.
 FIELDS = INTEGRATION_COLUMNS

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from store.db import ListRow
-from store.live import LiveFailure, LiveOutcome, LiveState
-from store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, MappedError, ReadResult, StatusRead
+from cwdash.store.db import ListRow
+from cwdash.store.live import LiveFailure, LiveOutcome, LiveState
+from cwdash.store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, MappedError, ReadResult, StatusRead
 
 SORT_KEYS = ("status", "name", "source", "last_error", "url", "inbox")
 STATUS_ORDER = {"error": 0, "paused": 1, "active": 2, "": 3}
@@ -201,7 +201,7 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
 
 
 def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
-    """Fleet rows from :meth:`store.db.Store.iter_list` tuples, one at a time.
+    """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples, one at a time.
 
     Statuses and URLs repeat across a fleet, so each distinct value is kept once.
     """

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from store.db import Store, now_rfc3339
-from store.document import InvalidRecord, validate_record
-from store.sealing import Sealer
+from cwdash.store.db import Store, now_rfc3339
+from cwdash.store.document import InvalidRecord, validate_record
+from cwdash.store.sealing import Sealer
 
 
 class ImportError_(ValueError):

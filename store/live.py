@@ -18,7 +18,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-from store.secret import Secret
+from cwdash.store.secret import Secret
 
 if TYPE_CHECKING:
     import httpx
@@ -201,7 +201,7 @@ class BridgeSource:
         if self._client is None:
             httpx = _httpx()
             limit = self._max_connections
-            from store.wire import H11Transport
+            from cwdash.store.wire import H11Transport
 
             self._client = httpx.AsyncClient(
                 headers={"Authorization": f"Bearer {self._token.reveal()}", "Accept": "application/json"},

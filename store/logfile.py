@@ -8,7 +8,7 @@ with their traceback go to ``$XDG_STATE_HOME/cwdash/cwdash.log`` (``--log-file``
 - Nothing is created until the first record: a command that logs nothing touches no
   file and imports nothing more (``logging.handlers`` loads on the first record).
 - The file is created mode 600 in a directory created 700, rotated at 1 MiB, three kept.
-- Every line is passed through :func:`store.redact.redact`: no known token, key or
+- Every line is passed through :func:`cwdash.store.redact.redact`: no known token, key or
   password is written, whoever formatted it into a message. Tracebacks are the standard
   library's (file, line, code), never frame locals.
 - A log that cannot be written says so once (:attr:`LogFile.problem`) and never prints
@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from store import redact
-from store.text import literal
+from cwdash.store import redact
+from cwdash.store.text import literal
 
 LOGGER = "cwdash"
 ENV_VAR = "CWDASH_LOG_FILE"

@@ -4,9 +4,9 @@ The log file passes every line it writes through :func:`redact`: a token that re
 a log record by accident (inside an exception message, say ``Illegal header value
 b'Bearer …'``) is replaced there, whatever code wrote it. Secrets are registered where
 they enter the process: the configuration's ``BRIDGE_TOKEN``, keys and URL password when
-it is loaded, and every token as it is decrypted (:class:`store.secret.Secret`).
+it is loaded, and every token as it is decrypted (:class:`cwdash.store.secret.Secret`).
 
-Only small standard-library imports (no logging), so :mod:`store.secret` can register cheaply.
+Only small standard-library imports (no logging), so :mod:`cwdash.store.secret` can register cheaply.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def register_url(url: str | None) -> None:
 
 
 def register_config(config: object) -> None:
-    """The secrets of a :class:`store.config.Config`: BRIDGE_TOKEN, both keys, the URL's password."""
+    """The secrets of a :class:`cwdash.store.config.Config`: BRIDGE_TOKEN, both keys, the URL's password."""
     register(
         getattr(config, "bridge_token", None),
         getattr(config, "key_text", None),

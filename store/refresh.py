@@ -15,8 +15,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
-from store.readmodel import ReadResult
+from cwdash.store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
+from cwdash.store.readmodel import ReadResult
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
@@ -264,7 +264,7 @@ class RefreshScheduler:
         try:
             result = await self.reader(name)
         except Exception as exc:  # a bug or a broken store must not stop the loop
-            from store.readmodel import MappedError
+            from cwdash.store.readmodel import MappedError
 
             result = MappedError(500, f"read failed: {type(exc).__name__}: {exc}", "see the log")
         finally:

@@ -15,7 +15,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from store.secret import Secret
+from cwdash.store.secret import Secret
 
 __all__ = ["Sealer", "Secret", "TokenError"]
 

@@ -6,7 +6,7 @@ do not load cryptography.
 
 from __future__ import annotations
 
-from store import redact
+from cwdash.store import redact
 
 
 class Secret:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 
 import h11
 
-from store.live import _httpx
+from cwdash.store.live import _httpx
 
 httpx = _httpx()  # through live's import, which keeps httpx's command-line client from loading
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from store.config import generate_key, parse_key
-from store.db import Store
-from store.importer import import_text
-from store.sealing import Sealer
-from store.simbridge import Reply, SimBridge
+from cwdash.store.config import generate_key, parse_key
+from cwdash.store.db import Store
+from cwdash.store.importer import import_text
+from cwdash.store.sealing import Sealer
+from cwdash.store.simbridge import Reply, SimBridge
 
 SEED_DOCUMENT: dict[str, object] = {
     "instance_name": "suporte",
@@ -68,7 +68,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _no_log_file_left_installed() -> Iterator[None]:
     """main() installs the log file handler process-wide: each test ends without it."""
     yield
-    from store import logfile
+    from cwdash.store import logfile
 
     logfile.uninstall()
 
@@ -160,7 +160,7 @@ class Run:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """Run ``cwdash`` in-process: exit code, stdout and stderr."""
-    from tui.cli import main
+    from cwdash.tui.cli import main
 
     def run(*argv: str, stdin: str | None = None) -> Run:
         capsys.readouterr()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from store.config import parse_key
-from store.db import Store
-from store.simbridge import Reply, live
+from cwdash.store.config import parse_key
+from cwdash.store.db import Store
+from cwdash.store.simbridge import Reply, live
 
 SEED_TOKEN = "sk_live_abc123..."
 
@@ -115,7 +115,7 @@ def test_plain_status_masks_the_token(cli, store, configure, bridge) -> None:
 
 def test_wrong_key_is_exit_1_naming_the_instance(cli, store, configure, monkeypatch) -> None:
     configure()
-    from store.config import generate_key
+    from cwdash.store.config import generate_key
 
     monkeypatch.setenv("CWDASH_KEY", generate_key())
     run = cli("status", "suporte", "--json", "--local")
@@ -254,7 +254,7 @@ def test_set_creates_and_updates_like_ryzeapi(cli, seeded, db_path: Path, key: s
     assert doc["sign_messages"] is False and doc["reopen_resolved"] is True
     assert doc["chatwoot_api_token"] == "tok_vendas_1"
     assert doc["chatwoot_inbox_name"] == "Vendas"
-    from store.sealing import Sealer
+    from cwdash.store.sealing import Sealer
 
     sealed = Store.open(db_path).integration("vendas").sealed_token
     assert Sealer(parse_key(key)).open("vendas", sealed).reveal() == "tok_vendas_1"
@@ -340,7 +340,7 @@ def test_usage_errors_exit_2(cli) -> None:
 def test_headless_commands_do_not_import_textual(store, key: str, db_path: Path) -> None:
     code = (
         "import sys\n"
-        "from tui.cli import main\n"
+        "from cwdash.tui.cli import main\n"
         "rc = main(['list'])\n"
         "rc2 = main(['status', 'suporte', '--local'])\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.config import ConfigError, load_config
+from cwdash.store.config import ConfigError, load_config
 
 
 def test_defaults(isolated: Path, tmp_path: Path) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from store.db import ListRow
-from store.document import SealedToken, StatusDocument
-from store.fleet import Fleet, FleetRow
-from store.live import LiveFailure, Reason
-from store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, StatusRead
+from cwdash.store.db import ListRow
+from cwdash.store.document import SealedToken, StatusDocument
+from cwdash.store.fleet import Fleet, FleetRow
+from cwdash.store.live import LiveFailure, Reason
+from cwdash.store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, StatusRead
 
 
 def row(name: str, status: str = "active", error: str = "", url: str = "https://chat.example.com") -> ListRow:
@@ -120,7 +120,7 @@ def test_vanished_rows_count_as_gone_not_by_their_old_status() -> None:
 
 
 def test_diff_listing_sees_a_removal_hidden_by_an_addition() -> None:
-    from store.fleet import FleetRow, diff_listing
+    from cwdash.store.fleet import FleetRow, diff_listing
 
     f = fleet()
     fresh = [

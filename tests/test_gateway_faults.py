@@ -4,7 +4,7 @@ For every way the integration gateway can fail, a read must: name the fault's di
 reason, stand in with the local document (``status --json`` exit 0, the reason on
 stderr), write nothing to the store, and recover on the next read once the gateway
 answers well again. ``tests/test_live.py`` covers the live read alone; these go through
-:class:`store.readmodel.ReadModel` and ``cwdash status`` and look at the store.
+:class:`cwdash.store.readmodel.ReadModel` and ``cwdash status`` and look at the store.
 
 Only 127.0.0.1 is ever contacted: the unresolvable host is a patched resolver.
 """
@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from storekit import rows
 
-from store.config import load_config
-from store.db import Store
-from store.live import MAX_BODY, LiveFailure, Reason
-from store.readmodel import ReadModel, ReadResult, StatusRead
-from store.simbridge import Reply, SimBridge, live, self_signed_context
+from cwdash.store.config import load_config
+from cwdash.store.db import Store
+from cwdash.store.live import MAX_BODY, LiveFailure, Reason
+from cwdash.store.readmodel import ReadModel, ReadResult, StatusRead
+from cwdash.store.simbridge import Reply, SimBridge, live, self_signed_context
 
 # The "fresh" instance of the shared store: paused, a stale local error, inbox 0 (so a
 # healthy answer carrying an inbox id would be backfilled: any write shows in the rows).

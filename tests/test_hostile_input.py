@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from storekit import rows
 
-from store.db import Store
-from store.simbridge import live
+from cwdash.store.db import Store
+from cwdash.store.simbridge import live
 
 # What must never reach the terminal raw: C0 controls but newline and tab, DEL, C1, and
 # the bidi overrides/isolates that reorder what is shown.

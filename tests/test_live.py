@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from store.config import load_config
-from store.live import BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason, parse_state
-from store.simbridge import Reply, SimBridge, live, self_signed_context
+from cwdash.store.config import load_config
+from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason, parse_state
+from cwdash.store.simbridge import Reply, SimBridge, live, self_signed_context
 
 TOKEN = "bridge-secret"
 

@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from storekit import rows
 
-from store.db import Store
-from store.document import FIELDS, SealedToken, StatusDocument
-from store.importer import ImportError_, import_text
-from store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
-from store.readmodel import ReadModel, StatusRead, merge, needs_backfill
-from store.sealing import Sealer
-from store.text import literal, one_line
+from cwdash.store.db import Store
+from cwdash.store.document import FIELDS, SealedToken, StatusDocument
+from cwdash.store.importer import ImportError_, import_text
+from cwdash.store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
+from cwdash.store.readmodel import ReadModel, StatusRead, merge, needs_backfill
+from cwdash.store.sealing import Sealer
+from cwdash.store.text import literal, one_line
 
 SHARED_STATE = settings(
     max_examples=40,
@@ -292,7 +292,7 @@ fleet_rows = st.builds(
 @example(specs=[("b", True, "error", "", "http://q", LiveState("active", "", None))], needles=["a"])
 def test_filter_holds_exactly_the_rows_whose_shown_text_holds_the_needle(specs: list, needles: list) -> None:
     """Whatever was typed before (narrowing) and whatever the rows' live state."""
-    from store.fleet import Fleet, FleetRow
+    from cwdash.store.fleet import Fleet, FleetRow
 
     fleet = Fleet()
     for i, (name, has, status, error, url, live) in enumerate(specs):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from store.config import generate_key, parse_key
-from store.db import Store
-from store.document import FIELDS
-from store.live import BridgeSource, LiveFailure, LiveState, Reason
-from store.readmodel import (
+from cwdash.store.config import generate_key, parse_key
+from cwdash.store.db import Store
+from cwdash.store.document import FIELDS
+from cwdash.store.live import BridgeSource, LiveFailure, LiveState, Reason
+from cwdash.store.readmodel import (
     GATEWAY_NOT_CONFIGURED,
     INSTANCE_NOT_FOUND,
     NO_INTEGRATION,
@@ -21,8 +21,8 @@ from store.readmodel import (
     StatusRead,
     merge,
 )
-from store.sealing import Sealer, TokenError
-from store.simbridge import Reply, SimBridge, live
+from cwdash.store.sealing import Sealer, TokenError
+from cwdash.store.simbridge import Reply, SimBridge, live
 
 TOKEN = "bridge-secret"
 
@@ -191,7 +191,7 @@ def test_missing_key_is_reported_when_the_token_is_opened(store: Store) -> None:
 
 
 def test_merge_is_pure() -> None:
-    from store.document import SealedToken, StatusDocument
+    from cwdash.store.document import SealedToken, StatusDocument
 
     doc = StatusDocument(
         "a", "active", "int_a", "https://x", 1, SealedToken("a", "", None), 0, "", "", "2026-01-01T00:00:00Z",

@@ -7,12 +7,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
-from store.db import Store
-from store.live import BridgeSource
-from store.readmodel import ReadModel, ReadResult
-from store.refresh import RefreshScheduler, RefreshSettings
-from store.sealing import Sealer
-from store.simbridge import Reply, SimBridge, live
+from cwdash.store.db import Store
+from cwdash.store.live import BridgeSource
+from cwdash.store.readmodel import ReadModel, ReadResult
+from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.sealing import Sealer
+from cwdash.store.simbridge import Reply, SimBridge, live
 
 
 async def _noop(name: str) -> ReadResult:
@@ -85,7 +85,7 @@ def test_vanished_names_are_forgotten() -> None:
 
 
 def fleet_store(store: Store, sealer: Sealer, count: int) -> list[str]:
-    from store.db import now_rfc3339
+    from cwdash.store.db import now_rfc3339
 
     names = [f"inst-{i:03d}" for i in range(count)]
     rows = []

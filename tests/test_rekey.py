@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from store.config import load_config, parse_key
-from store.db import Store
-from store.sealing import Sealer, TokenError
+from cwdash.store.config import load_config, parse_key
+from cwdash.store.db import Store
+from cwdash.store.sealing import Sealer, TokenError
 
 TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}
 
@@ -55,7 +55,7 @@ def test_rekey_reseals_every_token_and_updates_the_env(cli, env_file: Path, key:
 
 
 def test_rekey_refuses_when_a_token_cannot_be_opened(cli, env_file: Path, key: str, db_path: Path) -> None:
-    from store.config import generate_key
+    from cwdash.store.config import generate_key
 
     store = Store.open(db_path)
     alien = Sealer(parse_key(generate_key())).seal("fresh", "other")
@@ -96,7 +96,7 @@ def test_interrupted_before_commit_leaves_every_token_readable(
 def test_interrupted_after_commit_leaves_every_token_readable(
     cli, env_file: Path, key: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tui.cli as cli_module
+    import cwdash.tui.cli as cli_module
 
     real = cli_module._set_env_values
     calls = []

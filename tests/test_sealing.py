@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from store.config import ConfigError, generate_key, parse_key
-from store.sealing import Sealer, Secret, TokenError
+from cwdash.store.config import ConfigError, generate_key, parse_key
+from cwdash.store.sealing import Sealer, Secret, TokenError
 
 
 def test_round_trip_and_fresh_nonce(sealer: Sealer) -> None:

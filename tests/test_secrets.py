@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-import tui.cli
-from store.config import load_config
-from store.live import BridgeSource
+import cwdash.tui.cli
+from cwdash.store.config import load_config
+from cwdash.store.live import BridgeSource
 
 SEED_TOKEN = "sk_live_abc123..."
 
@@ -20,7 +20,7 @@ def test_a_bug_in_a_command_prints_no_values(cli, store, configure, monkeypatch:
     def broken(value: object) -> None:
         raise ValueError(f"cannot print {json.dumps(value)}")  # the message itself holds the token
 
-    monkeypatch.setattr(tui.cli, "_print_json", broken)
+    monkeypatch.setattr(cwdash.tui.cli, "_print_json", broken)
     run = cli("status", "suporte", "--json", "--local")
     assert run.code == 1
     assert "internal error: ValueError at test_secrets.py:" in run.err
@@ -38,7 +38,7 @@ def test_the_token_is_never_a_command_line_argument(cli, store, configure) -> No
 
 
 def test_bridge_token_is_never_shown(cli, store, configure, bridge, monkeypatch: pytest.MonkeyPatch) -> None:
-    from store.simbridge import Reply
+    from cwdash.store.simbridge import Reply
 
     sim = bridge({"int_xyz789abc": Reply(status=401, body={"error": "nope"})})
     configure(sim)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from store import schema
-from store.db import Store, StoreError, StoreMissing
-from store.importer import ImportError_, import_text
-from store.sealing import Sealer
+from cwdash.store import schema
+from cwdash.store.db import Store, StoreError, StoreMissing
+from cwdash.store.importer import ImportError_, import_text
+from cwdash.store.sealing import Sealer
 
 
 def test_missing_store_is_not_created_by_a_read(db_path: Path) -> None:

@@ -7,8 +7,8 @@ import base64
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.text import literal, one_line
-from tui.clipboard import osc52_sequences
+from cwdash.store.text import literal, one_line
+from cwdash.tui.clipboard import osc52_sequences
 
 
 def test_escapes_and_controls_are_made_visible() -> None:

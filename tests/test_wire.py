@@ -12,8 +12,8 @@ import itertools
 import ssl
 from collections.abc import Callable, Sequence
 
-from store.live import BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason
-from store.simbridge import Reply, SimBridge, live, self_signed
+from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason
+from cwdash.store.simbridge import Reply, SimBridge, live, self_signed
 
 TOKEN = "bridge-secret"
 ACTIVE = LiveState("active", "", None)

@@ -1,7 +1,7 @@
 """The cwdash dashboard: the fleet list, the selected instance's detail, live state in the background.
 
 The screen never waits for the network: live reads run in a worker through
-:class:`store.refresh.RefreshScheduler` on a thread with an event loop of its own,
+:class:`cwdash.store.refresh.RefreshScheduler` on a thread with an event loop of its own,
 and their results reach the screen in batches a few times a second; every rule
 about merging local and live data is the read model's.
 """
@@ -29,23 +29,23 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from store import redact
-from store.config import Config
-from store.db import Store, StoreError
-from store.fleet import SORT_KEYS, Counts, Fleet, ListingDiff, diff_listing, rows_from_listing
-from store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
-from store.refresh import RefreshScheduler, RefreshSettings
-from store.sealing import TokenError
-from store.text import one_line
-from store.timefmt import ago
-from tui.clipboard import osc52_sequences
-from tui.crash import CrashReport
-from tui.detail import DetailPane, TokenView, render_detail
-from tui.failures import ReadFailures
-from tui.filter_input import FilterInput
-from tui.help import HelpScreen
-from tui.notices import LiteralNotifications
-from tui.table import FleetTable
+from cwdash.store import redact
+from cwdash.store.config import Config
+from cwdash.store.db import Store, StoreError
+from cwdash.store.fleet import SORT_KEYS, Counts, Fleet, ListingDiff, diff_listing, rows_from_listing
+from cwdash.store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
+from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.sealing import TokenError
+from cwdash.store.text import one_line
+from cwdash.store.timefmt import ago
+from cwdash.tui.clipboard import osc52_sequences
+from cwdash.tui.crash import CrashReport
+from cwdash.tui.detail import DetailPane, TokenView, render_detail
+from cwdash.tui.failures import ReadFailures
+from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.help import HelpScreen
+from cwdash.tui.notices import LiteralNotifications
+from cwdash.tui.table import FleetTable
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss"
 REVEAL_SECONDS = 20.0
@@ -74,8 +74,8 @@ class RowsLoaded(Message):
 
 
 class CwdashApp(LiteralNotifications, CrashReport, App[None]):
-    """The dashboard. Every notification is literal text, identical ones coalesce (tui.notices);
-    a crash is logged and reported without a secret (tui.crash)."""
+    """The dashboard. Every notification is literal text, identical ones coalesce (cwdash.tui.notices);
+    a crash is logged and reported without a secret (cwdash.tui.crash)."""
 
     CSS_PATH = STYLES
     TITLE = "cwdash"

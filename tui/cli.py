@@ -21,27 +21,27 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from store import logfile, redact
-from store.config import Config, ConfigError, generate_key, load_config, parse_key
-from store.db import IntegrationRow, Store, StoreError
-from store.document import (
+from cwdash.store import logfile, redact
+from cwdash.store.config import Config, ConfigError, generate_key, load_config, parse_key
+from cwdash.store.db import IntegrationRow, Store, StoreError
+from cwdash.store.document import (
     FLAG_MEANINGS,
     InvalidRecord,
     check_account_id,
     check_name,
     normalize_base_url,
 )
-from store.live import LiveFailure
-from store.readmodel import (
+from cwdash.store.live import LiveFailure
+from cwdash.store.readmodel import (
     INSTANCE_NOT_FOUND,
     NOTHING_TO_DELETE,
     MappedError,
     ReadModel,
     StatusRead,
 )
-from store.sealing import Sealer, TokenError
-from store.text import literal, one_line
-from store.timefmt import age
+from cwdash.store.sealing import Sealer, TokenError
+from cwdash.store.text import literal, one_line
+from cwdash.store.timefmt import age
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 4, 5
 MASK = "••••••••"
@@ -180,7 +180,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             if integration is None:
                 out.append({"instance_name": row.name})
                 continue
-            from store.document import StatusDocument
+            from cwdash.store.document import StatusDocument
 
             out.append(StatusDocument.from_row(integration, None).as_json(include_token=False))
         _print_json(out)
@@ -209,7 +209,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from store.importer import ImportError_, import_text
+    from cwdash.store.importer import ImportError_, import_text
 
     config = _config(args)
     try:
@@ -296,7 +296,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         ]
         if missing:
             raise Failure(f"a new integration needs {', '.join(missing)}", EXIT_USAGE)
-        from store.db import now_rfc3339
+        from cwdash.store.db import now_rfc3339
 
         values = {
             "instance_name": args.name,
@@ -483,13 +483,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from tui.launch import run_dashboard
+    from cwdash.tui.launch import run_dashboard
 
     return run_dashboard(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tui.launch import run_demo
+    from cwdash.tui.launch import run_demo
 
     return run_demo(args)
 

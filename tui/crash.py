@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from store import logfile, redact
-from store.text import one_line
+from cwdash.store import logfile, redact
+from cwdash.store.text import one_line
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -18,13 +18,13 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.document import FLAG_MEANINGS
-from store.fleet import FleetRow
-from store.readmodel import MappedError, StatusRead
-from store.sealing import Secret
-from store.text import literal, one_line
-from store.timefmt import age, ago
-from tui.scrolling import set_content_size
+from cwdash.store.document import FLAG_MEANINGS
+from cwdash.store.fleet import FleetRow
+from cwdash.store.readmodel import MappedError, StatusRead
+from cwdash.store.sealing import Secret
+from cwdash.store.text import literal, one_line
+from cwdash.store.timefmt import age, ago
+from cwdash.tui.scrolling import set_content_size
 
 MASK = "••••••••••••"
 STATUS_STYLE = {"active": "bold green", "paused": "bold yellow", "error": "bold red"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from store.readmodel import ReadResult, StatusRead
+from cwdash.store.readmodel import ReadResult, StatusRead
 
 live_log = logging.getLogger("cwdash.live")
 store_log = logging.getLogger("cwdash.store")

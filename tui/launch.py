@@ -11,10 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from store import redact
-from store.config import Config, ConfigError, generate_key, load_config
-from store.db import Store, StoreError
-from store.readmodel import ReadModel
+from cwdash.store import redact
+from cwdash.store.config import Config, ConfigError, generate_key, load_config
+from cwdash.store.db import Store, StoreError
+from cwdash.store.readmodel import ReadModel
 
 
 def _fail(message: str) -> int:
@@ -34,7 +34,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     # Shown inside the dashboard: printed here they would vanish behind its screen.
     notices = [w for w in (store.permissions_warning(), config.env_warning()) if w]
     model = ReadModel.from_config(config, store)
-    from tui.app import CwdashApp
+    from cwdash.tui.app import CwdashApp
 
     app = CwdashApp(config, store, model, no_reveal=args.no_reveal or config.no_reveal, notices=notices)
     app.run()
@@ -43,9 +43,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``cwdash demo``: a throwaway store, a simulated gateway on 127.0.0.1, then the dashboard."""
-    from store import demo
-    from store.live import BridgeSource
-    from store.simbridge import SimBridge, self_signed_context
+    from cwdash.store import demo
+    from cwdash.store.live import BridgeSource
+    from cwdash.store.simbridge import SimBridge, self_signed_context
 
     if args.instances < 1 or args.instances > 200_000:
         return _fail("--instances must be between 1 and 200000")
@@ -71,7 +71,7 @@ def run_demo(args: argparse.Namespace) -> int:
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             routes = {inst.bridge_id: tls for inst in fleet if inst.behaviour == "tls"}
             model = ReadModel(store, config.sealer(), demo.RoutedSource(main, routes))
-            from tui.app import CwdashApp
+            from cwdash.tui.app import CwdashApp
 
             app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
             app.run()

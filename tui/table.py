@@ -1,8 +1,8 @@
 """The fleet list: a line-API view over the rows, so 100k instances cost one screenful.
 
 Textual's stock DataTable builds every row up front (seconds for 100k rows); this
-widget renders only the lines on screen, straight from :class:`store.fleet.Fleet`.
-Cells are sanitised (:func:`store.text.one_line`) and rendered as plain segments, so
+widget renders only the lines on screen, straight from :class:`cwdash.store.fleet.Fleet`.
+Cells are sanitised (:func:`cwdash.store.text.one_line`) and rendered as plain segments, so
 markup-like text and control characters in names or errors are shown literally.
 """
 
@@ -22,10 +22,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.fleet import Fleet, FleetRow
-from store.text import one_line
-from store.timefmt import span
-from tui.scrolling import set_content_size
+from cwdash.store.fleet import Fleet, FleetRow
+from cwdash.store.text import one_line
+from cwdash.store.timefmt import span
+from cwdash.tui.scrolling import set_content_size
 
 STATUS_LABELS = {
     "active": ("● active", "active"),

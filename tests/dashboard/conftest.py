@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dashkit import FROZEN_NOW, Dash
 
-from store.config import generate_key
+from cwdash.store.config import generate_key
 
 
 @pytest.fixture
@@ -47,18 +47,18 @@ class _FrozenDatetime(datetime):
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Freeze every clock the screen shows, for snapshots.
 
-    - created_at ages (store.timefmt) are computed against FROZEN_NOW;
+    - created_at ages (cwdash.store.timefmt) are computed against FROZEN_NOW;
     - the app stamps live answers at monotonic 1000 s, and the list and the detail look
       at them from monotonic 1005 s: "live 5s", "read just now", and the 4 s "changed"
       highlight is over. The refresh scheduler keeps the real clock.
     """
-    import store.timefmt
-    import tui.app
-    import tui.detail
-    import tui.table
+    import cwdash.store.timefmt
+    import cwdash.tui.app
+    import cwdash.tui.detail
+    import cwdash.tui.table
 
-    monkeypatch.setattr(store.timefmt, "datetime", _FrozenDatetime)
-    monkeypatch.setattr(tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    monkeypatch.setattr(cwdash.store.timefmt, "datetime", _FrozenDatetime)
+    monkeypatch.setattr(cwdash.tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
     later = types.SimpleNamespace(monotonic=lambda: 1005.0)
-    monkeypatch.setattr(tui.table, "time", later)
-    monkeypatch.setattr(tui.detail, "time", later)
+    monkeypatch.setattr(cwdash.tui.table, "time", later)
+    monkeypatch.setattr(cwdash.tui.detail, "time", later)

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from store.config import Config, parse_key
-from store.db import Store
-from store.readmodel import ReadModel
-from store.refresh import RefreshSettings
-from store.sealing import Sealer
-from store.simbridge import Reply, SimBridge, live
-from tui.app import CwdashApp
+from cwdash.store.config import Config, parse_key
+from cwdash.store.db import Store
+from cwdash.store.readmodel import ReadModel
+from cwdash.store.refresh import RefreshSettings
+from cwdash.store.sealing import Sealer
+from cwdash.store.simbridge import Reply, SimBridge, live
+from cwdash.tui.app import CwdashApp
 
 BRIDGE_TOKEN = "dash-bridge-token"
 CREATED = "2026-04-20T10:15:30Z"

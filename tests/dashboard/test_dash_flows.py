@@ -26,8 +26,8 @@ from dashkit import (
     wait_until,
 )
 
-from store.simbridge import Reply, live
-from tui.help import HelpScreen
+from cwdash.store.simbridge import Reply, live
+from cwdash.tui.help import HelpScreen
 
 pytestmark = pytest.mark.anyio
 
@@ -334,13 +334,13 @@ async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash)
 async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
     dash, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tui.app
-    import tui.table
+    import cwdash.tui.app
+    import cwdash.tui.table
 
     # the app stamps changes at 1000 s; the list looks at them at whatever ``now[0]`` says
     now = [1000.0]
-    monkeypatch.setattr(tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
-    monkeypatch.setattr(tui.table, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(cwdash.tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    monkeypatch.setattr(cwdash.tui.table, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
     answers = {"int_bravo": live("paused")}
     sim = dash.bridge(lambda ident: answers.get(ident, ROUTES.get(ident, live("active"))))
     app = dash.app(sim)
@@ -364,7 +364,7 @@ async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
             for segment in table.render_line(1 + app.fleet.index_of("charlie"))
             if segment.text.strip()
         )
-        now[0] += tui.table.HIGHLIGHT_SECONDS - 0.1
+        now[0] += cwdash.tui.table.HIGHLIGHT_SECONDS - 0.1
         assert bravo_highlighted()
         # "for a moment": then it fades
         now[0] += 0.2

@@ -10,8 +10,8 @@ import pytest
 import textual.constants
 from dashkit import NAMES, TOKENS, detail_text, screen_text, select, wait_settled
 
-import tui.app
-from tui.app import CwdashApp
+import cwdash.tui.app
+from cwdash.tui.app import CwdashApp
 
 pytestmark = pytest.mark.anyio
 
@@ -74,7 +74,7 @@ def copy_that_crashes(text: str, environ: dict[str, str] | None = None) -> objec
 async def test_a_crash_report_shows_no_token(
     dash, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], revealed: bool
 ) -> None:
-    monkeypatch.setattr(tui.app, "osc52_sequences", copy_that_crashes)
+    monkeypatch.setattr(cwdash.tui.app, "osc52_sequences", copy_that_crashes)
     app = dash.app(dash.bridge())
     reports: list[str] = []
     with pytest.raises(RuntimeError, match="clipboard exploded"):
@@ -103,7 +103,7 @@ async def test_textual_default_crash_report_would_leak_the_token(
     _fatal_error (locals shown), the same crash prints the plaintext token."""
     from textual.app import App
 
-    monkeypatch.setattr(tui.app, "osc52_sequences", copy_that_crashes)
+    monkeypatch.setattr(cwdash.tui.app, "osc52_sequences", copy_that_crashes)
     monkeypatch.setattr(CwdashApp, "_fatal_error", App._fatal_error)
     app = dash.app(dash.bridge())
     with pytest.raises(RuntimeError, match="clipboard exploded"):

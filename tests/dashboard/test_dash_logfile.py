@@ -14,12 +14,12 @@ import pytest
 from dashkit import BRIDGE_TOKEN, TOKENS, detail_text, integration, select, wait_settled, wait_until
 from textual.widgets._toast import Toast
 
-import store.readmodel
-import tui.app
-from store import logfile
-from store.db import StoreError
-from store.refresh import RefreshSettings
-from store.simbridge import live
+import cwdash.store.readmodel
+import cwdash.tui.app
+from cwdash.store import logfile
+from cwdash.store.db import StoreError
+from cwdash.store.refresh import RefreshSettings
+from cwdash.store.simbridge import live
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +31,7 @@ def log_path(tmp_path: Path) -> Path:
     return path
 
 
-def toasts(app: tui.app.CwdashApp) -> list[str]:
+def toasts(app: cwdash.tui.app.CwdashApp) -> list[str]:
     return [str(t.render()) for t in app.screen.query(Toast)]
 
 
@@ -41,7 +41,7 @@ async def test_a_dashboard_crash_with_a_token_revealed_is_logged_without_secrets
     def copy_that_leaks(text: str, environ: dict[str, str] | None = None) -> object:
         raise RuntimeError(f"clipboard exploded on {text!r} with Bearer {BRIDGE_TOKEN} and key {dash.key}")
 
-    monkeypatch.setattr(tui.app, "osc52_sequences", copy_that_leaks)
+    monkeypatch.setattr(cwdash.tui.app, "osc52_sequences", copy_that_leaks)
     app = dash.app(dash.bridge())
     reports: list[str] = []
     with pytest.raises(RuntimeError, match="clipboard exploded"):
@@ -86,7 +86,7 @@ async def test_a_flood_of_backfill_failures_is_one_lasting_notice(
     def full_disk(path: Path, name: str, inbox_id: int, timeout: float) -> bool:
         raise StoreError("database or disk is full")
 
-    monkeypatch.setattr(store.readmodel, "_backfill", full_disk)
+    monkeypatch.setattr(cwdash.store.readmodel, "_backfill", full_disk)
     sim = dash.bridge(lambda integration_id: live("active", inbox_id=77))
     app = dash.app(
         sim,
@@ -96,7 +96,7 @@ async def test_a_flood_of_backfill_failures_is_one_lasting_notice(
         await wait_until(
             pilot, lambda: all(app.fleet.rows[n].read_at is not None for n in names), "every read"
         )
-        await pilot.pause(2 * tui.app.RESULTS_EVERY)
+        await pilot.pause(2 * cwdash.tui.app.RESULTS_EVERY)
         assert [t for t in toasts(app) if "not saved" in t] == []  # no toast per instance
         banner = app.query_one("#banner")
         assert banner.display

@@ -19,14 +19,14 @@ from dashkit import BRIDGE_TOKEN, Dash, banner_text, integration, select, summar
 from textual.app import App
 from textual.widgets._toast import Toast
 
-import tui.app
-from store.config import generate_key
-from store.db import Store, StoreError
-from store.simbridge import live
-from tui.app import CwdashApp
-from tui.notices import LiteralNotifications
+import cwdash.tui.app
+from cwdash.store.config import generate_key
+from cwdash.store.db import Store, StoreError
+from cwdash.store.simbridge import live
+from cwdash.tui.app import CwdashApp
+from cwdash.tui.notices import LiteralNotifications
 
-TUI = Path(tui.app.__file__).resolve().parent
+TUI = Path(cwdash.tui.app.__file__).resolve().parent
 pytestmark = pytest.mark.anyio
 HOSTILE = ["[/bold]", "[/]", "[b]x[/b]", "[@click=app.quit]x[/]"]
 MARKUP_WIDGETS = {"Static", "Label", "Button", "Link", "Pretty", "Digits"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dashkit import detail_text, select, wait_settled, wait_until
 
-from store.simbridge import live
+from cwdash.store.simbridge import live
 
 NARROW = (80, 24)
 WIDE = (160, 45)

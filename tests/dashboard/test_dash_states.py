@@ -20,8 +20,8 @@ from dashkit import (
     wait_until,
 )
 
-from store.live import Reason
-from store.simbridge import Reply, SimBridge, live, self_signed_context
+from cwdash.store.live import Reason
+from cwdash.store.simbridge import Reply, SimBridge, live, self_signed_context
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 from dashkit import banner_text, detail_text, integration, select, view_names, wait_settled, wait_until
 
-import store.db
-from store.simbridge import live
+import cwdash.store.db
+from cwdash.store.simbridge import live
 
 pytestmark = pytest.mark.anyio
 
@@ -20,7 +20,7 @@ async def test_rows_added_changed_and_removed_by_another_process_follow_without_
     app = dash.app(dash.bridge())
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_settled(pilot)
-        other = store.db.Store.open(dash.path)
+        other = cwdash.store.db.Store.open(dash.path)
         other.add_instance("hotel")
         row = dict(integration("bravo", status="error", last_error="changed elsewhere"))
         row["chatwoot_api_token"] = dash.sealer.seal("bravo", "t")
@@ -69,7 +69,9 @@ async def test_a_read_only_store_is_read_and_says_why_writes_fail(dash, monkeypa
     # As root every file is writable, so the read-only store is simulated where cwdash
     # decides: it then opens SQLite in mode=ro, a real read-only connection.
     real = os.access
-    monkeypatch.setattr(store.db.os, "access", lambda p, mode: False if mode == os.W_OK else real(p, mode))
+    monkeypatch.setattr(
+        cwdash.store.db.os, "access", lambda p, mode: False if mode == os.W_OK else real(p, mode)
+    )
     app = dash.app(dash.bridge())
     assert app.store.readonly
     async with app.run_test(size=(100, 30)) as pilot:

@@ -17,9 +17,9 @@ from dashkit import (
     wait_until,
 )
 
-from store.db import Store
-from tui.app import CwdashApp
-from tui.detail import MASK
+from cwdash.store.db import Store
+from cwdash.tui.app import CwdashApp
+from cwdash.tui.detail import MASK
 
 pytestmark = pytest.mark.anyio
 
@@ -185,7 +185,7 @@ async def test_no_reveal_refuses_reveal_and_copy(dash, monkeypatch: pytest.Monke
 
 def test_cwdash_no_reveal_setting_reaches_the_dashboard(dash, monkeypatch: pytest.MonkeyPatch) -> None:
     """CWDASH_NO_REVEAL=1 has the same effect as --no-reveal, through tui/launch.py."""
-    from tui import launch
+    from cwdash.tui import launch
 
     started: list[CwdashApp] = []
     monkeypatch.setattr(CwdashApp, "run", lambda self, *a, **k: started.append(self))
