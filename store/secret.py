@@ -6,6 +6,8 @@ do not load cryptography.
 
 from __future__ import annotations
 
+from cwdash.store import redact
+
 
 class Secret:
     """A plaintext token that never prints itself."""
@@ -14,6 +16,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        redact.register(value)  # from here on, the log file blanks it wherever it appears
 
     def reveal(self) -> str:
         """The plaintext: call only where the user asked to see or copy it."""

@@ -61,7 +61,18 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(work)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home" / ".local" / "state"))
+    monkeypatch.delenv("CWDASH_LOG_FILE", raising=False)
     return work
+
+
+@pytest.fixture(autouse=True)
+def _no_log_file_left_installed() -> Iterator[None]:
+    """main() installs the log file handler process-wide: each test ends without it."""
+    yield
+    from cwdash.store import logfile
+
+    logfile.uninstall()
 
 
 @pytest.fixture

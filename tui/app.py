@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from cwdash.store import redact
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.endpoint import display_url
@@ -38,9 +40,12 @@ from cwdash.store.sealing import TokenError
 from cwdash.store.text import one_line
 from cwdash.store.timefmt import ago
 from cwdash.tui.clipboard import osc52_sequences
+from cwdash.tui.crash import CrashReport
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
+from cwdash.tui.failures import ReadFailures
 from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
+from cwdash.tui.notices import LiteralNotifications
 from cwdash.tui.table import FleetTable
 
 STYLES = str(resources.files("cwdash.styles") / "cwdash.tcss")  # a package resource, installed or not
@@ -52,6 +57,7 @@ WIDE = 140
 FIRST_PAGE = 200
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
+store_log = logging.getLogger("cwdash.store")
 
 
 class ResultsReady(Message):
@@ -68,8 +74,9 @@ class RowsLoaded(Message):
         self.seconds = seconds
 
 
-class CwdashApp(App[None]):
-    """The dashboard."""
+class CwdashApp(LiteralNotifications, CrashReport, App[None]):
+    """The dashboard. Every notification is literal text, identical ones coalesce (cwdash.tui.notices);
+    a crash is logged and reported without a secret (cwdash.tui.crash)."""
 
     CSS_PATH = STYLES
     TITLE = "cwdash"
@@ -102,6 +109,8 @@ class CwdashApp(App[None]):
         notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        redact.register_config(config)  # blanked in the log from here on
+        self.failures = ReadFailures()
         self.notices = tuple(notices)
         self.config = config
         self.store = store
@@ -143,8 +152,8 @@ class CwdashApp(App[None]):
     def compose(self) -> ComposeResult:
         # Kept as attributes, not queried: ``App.query_one`` searches the active
         # screen, which is the help screen while it is open.
-        self.summary = Static(id="summary")
-        self.banner = Static(id="banner")
+        self.summary = Static(id="summary", markup=False)
+        self.banner = Static(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
         self.filter_input = FilterInput(
             self._apply_filter,
@@ -231,6 +240,7 @@ class CwdashApp(App[None]):
         self.post_message(RowsLoaded(rows, time.monotonic() - started))
 
     def _store_failed(self, message: str) -> None:
+        store_log.error("reading the store failed: %s", message)
         self.store_problem = message
         self._update_banner()
         self.notify(message, title="store", severity="error", timeout=10)
@@ -246,6 +256,7 @@ class CwdashApp(App[None]):
             self._update_banner()
             return
         added, removed = self.fleet.apply_diff(diff, keep=keep)
+        self.failures.forget(diff.removed)
         if not self.loaded:
             # Everything alive after the first load (the fleet, the screen) is long-lived:
             # kept out of the collector's full passes, which otherwise walk it all in the
@@ -274,6 +285,8 @@ class CwdashApp(App[None]):
         try:
             version = self.store.data_version()
         except StoreError as exc:
+            if self.store_problem != str(exc):
+                store_log.error("checking the store failed: %s", exc)
             self.store_problem = str(exc)
             self._update_banner()
             return
@@ -357,11 +370,9 @@ class CwdashApp(App[None]):
         row.apply(result, now)
         if isinstance(result, StatusRead) and result.source == "live":
             self.last_answer = now
-        if isinstance(result, StatusRead) and result.backfill_error:
-            self.notify(
-                f"inbox id of {one_line(name, 60)} not saved yet, will retry: {result.backfill_error}",
-                severity="warning",
-            )
+        # logged when a read starts failing or recovers; unsaved backfills: one banner line
+        if self.failures.note(name, result):
+            self._update_banner()
         self._summary_dirty = self._counts_dirty = True
         if name == self.selected:
             self.current = result
@@ -418,6 +429,7 @@ class CwdashApp(App[None]):
             try:
                 local = self.model.local(row.name)
             except StoreError as exc:
+                store_log.error("reading %r from the store failed: %s", row.name, exc)
                 self.notify(str(exc), title="store", severity="error")
                 local = None
             if isinstance(local, StatusRead):
@@ -508,9 +520,8 @@ class CwdashApp(App[None]):
             finally:
                 writer.close()
         except StoreError as exc:
-            self.call_from_thread(
-                self.notify, f"the {action} was not recorded in the audit table: {exc}", severity="warning"
-            )
+            store_log.error("the %s of %r was not recorded in the audit table: %s", action, name, exc)
+            self.notify(f"the {action} was not recorded in the audit table: {exc}", severity="warning")
 
     # -- list actions --------------------------------------------------------------
 
@@ -689,8 +700,12 @@ class CwdashApp(App[None]):
     def _update_banner(self) -> None:
         banner = self.banner
         text = Text()
+        unsaved = self.failures.banner()
         if self.store_problem:
             text.append(f"store: {one_line(self.store_problem, 300)}", style="bold")
+        elif unsaved:
+            text.append(one_line(unsaved, 300), style="bold")
+            text.append(" — the list and the live state are unaffected")
         elif not self.model.gateway_configured:
             text.append("integration gateway not configured", style="bold")
             text.append(
@@ -707,15 +722,3 @@ class CwdashApp(App[None]):
             self.scheduler.stop()  # the refresh thread closes the live source itself
         else:
             await self.model.aclose()
-
-    def _fatal_error(self) -> None:
-        """Textual's crash report, without local variables (they could hold a revealed token)."""
-        import rich
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-
-        self._hide_token()
-        self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
-        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
-        self._close_messages_no_wait()

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from cwdash.store import envfile, keyguard
+from cwdash.store import envfile, keyguard, logfile, redact
 from cwdash.store.config import Config, ConfigError, generate_key, load_config, parse_key
 from cwdash.store.db import IntegrationRow, Store, StoreError
 from cwdash.store.document import (
@@ -88,6 +89,7 @@ def _print_json(value: object) -> None:
 
 def _config(args: argparse.Namespace) -> Config:
     config = load_config(args.env_file, args.db)
+    redact.register_config(config)  # blanked in the log from here on
     warning = config.env_warning()
     if warning:
         _err(warning)
@@ -538,6 +540,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the SQLite store (default $CWDASH_DB or the per-user store)",
     )
+    common.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where failures are logged (default $CWDASH_LOG_FILE or $XDG_STATE_HOME/cwdash/cwdash.log)",
+    )
     ui = argparse.ArgumentParser(add_help=False)
     ui.add_argument(
         "--no-reveal",
@@ -613,17 +621,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("env_file", "db"):
+    for name in ("env_file", "db", "log_file"):
         if not hasattr(args, name):
             setattr(args, name, None)
     if not hasattr(args, "no_reveal"):
         args.no_reveal = False
+    # Secrets known before any configuration is read; the file itself opens on the first record.
+    redact.register(*(os.environ.get(v) for v in ("BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT")))
+    redact.register_url(os.environ.get("BRIDGE_URL"))
+    logfile.install(args.log_file)
     try:
         return args.func(args)
     except Failure as exc:
         _err(str(exc))
         return exc.code
     except (ConfigError, StoreError, TokenError) as exc:
+        if not isinstance(exc, ConfigError):
+            logging.getLogger("cwdash.store").warning("%s: %s", args.func.__name__, exc)
         _err(str(exc))
         return EXIT_FAIL
     except KeyboardInterrupt:
@@ -631,7 +645,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_FAIL
     except Exception as exc:  # a bug: say where, never what (values may hold a token)
-        _err(f"internal error: {type(exc).__name__} at {_where(exc)}; please report it (no data was changed)")
+        hint = logfile.log_exception(f"internal error in {args.func.__name__}", exc)
+        _err(
+            f"internal error: {type(exc).__name__} at {_where(exc)}; please report it (no data was changed)"
+            + (f"; {hint}" if hint else "")
+        )
         return EXIT_FAIL
 
 

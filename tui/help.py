@@ -51,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         text.append("  ctrl+p          command palette (every action, themes)\n")
         text.append("\nEscape or ? closes this help.", style="dim")
         with VerticalScroll(id="help-box"):
-            yield Static(text)
+            yield Static(text, markup=False)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

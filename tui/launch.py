@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cwdash.store import redact
 from cwdash.store.config import Config, ConfigError, generate_key, load_config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import ReadModel
@@ -25,6 +26,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
     try:
         config = load_config(args.env_file, args.db)
+        redact.register_config(config)  # blanked in the log from here on
         config.key()
         store = Store.open(config.db_path)
     except (ConfigError, StoreError) as exc:
