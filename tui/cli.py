@@ -413,7 +413,9 @@ def cmd_init(args: argparse.Namespace) -> int:
                 "put the store's key in one of them (or name its env file with --env-file PATH) "
                 "and run `cwdash init` again"
             )
-        print(envfile.add_value(env_path, "CWDASH_KEY", generate_key()))
+        minted = generate_key()
+        redact.register(minted)  # blanked in the log from here on, like every key
+        print(envfile.add_value(env_path, "CWDASH_KEY", minted))
         config = load_config(env_path, args.db)
         keys = config.sealer()
     store = _open_store(config, create=True)
@@ -452,6 +454,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     config = _config(args)
     current = config.key()
     new_text = config.next_key_text or generate_key()  # an interrupted rekey is finished, not restarted
+    redact.register(new_text)
     new = parse_key(new_text, "CWDASH_KEY_NEXT")
     reader = Sealer(current, [new])
     writer = Sealer(new)
