@@ -17,10 +17,12 @@ from cwdash.store.db import ListRow
 from cwdash.store.document import FLAG_MEANINGS
 from cwdash.store.live import LiveFailure
 from cwdash.store.readmodel import StatusRead
+from cwdash.store.status import BAD_ROW, NO_INTEGRATION, STATES
 from cwdash.store.text import cell_width, literal, one_line
 from cwdash.store.timefmt import age
 
 MASK = "••••••••"
+NO_INTEGRATION_WORD = STATES[NO_INTEGRATION].word
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -82,7 +84,7 @@ def print_list(rows: Sequence[ListRow]) -> None:
     table = [
         (
             one_line(r.name, 40),
-            "BAD ROW" if r.bad else r.status.upper() if r.has_integration else "NO INTEGRATION",
+            (BAD_ROW if r.bad else r.status if r.has_integration else NO_INTEGRATION_WORD).upper(),
             str(r.inbox_id or "—") if r.has_integration and not r.bad else "",
             one_line(r.base_url, 50),
             f"bad row: {r.bad}" if r.bad else one_line(r.last_error, 60),

@@ -106,7 +106,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 def list_json(store: Store, rows: list) -> list[dict[str, object]]:
     """``list --json``: a status document without its token per integration, the name
     alone for an instance without one, the name and ``bad_row`` for a bad row."""
-    from cwdash.store.document import StatusDocument
     from cwdash.store.rows import BadRow
 
     by_name = {r.name if isinstance(r, BadRow) else r.instance_name: r for r in store.integration_records()}
@@ -118,7 +117,7 @@ def list_json(store: Store, rows: list) -> list[dict[str, object]]:
         elif record is None or not row.has_integration:
             out.append({"instance_name": row.name})
         else:
-            out.append(StatusDocument.from_row(record, None).as_json(include_token=False))
+            out.append(record.as_json(include_token=False))
     return out
 
 

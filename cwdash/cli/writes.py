@@ -23,14 +23,7 @@ from cwdash.cli.common import (
     open_store,
 )
 from cwdash.store import keyguard
-from cwdash.store.document import (
-    FLAG_MEANINGS,
-    InvalidRecord,
-    check_account_id,
-    check_integration_id,
-    check_name,
-    normalize_base_url,
-)
+from cwdash.store.document import FLAGS, InvalidRecord, check_field, check_name, defaults
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, NOTHING_TO_DELETE
 from cwdash.store.secret import Secret
 from cwdash.store.text import one_line
@@ -85,6 +78,20 @@ def read_token(args: argparse.Namespace, *, required: bool) -> str | None:
     return token
 
 
+# set's options for the record's fields: (option, field, prefix of its error message);
+# a new integration needs every one of them
+SET_OPTIONS = (
+    ("base-url", "chatwoot_base_url", ""),
+    ("account-id", "chatwoot_account_id", ""),
+    ("inbox-name", "chatwoot_inbox_name", ""),
+    ("bridge-id", "bridge_integration_id", "--bridge-id: "),
+)
+
+
+def _dest(option: str) -> str:
+    return option.replace("-", "_")
+
+
 def cmd_set(args: argparse.Namespace) -> int:
     """Create or update one integration. Only what the options name changes; the token,
     read last (it may wait on a prompt), is sealed inside the write transaction under the
@@ -98,48 +105,27 @@ def cmd_set(args: argparse.Namespace) -> int:
     existing = store.integration(args.name)
     changes: dict[str, Any] = {}
     if existing is None:
-        missing = [
-            f"--{opt}"
-            for opt, value in (
-                ("base-url", args.base_url),
-                ("account-id", args.account_id),
-                ("inbox-name", args.inbox_name),
-                ("bridge-id", args.bridge_id),
-            )
-            if value is None
-        ]
+        missing = [f"--{option}" for option, _, _ in SET_OPTIONS if getattr(args, _dest(option)) is None]
         if missing:
             raise Failure(f"a new integration needs {', '.join(missing)}", EXIT_USAGE)
         from cwdash.store.db import now_rfc3339
 
-        changes = {
-            "status": "active",
-            "chatwoot_inbox_id": 0,
-            "created_at": now_rfc3339(),
-            **{flag: False for flag in FLAG_MEANINGS},
-        }
-    try:
-        if args.base_url is not None:
-            changes["chatwoot_base_url"] = normalize_base_url(args.base_url)
-        if args.account_id is not None:
-            changes["chatwoot_account_id"] = check_account_id(args.account_id)
-    except InvalidRecord as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
-    if args.inbox_name is not None:
-        changes["chatwoot_inbox_name"] = args.inbox_name
-    if args.bridge_id is not None:
-        try:
-            changes["bridge_integration_id"] = check_integration_id(args.bridge_id)
-        except InvalidRecord as exc:
-            raise Failure(f"--bridge-id: {exc}", EXIT_USAGE) from None
-    for flag in FLAG_MEANINGS:
+        changes = defaults(now_rfc3339())  # the record's defaults; the options below fill the rest
+    for option, name, said_as in SET_OPTIONS:
+        value = getattr(args, _dest(option))
+        if value is not None:
+            try:
+                changes[name] = check_field(name, value)  # the import's rule for the field
+            except InvalidRecord as exc:
+                raise Failure(f"{said_as}{exc}", EXIT_USAGE) from None
+    for flag in FLAGS:
         chosen = getattr(args, flag)
         if chosen is not None:
             changes[flag] = chosen
     token = read_token(args, required=existing is None)
     secret = Secret(token) if token is not None else None
     del token
-    changes["last_error"] = ""
+    changes["last_error"] = ""  # a changed integration starts healthy, as RyzeAPI's set does
     created = keyguard.save_integration(store, args.name, changes, secret, sealer)
     print(f"{'created' if created else 'updated'} the Chatwoot integration of {one_line(args.name)}")
     return EXIT_OK
