@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cwdash.store import status
-from cwdash.store.document import FLAGS, InvalidRecord, normalize_base_url
+from cwdash.store.document import FLAGS, MAX_INTEGER, InvalidRecord, normalize_base_url
 from cwdash.store.endpoint import integration_id_problem
 
-MAX_INTEGER = 2**63 - 1
 STATUSES = frozenset(status.STATUSES)
 # what `cwdash import` / `set` refuse in a name: empty, over 200 characters, controls
 _BAD_NAME = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -11,15 +11,25 @@ from __future__ import annotations
 from cwdash.store.status import ACTIVE, BAD_ROW, ERROR, GONE, NO_INTEGRATION, PAUSED, UNKNOWN, row_state
 from cwdash.store.text import one_line
 
+# state -> its glyph, beside a word wherever it is shown (the list, the header's counts)
+GLYPH: dict[str, str] = {
+    ACTIVE: "●",
+    PAUSED: "◐",
+    ERROR: "✖",
+    NO_INTEGRATION: "○",
+    GONE: "⊘",
+    BAD_ROW: "✖",
+    UNKNOWN: "?",
+}
 # state -> (label, style class of the fleet table: ``fleet-table--<class>``)
 LIST_CELL: dict[str, tuple[str, str]] = {
-    ACTIVE: ("● active", "active"),
-    PAUSED: ("◐ paused", "paused"),
-    ERROR: ("✖ error", "error"),
-    NO_INTEGRATION: ("○ none", "none"),
-    GONE: ("⊘ gone", "gone"),
-    BAD_ROW: ("✖ bad row", "error"),
-    UNKNOWN: ("? ", "error"),  # followed by the status as written
+    ACTIVE: (f"{GLYPH[ACTIVE]} active", "active"),
+    PAUSED: (f"{GLYPH[PAUSED]} paused", "paused"),
+    ERROR: (f"{GLYPH[ERROR]} error", "error"),
+    NO_INTEGRATION: (f"{GLYPH[NO_INTEGRATION]} none", "none"),
+    GONE: (f"{GLYPH[GONE]} gone", "gone"),
+    BAD_ROW: (f"{GLYPH[BAD_ROW]} bad row", "error"),
+    UNKNOWN: (f"{GLYPH[UNKNOWN]} ", "error"),  # followed by the status as written
 }
 # status -> Rich style of the detail's status line (anything else: bold)
 DETAIL_STYLE: dict[str, str] = {ACTIVE: "bold green", PAUSED: "bold yellow", ERROR: "bold red"}
