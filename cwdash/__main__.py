@@ -2,6 +2,6 @@
 
 import sys
 
-from cwdash.tui.cli import main
+from cwdash.cli.main import main
 
 sys.exit(main())

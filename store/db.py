@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from cwdash.store import rows as checks
 from cwdash.store import schema
+from cwdash.store.document import FIELDS, StatusDocument, to_sql
 from cwdash.store.rows import BadRow, UrlCheck, check_listing, fetch
 
 if TYPE_CHECKING:
@@ -29,24 +30,6 @@ if TYPE_CHECKING:
     from cwdash.store.sealing import Sealer
 
 BUSY_TIMEOUT = 5.0
-
-INTEGRATION_COLUMNS = (
-    "instance_name",
-    "status",
-    "bridge_integration_id",
-    "chatwoot_base_url",
-    "chatwoot_account_id",
-    "chatwoot_api_token",
-    "chatwoot_inbox_id",
-    "chatwoot_inbox_name",
-    "last_error",
-    "created_at",
-    "sign_messages",
-    "ignore_groups",
-    "start_as_pending",
-    "reopen_resolved",
-)
-FLAGS = ("sign_messages", "ignore_groups", "start_as_pending", "reopen_resolved")
 
 
 class StoreError(Exception):
@@ -73,48 +56,15 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True, slots=True)
-class IntegrationRow:
-    """One ``chatwoot_integrations`` row as stored: the token still sealed."""
-
-    instance_name: str
-    status: str
-    bridge_integration_id: str
-    chatwoot_base_url: str
-    chatwoot_account_id: int
-    sealed_token: str
-    chatwoot_inbox_id: int
-    chatwoot_inbox_name: str
-    last_error: str
-    created_at: str
-    sign_messages: bool
-    ignore_groups: bool
-    start_as_pending: bool
-    reopen_resolved: bool
-
-    def __repr__(self) -> str:
-        return f"IntegrationRow(instance_name={self.instance_name!r}, status={self.status!r})"
-
-    @classmethod
-    def from_tuple(cls, row: tuple, urls: UrlCheck | None = None) -> IntegrationRow:
-        """The record of a raw SQL row; BadRowError when a field is not what cwdash writes."""
-        problem = checks.integration_problem(row, UrlCheck() if urls is None else urls)
-        if problem is not None:
-            raise BadRowError(BadRow(checks.shown_name(row[0]), problem))
-        (name, status, bid, url, account, token, inbox, inbox_name, err, created, *flags) = row
-        return cls(
-            name,
-            status,
-            bid,
-            url,
-            int(account),
-            token,
-            int(inbox),
-            inbox_name,
-            err,
-            created,
-            *(bool(f) for f in flags),
-        )
+def read_record(
+    row: tuple, urls: UrlCheck | None = None, sealer: Sealer | None = None, key_problem: str | None = None
+) -> StatusDocument:
+    """The record of a raw ``chatwoot_integrations`` row, token sealed; BadRowError when a
+    field is not what cwdash writes (:mod:`cwdash.store.rows`)."""
+    problem = checks.integration_problem(row, UrlCheck() if urls is None else urls)
+    if problem is not None:
+        raise BadRowError(BadRow(checks.shown_name(row[0]), problem))
+    return StatusDocument.from_stored(row, sealer, key_problem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +81,9 @@ class ListRow:
     inbox_name: str
     bridge_integration_id: str
     bad: str | None = None  # the first bad field of a row another tool wrote
+
+
+_RECORD_SQL = f"SELECT {', '.join(FIELDS)} FROM chatwoot_integrations"
 
 
 def _wrap(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -238,13 +191,13 @@ class Store:
     def instance_exists(self, name: str) -> bool:
         return bool(self._query("SELECT 1 FROM instances WHERE name = ?", [name]))
 
-    def integration(self, name: str) -> IntegrationRow | None:
-        """The row of ``name``; BadRowError when another tool wrote it wrong."""
-        rows = self._query(
-            f"SELECT {', '.join(INTEGRATION_COLUMNS)} FROM chatwoot_integrations WHERE instance_name = ?",
-            [name],
-        )
-        return IntegrationRow.from_tuple(rows[0]) if rows else None
+    def integration(
+        self, name: str, sealer: Sealer | None = None, key_problem: str | None = None
+    ) -> StatusDocument | None:
+        """The record of ``name``, its token sealed (opened with ``sealer`` on request);
+        BadRowError when another tool wrote it wrong."""
+        rows = self._query(_RECORD_SQL + " WHERE instance_name = ?", [name])
+        return read_record(rows[0], None, sealer, key_problem) if rows else None
 
     # see rows.check_listing: the columns the list shows, and SQLite's check of the others
     _LIST_SQL = (
@@ -283,21 +236,19 @@ class Store:
     def instance_count(self) -> int:
         return int(self._query("SELECT count(*) FROM instances")[0][0])
 
-    def integration_records(self) -> list[IntegrationRow | BadRow]:
-        """Every integration row by name, a row another tool wrote wrong as a BadRow."""
-        rows = self._query(
-            f"SELECT {', '.join(INTEGRATION_COLUMNS)} FROM chatwoot_integrations ORDER BY instance_name"
-        )
+    def integration_records(self) -> list[StatusDocument | BadRow]:
+        """Every integration's record by name, a row another tool wrote wrong as a BadRow."""
+        rows = self._query(_RECORD_SQL + " ORDER BY instance_name")
         urls = UrlCheck()
-        out: list[IntegrationRow | BadRow] = []
+        out: list[StatusDocument | BadRow] = []
         for raw in rows:
             try:
-                out.append(IntegrationRow.from_tuple(raw, urls))
+                out.append(read_record(raw, urls))
             except BadRowError as exc:
                 out.append(exc.bad)
         return out
 
-    def integrations(self) -> list[IntegrationRow]:
+    def integrations(self) -> list[StatusDocument]:
         """Every integration row by name; BadRowError at the first bad one."""
         records = self.integration_records()
         for record in records:
@@ -335,9 +286,7 @@ class Store:
 
     @staticmethod
     def _row(values: dict[str, object], updated_at: str) -> dict[str, object]:
-        row = {k: values[k] for k in INTEGRATION_COLUMNS}
-        for flag in FLAGS:
-            row[flag] = int(bool(row[flag]))
+        row = to_sql(values)
         row["updated_at"] = updated_at
         return row
 
@@ -392,7 +341,7 @@ class Store:
                 {"instance_name": name, "at": now_rfc3339(), "os_user": user, "action": action}
             )
 
-    def reseal_tokens(self, reseal: Callable[[list[IntegrationRow]], dict[str, str]], keys: Sealer) -> int:
+    def reseal_tokens(self, reseal: Callable[[list[StatusDocument]], dict[str, str]], keys: Sealer) -> int:
         """Replace sealed tokens in one write transaction (key rotation).
 
         ``reseal`` gets the rows as read inside the transaction (so nothing changes

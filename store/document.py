@@ -1,31 +1,40 @@
-"""The status document: the 14 fields of RyzeAPI's "Chatwoot · Status / info" answer.
+"""The record: the 14 fields of RyzeAPI's "Chatwoot · Status / info" answer, defined once.
+
+:class:`StatusDocument` is the one definition of the fields. Each field carries, as
+dataclass metadata, its SQL type, its default, the check an incoming value passes, and
+what it means; everything else is derived from it here: the store's column list
+(:data:`FIELDS`, :data:`SQL_TYPES`), a stored row read back (:meth:`StatusDocument.from_stored`)
+and written (:func:`to_sql`), the import's validation (:func:`validate_record`), the
+JSON output (:meth:`StatusDocument.as_json`), the defaults of a new integration
+(:func:`defaults`) and the flags with their meanings (:data:`FLAG_MEANINGS`).
 
 Field order and types follow the seed. The token stays sealed inside the document
 (:class:`SealedToken`) and is opened only by :meth:`StatusDocument.as_json` with
-``include_token`` or by an explicit :meth:`SealedToken.open`.
+``include_token`` or by an explicit :meth:`SealedToken.open`. The schema migrations
+(:mod:`cwdash.store.schema`) keep their literal column lists, as history; a test
+checks that a fresh store's columns are these fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cwdash.store.db import FLAGS, INTEGRATION_COLUMNS, IntegrationRow
 from cwdash.store.endpoint import integration_id_problem
-from cwdash.store.live import STATUSES
-from cwdash.store.sealing import Sealer, Secret, TokenError
+from cwdash.store.status import DEFAULT_STATUS, STATUSES
 
-# The store's columns are named and ordered as the seed's fields: one list for both.
-FIELDS = INTEGRATION_COLUMNS
+if TYPE_CHECKING:
+    from cwdash.store.sealing import Sealer, Secret, TokenError
 
-FLAG_MEANINGS = {
-    "sign_messages": "prefix agent messages with *Name*: (WhatsApp bold)",
-    "ignore_groups": "group events are not routed to Chatwoot",
-    "start_as_pending": "new conversations start as pending, not open",
-    "reopen_resolved": "a new message reopens a resolved conversation",
-}
+
+class InvalidRecord(ValueError):
+    """A record that cannot be stored; the message says which field and why."""
+
+
+MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER; a larger value cannot be stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,8 @@ class SealedToken:
     def open(self) -> Secret:
         """Decrypt; TokenError (naming the instance and the likely cause) when it cannot be."""
         if self.sealer is None:
+            from cwdash.store.sealing import TokenError
+
             raise TokenError(
                 f"token of {self.instance_name!r} cannot be opened: "
                 f"{self.key_problem or 'CWDASH_KEY is not set'}"
@@ -50,77 +61,7 @@ class SealedToken:
         return self.sealer.open(self.instance_name, self.sealed)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusDocument:
-    """One integration's status, in seed order."""
-
-    instance_name: str
-    status: str
-    bridge_integration_id: str
-    chatwoot_base_url: str
-    chatwoot_account_id: int
-    chatwoot_api_token: SealedToken
-    chatwoot_inbox_id: int
-    chatwoot_inbox_name: str
-    last_error: str
-    created_at: str
-    sign_messages: bool
-    ignore_groups: bool
-    start_as_pending: bool
-    reopen_resolved: bool
-
-    @classmethod
-    def from_row(
-        cls, row: IntegrationRow, sealer: Sealer | None, key_problem: str | None = None
-    ) -> StatusDocument:
-        token = SealedToken(row.instance_name, row.sealed_token, sealer, key_problem)
-        return cls(
-            row.instance_name,
-            row.status,
-            row.bridge_integration_id,
-            row.chatwoot_base_url,
-            row.chatwoot_account_id,
-            token,
-            row.chatwoot_inbox_id,
-            row.chatwoot_inbox_name,
-            row.last_error,
-            row.created_at,
-            row.sign_messages,
-            row.ignore_groups,
-            row.start_as_pending,
-            row.reopen_resolved,
-        )
-
-    def flags(self) -> dict[str, bool]:
-        return {f: getattr(self, f) for f in FLAGS}
-
-    def with_live(self, status: str, last_error: str, inbox_id: int | None) -> StatusDocument:
-        """Live values replace status and last_error; an inbox id fills a local 0."""
-        inbox = self.chatwoot_inbox_id
-        if inbox == 0 and inbox_id is not None and inbox_id > 0:
-            inbox = inbox_id
-        return replace(self, status=status, last_error=last_error, chatwoot_inbox_id=inbox)
-
-    def as_json(self, *, include_token: bool = True) -> dict[str, Any]:
-        """The document as RyzeAPI answers it; opening the token may raise TokenError."""
-        out: dict[str, Any] = {}
-        for name in FIELDS:
-            if name == "chatwoot_api_token":
-                if include_token:
-                    out[name] = self.chatwoot_api_token.open().reveal()
-                continue
-            out[name] = getattr(self, name)
-        return out
-
-
-# -- validation of documents coming in (import) --------------------------------
-
-
-class InvalidRecord(ValueError):
-    """A record that cannot be stored; the message says which field and why."""
-
-
-MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER; a larger value cannot be stored
+# -- the checks of incoming values (import, set) ------------------------------------------
 
 
 def normalize_base_url(value: object) -> str:
@@ -182,6 +123,171 @@ def check_created_at(value: object) -> str:
     return value
 
 
+# The table's checks take the field's name and its value (MISSING when absent and required).
+Check = Callable[[str, object], object]
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+NOW: Any = type("Now", (), {"__repr__": lambda self: "NOW"})()  # default: the time of the write
+
+
+def _value(check: Callable[[object], object]) -> Check:
+    return lambda _name, value: check(value)
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidRecord(f"{name} must be a string")
+    return value
+
+
+def _required_text(name: str, value: object) -> str:
+    if value is MISSING:
+        raise InvalidRecord(f"{name} is missing")
+    return _text(name, value)
+
+
+def _status(name: str, value: object) -> str:
+    status = _text(name, value)
+    if status not in STATUSES:
+        raise InvalidRecord(f"status must be one of {', '.join(STATUSES)}, got {status[:40]!r}")
+    return status
+
+
+def _bridge_id(name: str, value: object) -> str:
+    return check_integration_id(_required_text(name, value))
+
+
+def _token(name: str, value: object) -> str:
+    token = _required_text(name, value)
+    if not token:
+        raise InvalidRecord(f"{name} is empty")
+    return token
+
+
+def _inbox_id(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRecord(f"{name} must be an integer, 0 or more")
+    if value > MAX_INTEGER:
+        raise InvalidRecord(f"{name} is larger than {MAX_INTEGER}")
+    return value
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidRecord(f"{name} must be true or false")
+    return value
+
+
+def _field(sql: str, check: Check, meaning: str, default: object = MISSING) -> Any:
+    return field(metadata={"sql": sql, "check": check, "default": default, "meaning": meaning})
+
+
+def _flag_field(meaning: str) -> Any:
+    return _field("INTEGER", _flag, meaning, False)  # stored as 0/1
+
+
+# -- the record ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDocument:
+    """One integration's status, in seed order: the only list of the record's fields."""
+
+    instance_name: str = _field("TEXT", _value(check_name), "the RyzeAPI instance (the key)")
+    status: str = _field("TEXT", _status, "active, paused or error", DEFAULT_STATUS)
+    bridge_integration_id: str = _field("TEXT", _bridge_id, "the gateway's id of this integration")
+    chatwoot_base_url: str = _field("TEXT", _value(normalize_base_url), "the Chatwoot server")
+    chatwoot_account_id: int = _field("INTEGER", _value(check_account_id), "the Chatwoot account")
+    chatwoot_api_token: SealedToken = _field("TEXT", _token, "the Chatwoot API token, sealed at rest")  # noqa: RUF009 (metadata, no default)
+    chatwoot_inbox_id: int = _field("INTEGER", _inbox_id, "the Chatwoot inbox, 0 until known", 0)
+    chatwoot_inbox_name: str = _field("TEXT", _text, "the Chatwoot inbox's name", "")
+    last_error: str = _field("TEXT", _text, "the gateway's last error, empty when healthy", "")
+    created_at: str = _field("TEXT", _value(check_created_at), "when the integration was set, RFC 3339", NOW)
+    sign_messages: bool = _flag_field("prefix agent messages with *Name*: (WhatsApp bold)")
+    ignore_groups: bool = _flag_field("group events are not routed to Chatwoot")
+    start_as_pending: bool = _flag_field("new conversations start as pending, not open")
+    reopen_resolved: bool = _flag_field("a new message reopens a resolved conversation")
+
+    @classmethod
+    def from_stored(
+        cls, row: tuple, sealer: Sealer | None = None, key_problem: str | None = None
+    ) -> StatusDocument:
+        """The record of a stored row (its columns in :data:`FIELDS` order, already checked
+        by :func:`cwdash.store.rows.integration_problem`), the token left sealed."""
+        values = [bool(v) if i in _BOOL_AT else v for i, v in enumerate(row)]
+        values[_TOKEN_AT] = SealedToken(row[0], row[_TOKEN_AT], sealer, key_problem)
+        return cls(*values)
+
+    @property
+    def sealed_token(self) -> str:
+        """The token as stored (sealed), for re-sealing and writing back."""
+        return self.chatwoot_api_token.sealed
+
+    def with_volatile(self, status: str, last_error: str, inbox_id: int) -> StatusDocument:
+        """The document with the fields a live read may change (see :mod:`cwdash.store.merge`)."""
+        return replace(self, status=status, last_error=last_error, chatwoot_inbox_id=inbox_id)
+
+    def as_row(self) -> dict[str, object]:
+        """Every field as it is written back to the store, the token still sealed."""
+        row = {name: getattr(self, name) for name in FIELDS}
+        row[TOKEN] = self.sealed_token
+        return row
+
+    def as_json(self, *, include_token: bool = True) -> dict[str, Any]:
+        """The document as RyzeAPI answers it; opening the token may raise TokenError."""
+        out: dict[str, Any] = {}
+        for name in FIELDS:
+            if name == TOKEN:
+                if include_token:
+                    out[name] = self.chatwoot_api_token.open().reveal()
+                continue
+            out[name] = getattr(self, name)
+        return out
+
+
+# -- what the table says, derived once ------------------------------------------------------
+
+_TABLE = fields(StatusDocument)
+FIELDS: tuple[str, ...] = tuple(f.name for f in _TABLE)  # also the store's columns, in this order
+SQL_TYPES: dict[str, str] = {f.name: f.metadata["sql"] for f in _TABLE}
+CHECKS: dict[str, Check] = {f.name: f.metadata["check"] for f in _TABLE}
+DEFAULTS: dict[str, object] = {
+    f.name: f.metadata["default"] for f in _TABLE if f.metadata["default"] is not MISSING
+}
+MEANINGS: dict[str, str] = {f.name: f.metadata["meaning"] for f in _TABLE}
+FLAG_MEANINGS: dict[str, str] = {f.name: MEANINGS[f.name] for f in _TABLE if f.metadata["check"] is _flag}
+FLAGS: tuple[str, ...] = tuple(FLAG_MEANINGS)
+TOKEN = "chatwoot_api_token"
+_TOKEN_AT = FIELDS.index(TOKEN)
+_BOOL_AT = frozenset(FIELDS.index(f) for f in FLAGS)
+
+
+def defaults(now: str) -> dict[str, object]:
+    """The values a new integration starts with, for the fields that have one."""
+    return {name: now if value is NOW else value for name, value in DEFAULTS.items()}
+
+
+def check_field(name: str, value: object) -> Any:
+    """``value`` checked (and normalised) by the rule of field ``name``; InvalidRecord if not."""
+    return CHECKS[name](name, value)
+
+
+def to_sql(values: dict[str, object]) -> dict[str, object]:
+    """A row of every field, as SQLite stores it (flags as 0/1)."""
+    row = {name: values[name] for name in FIELDS}
+    for flag in FLAGS:
+        row[flag] = int(bool(row[flag]))
+    return row
+
+
+# -- validation of documents coming in (import) ------------------------------------------
+
+# A record with several bad fields is refused naming the first checked: the token first
+# (without one it is not an integration), then the fields the live read needs, then
+# the rest in seed order. The same order as before the table, so the messages are too.
+_CHECKED_FIRST = (TOKEN, "bridge_integration_id", "status", "chatwoot_inbox_id")
+_CHECK_ORDER = _CHECKED_FIRST + tuple(f for f in FIELDS[1:] if f not in _CHECKED_FIRST)
+
+
 def _is_unicode(value: str) -> bool:
     try:
         value.encode("utf-8")
@@ -190,69 +296,38 @@ def _is_unicode(value: str) -> bool:
     return True
 
 
-def _string(record: dict[str, Any], name: str, *, required: bool, default: str = "") -> str:
-    if name not in record:
-        if required:
-            raise InvalidRecord(f"{name} is missing")
-        return default
-    value = record[name]
-    if not isinstance(value, str):
-        raise InvalidRecord(f"{name} must be a string")
-    return value
-
-
 def validate_record(record: object, now: str) -> tuple[str, dict[str, Any] | None, str | None]:
     """Check one incoming status document.
 
     Returns ``(instance_name, row values or None, plaintext token or None)``; an object
-    holding only ``instance_name`` stands for an instance without integration.
+    holding only ``instance_name`` stands for an instance without integration. The row
+    values are every field but the token, in seed order, defaults filled in.
     """
     if not isinstance(record, dict):
         raise InvalidRecord(f"expected a JSON object, got {type(record).__name__}")
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         raise InvalidRecord(f"unknown field {unknown[0]!r}")
-    for field, value in record.items():
+    for name, value in record.items():
         # JSON's \ud800 escapes decode to lone surrogates, which neither the store nor
         # the sealing (UTF-8) can take.
         if isinstance(value, str) and not _is_unicode(value):
-            raise InvalidRecord(f"{field} is not valid Unicode (a lone surrogate such as \\ud800)")
-    name = check_name(record.get("instance_name"))
+            raise InvalidRecord(f"{name} is not valid Unicode (a lone surrogate such as \\ud800)")
+    instance = check_field("instance_name", record.get("instance_name", MISSING))
     if set(record) == {"instance_name"}:
-        return name, None, None
-    token = _string(record, "chatwoot_api_token", required=True)
-    if not token:
-        raise InvalidRecord("chatwoot_api_token is empty")
-    bridge_id = check_integration_id(_string(record, "bridge_integration_id", required=True))
-    status = _string(record, "status", required=False, default="active")
-    if status not in STATUSES:
-        raise InvalidRecord(f"status must be one of {', '.join(STATUSES)}, got {status[:40]!r}")
-    inbox = record.get("chatwoot_inbox_id", 0)
-    if isinstance(inbox, bool) or not isinstance(inbox, int) or inbox < 0:
-        raise InvalidRecord("chatwoot_inbox_id must be an integer, 0 or more")
-    if inbox > MAX_INTEGER:
-        raise InvalidRecord(f"chatwoot_inbox_id is larger than {MAX_INTEGER}")
-    values: dict[str, Any] = {
-        "instance_name": name,
-        "status": status,
-        "bridge_integration_id": bridge_id,
-        "chatwoot_base_url": normalize_base_url(record.get("chatwoot_base_url")),
-        "chatwoot_account_id": check_account_id(record.get("chatwoot_account_id")),
-        "chatwoot_inbox_id": inbox,
-        "chatwoot_inbox_name": _string(record, "chatwoot_inbox_name", required=False),
-        "last_error": _string(record, "last_error", required=False),
-        "created_at": check_created_at(record.get("created_at", now)),
-    }
-    for flag in FLAGS:
-        value = record.get(flag, False)
-        if not isinstance(value, bool):
-            raise InvalidRecord(f"{flag} must be true or false")
-        values[flag] = value
-    return name, values, token
+        return instance, None, None
+    checked = {"instance_name": instance}
+    for name in _CHECK_ORDER:
+        default = DEFAULTS.get(name, MISSING)
+        checked[name] = check_field(name, record.get(name, now if default is NOW else default))
+    token = checked.pop(TOKEN)
+    return instance, {name: checked[name] for name in FIELDS if name != TOKEN}, token
 
 
 def check_token_opens(token: SealedToken) -> TokenError | None:
     """Whether a sealed token opens, without keeping the plaintext."""
+    from cwdash.store.sealing import TokenError
+
     try:
         token.open()
     except TokenError as exc:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
+from cwdash.store.status import ACTIVE, ERROR, LAST, PAUSED, SORT_ORDER
 
 __all__ = ["Counts", "Fleet", "FleetRow", "ListingDiff", "diff_listing", "filter_rows", "rows_from_listing"]
 
 SORT_KEYS = ("status", "name", "source", "last_error", "url", "inbox")
-STATUS_ORDER = {"error": 0, "paused": 1, "active": 2, "": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ class Fleet:
     def _key(self):  # type: ignore[no-untyped-def]
         key = self.sort_key
         if key == "status":
-            return lambda r: (STATUS_ORDER.get(r.status, 3), r.name)
+            return lambda r: (SORT_ORDER.get(r.status, LAST), r.name)
         if key == "source":
             return lambda r: (0 if r.failure else 1 if not r.is_live else 2, r.name)
         if key == "last_error":
@@ -184,11 +184,11 @@ class Fleet:
                 no_integration += 1
                 continue
             status = row.status
-            if status == "active":
+            if status == ACTIVE:
                 active += 1
-            elif status == "paused":
+            elif status == PAUSED:
                 paused += 1
-            elif status == "error":
+            elif status == ERROR:
                 error += 1
             if row.live_at is None:
                 not_live += 1

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from cwdash.store import status as vocabulary
 from cwdash.store.db import ListRow
 from cwdash.store.live import LiveFailure, LiveOutcome, LiveState
+from cwdash.store.merge import merge_volatile
 from cwdash.store.readmodel import (
     INSTANCE_NOT_FOUND,
     NO_INTEGRATION,
@@ -20,6 +22,9 @@ from cwdash.store.readmodel import (
     StatusRead,
     bad_row,
 )
+
+NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
+ATTENTION = vocabulary.ATTENTION
 
 
 class FleetRow:
@@ -33,6 +38,7 @@ class FleetRow:
         "failure",
         "has_integration",
         "inbox_id",
+        "last_error",
         "live_at",
         "live_error",
         "live_status",
@@ -74,7 +80,10 @@ class FleetRow:
         self.base_url = base_url
         self.account_id = account_id
         self.inbox_id = inbox_id
-        self._settle()
+        # no live outcome yet: the merge rule shows the local values (set inline: a 100k
+        # listing builds a row each)
+        self.status = status if has_integration else ""
+        self.last_error = last_error
 
     @classmethod
     def from_list_row(cls, row: ListRow) -> FleetRow:
@@ -102,21 +111,12 @@ class FleetRow:
         self._settle()
 
     def _settle(self) -> None:
-        """Work out the status to show: live when the last read was live, else local
-        ('' without integration). A field rather than a property: the filter and the
-        counts read it for every row of a 100k fleet."""
-        if not self.has_integration:
-            self.status = ""
-        elif self.live_status is not None and self.failure is None:
-            self.status = self.live_status
-        else:
-            self.status = self.local_status
-
-    @property
-    def last_error(self) -> str:
-        if self.live_error is not None and self.failure is None:
-            return self.live_error
-        return self.local_error
+        """Work out the status and error to show, by the merge rule (:mod:`cwdash.store.merge`):
+        live when the last read was live, else local; the status is '' without integration.
+        Fields rather than properties, updated on change: the filter, the sort and the
+        counts read them for every row of a 100k fleet."""
+        status, self.last_error, _ = merge_volatile(self.local_status, self.local_error, self.outcome())
+        self.status = status if self.has_integration else ""
 
     @property
     def gone(self) -> bool:
@@ -132,7 +132,7 @@ class FleetRow:
         return (
             not self.has_integration
             or self.mapped is not None
-            or self.status == "error"
+            or self.status in ATTENTION
             or self.failure is not None
         )
 
@@ -205,7 +205,7 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
     value, and the error text (a property) is read only for rows that have one.
     """
     urls = _Answers(needle, str.lower)
-    statuses = _Answers(needle, lambda status: status or "no integration")
+    statuses = _Answers(needle, lambda status: status or NO_INTEGRATION_WORD)
     return [
         r
         for r in rows

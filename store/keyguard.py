@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cwdash.store.db import INTEGRATION_COLUMNS, Store, StoreError
+from cwdash.store.db import Store, StoreError
+from cwdash.store.document import FIELDS, TOKEN
 from cwdash.store.schema import META_DDL
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def seal_records(
     from cwdash.store.sealing import Secret
 
     def plain(values: dict[str, object] | None) -> bool:
-        return values is not None and isinstance(values.get("chatwoot_api_token"), Secret)
+        return values is not None and isinstance(values.get(TOKEN), Secret)
 
     if not any(plain(v) for _, v in records):
         return records
@@ -133,9 +134,9 @@ def seal_records(
     out: list[tuple[str, dict[str, object] | None]] = []
     for name, values in records:
         if values is not None and plain(values):
-            token = values["chatwoot_api_token"]
+            token = values[TOKEN]
             assert isinstance(token, Secret)
-            values = {**values, "chatwoot_api_token": sealer.seal(name, token)}
+            values = {**values, TOKEN: sealer.seal(name, token)}
         out.append((name, values))
     return out
 
@@ -153,17 +154,14 @@ def save_integration(
     """
     with store.write() as db:
         existing = store.integration(name)
-        row: dict[str, object] = {}
-        if existing is not None:
-            row = {c: getattr(existing, c) for c in INTEGRATION_COLUMNS if c != "chatwoot_api_token"}
-            row["chatwoot_api_token"] = existing.sealed_token
+        row = existing.as_row() if existing is not None else {}
         row.update(changes)
         row["instance_name"] = name
         if token is not None:
             if keys is None:
                 raise StoreError("CWDASH_KEY is not set, so the token cannot be sealed; run `cwdash init`")
-            row["chatwoot_api_token"] = sealer_in_force(store.conn, keys, store.path).seal(name, token)
-        if any(c not in row for c in INTEGRATION_COLUMNS):  # deleted while this command ran
+            row[TOKEN] = sealer_in_force(store.conn, keys, store.path).seal(name, token)
+        if any(c not in row for c in FIELDS):  # deleted while this command ran
             raise StoreError(f"the integration of {name!r} was removed meanwhile; nothing written, try again")
         store._upsert(db, row)
     return existing is None

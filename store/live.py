@@ -22,6 +22,7 @@ from urllib.parse import quote
 from cwdash.store.endpoint import bridge_url_problem, display_url, integration_id_problem
 from cwdash.store.inflate import BadEncoding, BodyTooLarge, Decoder, encodings_of
 from cwdash.store.secret import Secret
+from cwdash.store.status import STATUSES
 
 if TYPE_CHECKING:
     import httpx
@@ -39,7 +40,6 @@ def _httpx():  # type: ignore[no-untyped-def]
     return httpx
 
 
-STATUSES = ("active", "paused", "error")
 MAX_BODY = 1024 * 1024
 MAX_INTEGER = 2**63 - 1  # the store's INTEGER column: a larger inbox id could not be kept
 ID_FIELDS = ("id", "integration_id", "bridge_integration_id")

@@ -17,7 +17,8 @@ from typing import Literal
 from cwdash.store.config import Config, ConfigError
 from cwdash.store.db import BadRowError, Store, StoreError
 from cwdash.store.document import StatusDocument
-from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, LiveState, Reason
+from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, Reason
+from cwdash.store.merge import inbox_to_fill, merge_volatile
 from cwdash.store.sealing import Sealer
 
 log = logging.getLogger("cwdash.live")
@@ -81,18 +82,27 @@ class StatusRead:
 ReadResult = StatusRead | MappedError
 
 
-def merge(document: StatusDocument, outcome: LiveOutcome | None) -> StatusRead:
-    """Apply a live outcome to the local document (no I/O: the rule, alone)."""
-    if isinstance(outcome, LiveState):
-        return StatusRead(document.with_live(outcome.status, outcome.last_error, outcome.inbox_id), "live")
-    return StatusRead(document, "local", failure=outcome)
+def merge(
+    document: StatusDocument,
+    outcome: LiveOutcome | None,
+    *,
+    backfilled: bool = False,
+    backfill_error: str | None = None,
+) -> StatusRead:
+    """Apply a live outcome to the local document by :mod:`cwdash.store.merge`'s rule (no I/O)."""
+    status, last_error, source = merge_volatile(document.status, document.last_error, outcome)
+    if source == "local":
+        failure = outcome if isinstance(outcome, LiveFailure) else None
+        return StatusRead(document, "local", failure, backfilled, backfill_error)
+    inbox = inbox_to_fill(document.chatwoot_inbox_id, outcome) or document.chatwoot_inbox_id
+    return StatusRead(
+        document.with_volatile(status, last_error, inbox), "live", None, backfilled, backfill_error
+    )
 
 
 def needs_backfill(document: StatusDocument, outcome: LiveOutcome | None) -> int | None:
-    """The inbox id to write back, when the bridge knows it and the local row still has 0."""
-    if isinstance(outcome, LiveState) and outcome.inbox_id and document.chatwoot_inbox_id == 0:
-        return outcome.inbox_id
-    return None
+    """The inbox id to write back, when the live source knows it and the local row still has 0."""
+    return inbox_to_fill(document.chatwoot_inbox_id, outcome)
 
 
 def _backfill(path: Path, name: str, inbox_id: int, timeout: float) -> bool:
@@ -150,24 +160,33 @@ class ReadModel:
         if self.live is not None:
             await self.live.aclose()
 
-    def local(self, name: str) -> ReadResult:
-        """The local half of the read: steps 1 and 2, no gateway needed."""
+    def document(self, name: str) -> StatusDocument | MappedError:
+        """Steps 1 and 2: the local record of ``name`` (its token sealed), or the mapped error."""
         try:
-            row = self.store.integration(name)
+            document = self.store.integration(name, self.sealer, self.key_problem)
         except BadRowError as exc:
             return bad_row(exc.bad.field)
-        if row is None:
+        if document is None:
             return NO_INTEGRATION if self.store.instance_exists(name) else INSTANCE_NOT_FOUND
-        return StatusRead(StatusDocument.from_row(row, self.sealer, self.key_problem), "local")
+        return document
+
+    def local(self, name: str) -> ReadResult:
+        """The local half of the read: steps 1 and 2, no gateway needed."""
+        document = self.document(name)
+        return document if isinstance(document, MappedError) else StatusRead(document, "local")
 
     async def status(self, name: str, *, live: bool = True) -> ReadResult:
-        """The full read. ``live=False`` skips the live read and the gateway check (``--local``)."""
-        local = self.local(name)
-        if not isinstance(local, StatusRead) or not live:
-            return local
+        """The full read. ``live=False`` skips the live read and the gateway check (``--local``).
+
+        The record is read once and the answer built once, from the record, the live
+        outcome and the backfill's result."""
+        document = self.document(name)
+        if isinstance(document, MappedError):
+            return document
+        if not live:
+            return StatusRead(document, "local")
         if self.live is None:
             return GATEWAY_NOT_CONFIGURED
-        document = local.document
         try:
             outcome = await self.live.read(document.bridge_integration_id)
         except Exception:
@@ -178,15 +197,20 @@ class ReadModel:
             return StatusRead(document, "local", failure=UNEXPECTED)
         if isinstance(outcome, LiveFailure):
             log.info("live read of instance %r failed: %s", name, outcome.describe())
-        result = merge(document, outcome)
         inbox = needs_backfill(document, outcome)
         if inbox is None:
-            return result
+            return merge(document, outcome)
+        backfilled, backfill_error = await self._backfill(name, inbox)
+        return merge(document, outcome, backfilled=backfilled, backfill_error=backfill_error)
+
+    async def _backfill(self, name: str, inbox: int) -> tuple[bool, str | None]:
+        """Write a live inbox id into a local 0: (written, why not when it failed)."""
         try:
-            written = await asyncio.to_thread(_backfill, self.store.path, name, inbox, self.backfill_timeout)
+            return await asyncio.to_thread(
+                _backfill, self.store.path, name, inbox, self.backfill_timeout
+            ), None
         except StoreError as exc:
-            return StatusRead(result.document, result.source, backfill_error=str(exc))
+            return False, str(exc)
         except Exception:
             log.exception("unexpected error saving the inbox id of instance %r", name)
-            return StatusRead(result.document, result.source, backfill_error="unexpected error; see the log")
-        return StatusRead(result.document, result.source, backfilled=written)
+            return False, "unexpected error; see the log"

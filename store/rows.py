@@ -14,11 +14,11 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cwdash.store import status
+from cwdash.store.document import FLAGS, MAX_INTEGER, InvalidRecord, normalize_base_url
 from cwdash.store.endpoint import integration_id_problem
 
-MAX_INTEGER = 2**63 - 1
-STATUSES = frozenset({"active", "paused", "error"})
-FLAGS = ("sign_messages", "ignore_groups", "start_as_pending", "reopen_resolved")
+STATUSES = frozenset(status.STATUSES)
 # what `cwdash import` / `set` refuse in a name: empty, over 200 characters, controls
 _BAD_NAME = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CREATED_AT = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
@@ -120,8 +120,6 @@ class UrlCheck(dict[object, bool]):
     (a fleet shares a few), so checking 100k rows costs a lookup each."""
 
     def __missing__(self, value: object) -> bool:
-        from cwdash.store.document import InvalidRecord, normalize_base_url
-
         ok = False
         if type(value) is str:
             try:

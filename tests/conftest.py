@@ -173,7 +173,7 @@ class Run:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """Run ``cwdash`` in-process: exit code, stdout and stderr."""
-    from cwdash.tui.cli import main
+    from cwdash.cli.main import main
 
     def run(*argv: str, stdin: str | None = None) -> Run:
         capsys.readouterr()

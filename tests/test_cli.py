@@ -340,7 +340,7 @@ def test_usage_errors_exit_2(cli) -> None:
 def test_headless_commands_do_not_import_textual(store, key: str, db_path: Path) -> None:
     code = (
         "import sys\n"
-        "from cwdash.tui.cli import main\n"
+        "from cwdash.cli.main import main\n"
         "rc = main(['list'])\n"
         "rc2 = main(['status', 'suporte', '--local'])\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"

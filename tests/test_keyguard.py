@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from storekit import rows
 
+from cwdash.cli.main import main
 from cwdash.store import keyguard
 from cwdash.store.config import generate_key, load_config, parse_key
 from cwdash.store.db import Store
 from cwdash.store.sealing import Sealer, fingerprint
-from cwdash.tui.cli import main
 
 TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}
 

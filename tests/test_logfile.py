@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import cwdash.tui.cli
+import cwdash.cli.output
 from cwdash.store import logfile, redact
 from cwdash.store.config import Config, generate_key
 
@@ -40,7 +40,7 @@ def test_a_cli_crash_with_a_token_decrypted_is_logged_without_any_secret(
             f"exploded: token={SEED_TOKEN} header=b'Bearer {BRIDGE_TOKEN}' key={key} next={next_key}"
         )
 
-    monkeypatch.setattr(cwdash.tui.cli, "_status_text", explode)
+    monkeypatch.setattr(cwdash.cli.output, "status_text", explode)
     run = cli("status", "suporte", "--local")  # the token is opened (decrypted) before the text
     log = _default_log(tmp_path)
     assert run.code == 1
@@ -65,7 +65,7 @@ def test_the_log_goes_where_asked_and_is_not_made_until_something_is_logged(
     assert cli("list").code == 0
     assert not _default_log(tmp_path).parent.exists()  # nothing logged: nothing created
 
-    monkeypatch.setattr(cwdash.tui.cli, "_status_text", lambda *a: 1 / 0)
+    monkeypatch.setattr(cwdash.cli.output, "status_text", lambda *a: 1 / 0)
     chosen = tmp_path / "logs" / "mine.log"
     run = cli("status", "suporte", "--local", "--log-file", str(chosen))
     assert f"see the log: {chosen}" in run.err and "ZeroDivisionError" in chosen.read_text()
@@ -83,7 +83,7 @@ def test_a_log_that_cannot_be_written_is_said_and_not_pointed_to(
     configure()
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    monkeypatch.setattr(cwdash.tui.cli, "_status_text", lambda *a: 1 / 0)
+    monkeypatch.setattr(cwdash.cli.output, "status_text", lambda *a: 1 / 0)
     run = cli("status", "suporte", "--local", "--log-file", str(blocker / "cwdash.log"))
     assert run.code == 1
     assert "see the log" not in run.err

@@ -39,6 +39,7 @@ def test_the_wheel_owns_exactly_one_top_level_name(wheel: Path) -> None:
     assert top == {"cwdash"}
     assert "cwdash/styles/cwdash.tcss" in names
     assert "cwdash/store/db.py" in names and "cwdash/tui/app.py" in names
+    assert "cwdash/cli/main.py" in names and "cwdash/__main__.py" in names
 
 
 def test_an_installed_cwdash_ignores_foreign_store_and_tui_packages(
@@ -52,7 +53,7 @@ def test_an_installed_cwdash_ignores_foreign_store_and_tui_packages(
         (foreign / name / "__init__.py").write_text("raise ImportError('the foreign package was imported')\n")
     code = (
         "import sys, importlib.resources as r\n"
-        "import cwdash.tui.cli as cli\n"
+        "import cwdash.cli.main as cli\n"
         "import cwdash.store, cwdash.tui.app\n"
         f"assert cwdash.store.__file__.startswith({str(site)!r}), cwdash.store.__file__\n"
         "assert (r.files('cwdash.styles') / 'cwdash.tcss').read_text().strip()\n"

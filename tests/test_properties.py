@@ -316,7 +316,7 @@ json_like = st.recursive(
 def test_json_output_always_parses_back_to_the_same_value(value: object) -> None:
     """``--json`` output (``status``, ``list``, ``audit``) for any value any field can hold:
     valid UTF-8, valid JSON, the same value read back."""
-    from cwdash.tui.cli import json_text
+    from cwdash.cli.output import json_text
 
     for ascii_only in (False, True):
         text = json_text(value, ascii_only=ascii_only)

@@ -96,9 +96,9 @@ def test_interrupted_before_commit_leaves_every_token_readable(
 def test_interrupted_after_commit_leaves_every_token_readable(
     cli, env_file: Path, key: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cwdash.tui.cli as cli_module
+    import cwdash.cli.keys as cli_module
 
-    real = cli_module._set_env_values
+    real = cli_module.set_env_values
     calls = []
 
     def second_write_crashes(path, updates):  # type: ignore[no-untyped-def]
@@ -107,7 +107,7 @@ def test_interrupted_after_commit_leaves_every_token_readable(
             raise KeyboardInterrupt
         real(path, updates)
 
-    monkeypatch.setattr(cli_module, "_set_env_values", second_write_crashes)
+    monkeypatch.setattr(cli_module, "set_env_values", second_write_crashes)
     assert cli("rekey").code == 130
     config = load_config(env_file)
     assert config.key_text == key  # the .env still names the old key first...
@@ -115,7 +115,7 @@ def test_interrupted_after_commit_leaves_every_token_readable(
         readable_with(key, db_path)  # ...though the tokens are already under the new one,
     # ...and with CWDASH_KEY_NEXT every command still opens them
     assert cli("status", "suporte", "--json", "--local").json()["chatwoot_api_token"] == TOKENS["suporte"]
-    monkeypatch.setattr(cli_module, "_set_env_values", real)
+    monkeypatch.setattr(cli_module, "set_env_values", real)
     assert cli("rekey").code == 0
     final = load_config(env_file)
     assert final.next_key_text is None

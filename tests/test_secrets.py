@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import cwdash.tui.cli
+import cwdash.cli.output
 from cwdash.store.config import load_config
 from cwdash.store.live import BridgeSource
 
@@ -20,7 +20,7 @@ def test_a_bug_in_a_command_prints_no_values(cli, store, configure, monkeypatch:
     def broken(value: object) -> None:
         raise ValueError(f"cannot print {json.dumps(value)}")  # the message itself holds the token
 
-    monkeypatch.setattr(cwdash.tui.cli, "_print_json", broken)
+    monkeypatch.setattr(cwdash.cli.output, "print_json", broken)
     run = cli("status", "suporte", "--json", "--local")
     assert run.code == 1
     assert "internal error: ValueError at test_secrets.py:" in run.err

@@ -24,10 +24,10 @@ from cwdash.store.readmodel import MappedError, StatusRead
 from cwdash.store.sealing import Secret
 from cwdash.store.text import literal, one_line
 from cwdash.store.timefmt import age, ago
+from cwdash.tui.look import detail_style
 from cwdash.tui.scrolling import set_content_size
 
 MASK = "••••••••••••"
-STATUS_STYLE = {"active": "bold green", "paused": "bold yellow", "error": "bold red"}
 
 
 @dataclass
@@ -108,7 +108,7 @@ def render_detail(
         return head
     doc = read.document
     fields = _Fields()
-    fields.add("status", (one_line(doc.status, 100), STATUS_STYLE.get(doc.status, "bold")))
+    fields.add("status", (one_line(doc.status, 100), detail_style(doc.status)))
     _source_rows(fields, row, read, gateway_configured)
     if doc.last_error:
         fields.add("last_error", (literal(doc.last_error), "red"))

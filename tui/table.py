@@ -25,14 +25,9 @@ from textual.strip import Strip
 from cwdash.store.fleet import Fleet, FleetRow
 from cwdash.store.text import one_line
 from cwdash.store.timefmt import span
+from cwdash.tui.look import list_cell
 from cwdash.tui.scrolling import set_content_size
 
-STATUS_LABELS = {
-    "active": ("● active", "active"),
-    "paused": ("◐ paused", "paused"),
-    "error": ("✖ error", "error"),
-    "": ("○ none", "none"),
-}
 REASON_SHORT = {
     "timeout": "timeout",
     "unreachable": "unreachable",
@@ -66,11 +61,7 @@ class Column:
 
 def status_cell(row: FleetRow) -> tuple[str, str]:
     """Label and style class of a row's status: always a word, never colour alone."""
-    if row.gone:
-        return "⊘ gone", "gone"
-    if row.bad:
-        return "✖ bad row", "error"
-    return STATUS_LABELS.get(row.status) or (f"? {one_line(row.status, 40)}", "error")
+    return list_cell(row.status, gone=row.gone, bad=bool(row.bad))
 
 
 def source_cell(row: FleetRow, now: float) -> tuple[str, str]:

@@ -1,0 +1,58 @@
+"""What every command shares: exit codes, the failure that ends a command, and
+reading the configuration and opening the store with their warnings on stderr.
+
+Exit codes: 0 success (live or fallen back to local), 4 a mapped 404, 5 the mapped
+503, 1 anything else that went wrong (undecryptable token, broken store), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cwdash.store import redact
+from cwdash.store.config import Config, load_config
+from cwdash.store.db import Store
+from cwdash.store.readmodel import BAD_ROW_STATUS, MappedError
+from cwdash.store.text import one_line
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 4, 5
+
+
+class Failure(Exception):
+    """Ends a command with a message on stderr and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAIL) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def exit_for(error: MappedError) -> int:
+    """The exit code of a mapped error: a bad row is a failure, 503 unavailable, else not found."""
+    if error.http_status == BAD_ROW_STATUS:
+        return EXIT_FAIL
+    return EXIT_UNAVAILABLE if error.http_status == 503 else EXIT_NOT_FOUND
+
+
+def err(message: str) -> None:
+    """One line on stderr, prefixed ``cwdash:``; outside text cannot break the line."""
+    print(f"cwdash: {one_line(message, 2000)}", file=sys.stderr)
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    """The configuration the options name; its secrets are blanked in the log from here on."""
+    config = load_config(args.env_file, args.db)
+    redact.register_config(config)
+    warning = config.env_warning()
+    if warning:
+        err(warning)
+    return config
+
+
+def open_store(config: Config, *, create: bool = False) -> Store:
+    """The configured store, with how it was opened and its permissions said on stderr."""
+    store = Store.open(config.db_path, create=create)
+    for warning in (store.notice, store.permissions_warning()):
+        if warning:
+            err(warning)
+    return store

@@ -1,0 +1,191 @@
+"""The ``cwdash`` command line: the parser, ``main()``, and how failures end a command.
+
+Headless commands (``status``, ``list``, ``import``, ``set``, ...) never import
+Textual, so they start fast; only the dashboard and ``demo`` load it, lazily, through
+:mod:`cwdash.tui.launch` (the one import of the screens, checked by import-linter).
+Exit codes: see :mod:`cwdash.cli.common`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from cwdash.cli.common import EXIT_FAIL, EXIT_USAGE, Failure, err
+from cwdash.cli.keys import cmd_init, cmd_keygen, cmd_rekey
+from cwdash.cli.reads import cmd_audit, cmd_list, cmd_status
+from cwdash.cli.writes import cmd_add, cmd_delete, cmd_import, cmd_set
+from cwdash.store import logfile, redact
+from cwdash.store.config import ConfigError
+from cwdash.store.db import StoreError
+from cwdash.store.document import FLAG_MEANINGS
+from cwdash.store.sealing import TokenError
+
+# -- the dashboard -----------------------------------------------------------------
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from cwdash.tui.launch import run_dashboard
+
+    return run_dashboard(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cwdash.tui.launch import run_demo
+
+    return run_demo(args)
+
+
+# -- parser ------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"cwdash: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--env-file",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="read configuration from this .env file (default ./.env)",
+    )
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the SQLite store (default $CWDASH_DB or the per-user store)",
+    )
+    common.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where failures are logged (default $CWDASH_LOG_FILE or $XDG_STATE_HOME/cwdash/cwdash.log)",
+    )
+    ui = argparse.ArgumentParser(add_help=False)
+    ui.add_argument(
+        "--no-reveal",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="never reveal or copy a token (demos, screen sharing)",
+    )
+
+    parser = _Parser(
+        prog="cwdash",
+        parents=[common, ui],
+        description="Watch the Chatwoot integrations of a RyzeAPI gateway. Without a command, opens the dashboard.",
+        epilog="exit codes: 0 ok (live or local fallback), 4 not found, 5 gateway not configured, "
+        "1 other failure, 2 usage",
+    )
+    parser.set_defaults(func=cmd_dashboard)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    def add(
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_text: str,
+        *parents: argparse.ArgumentParser,
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common, *parents])
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", cmd_demo, "open the dashboard on a built-in demo fleet and a simulated gateway", ui)
+    p.add_argument("--instances", type=int, default=36, metavar="N", help="demo fleet size (default 36)")
+    p = add("status", cmd_status, "one instance's Chatwoot status, like RyzeAPI's Status / info", ui)
+    p.add_argument("name")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print exactly the status document (token included and audited; masked with --no-reveal)",
+    )
+    p.add_argument("--local", action="store_true", help="skip the live read (and the gateway check)")
+    p = add("list", cmd_list, "every instance with its local status (no live reads, no tokens)")
+    p.add_argument("--json", action="store_true")
+    p = add(
+        "import", cmd_import, "upsert status documents from a JSON array or JSON Lines file (- for stdin)"
+    )
+    p.add_argument("file")
+    p = add("add", cmd_add, "add an instance (without integration)")
+    p.add_argument("name")
+    p = add("set", cmd_set, "create or update an instance's Chatwoot integration, like RyzeAPI's set")
+    p.add_argument("name")
+    p.add_argument("--base-url")
+    p.add_argument("--account-id", type=int)
+    p.add_argument("--inbox-name")
+    p.add_argument("--bridge-id")
+    p.add_argument("--token-stdin", action="store_true", help="read the token from the first line of stdin")
+    p.add_argument("--token-prompt", action="store_true", help="ask for a new token at a hidden prompt")
+    for flag, meaning in FLAG_MEANINGS.items():
+        p.add_argument(
+            f"--{flag.replace('_', '-')}",
+            dest=flag,
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=meaning.replace("%", "%%"),
+        )
+    p = add("delete", cmd_delete, "remove an instance's Chatwoot integration")
+    p.add_argument("name")
+    add("init", cmd_init, "write a .env with a fresh key (never overwriting one) and create the store")
+    add("keygen", cmd_keygen, "print a fresh CWDASH_KEY")
+    add("rekey", cmd_rekey, "re-seal every token under a new key and store it in the .env (crash-safe)")
+    p = add("audit", cmd_audit, "list every reveal and copy of a token")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("env_file", "db", "log_file"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    if not hasattr(args, "no_reveal"):
+        args.no_reveal = False
+    # Secrets known before any configuration is read; the file itself opens on the first record.
+    redact.register(*(os.environ.get(v) for v in ("BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT")))
+    redact.register_url(os.environ.get("BRIDGE_URL"))
+    logfile.install(args.log_file)
+    try:
+        return args.func(args)
+    except Failure as exc:
+        err(str(exc))
+        return exc.code
+    except (ConfigError, StoreError, TokenError) as exc:
+        if not isinstance(exc, ConfigError):
+            logging.getLogger("cwdash.store").warning("%s: %s", args.func.__name__, exc)
+        err(str(exc))
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAIL
+    except Exception as exc:  # a bug: say where, never what (values may hold a token)
+        hint = logfile.log_exception(f"internal error in {args.func.__name__}", exc)
+        err(
+            f"internal error: {type(exc).__name__} at {_where(exc)}; please report it (no data was changed)"
+            + (f"; {hint}" if hint else "")
+        )
+        return EXIT_FAIL
+
+
+def _where(exc: BaseException) -> str:
+    """File and line of the innermost frame: enough to find the bug, no values at all."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

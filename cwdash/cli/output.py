@@ -1,0 +1,97 @@
+"""How the commands print: JSON any reader parses, and the text of ``status`` and ``list``.
+
+Text from the store or the gateway is printed literally and on one line per field
+(:mod:`cwdash.store.text`), so a name or an error cannot forge output or move the
+cursor. Commands call these through the module (``output.print_json``), one place
+to replace in a test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+
+from cwdash.store.db import ListRow
+from cwdash.store.document import FLAG_MEANINGS
+from cwdash.store.live import LiveFailure
+from cwdash.store.readmodel import StatusRead
+from cwdash.store.status import BAD_ROW, NO_INTEGRATION, STATES
+from cwdash.store.text import cell_width, literal, one_line
+from cwdash.store.timefmt import age
+
+MASK = "••••••••"
+NO_INTEGRATION_WORD = STATES[NO_INTEGRATION].word
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(value: object, *, ascii_only: bool = False) -> str:
+    """``value`` as JSON that any reader parses and any UTF-8 stream can carry.
+
+    Text is kept readable (not ``\\u``-escaped), except lone surrogates (a live
+    ``"\\ud800"`` decodes to one): they cannot be encoded as UTF-8, so they are written
+    as the same ``\\udXXX`` escapes a JSON parser reads back to the same string.
+    """
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=2)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def print_json(value: object) -> None:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    sys.stdout.write(json_text(value, ascii_only=encoding != "utf8") + "\n")
+
+
+def describe_failure(failure: LiveFailure | None) -> str:
+    return f"{failure.describe()} ({failure.reason.hint})" if failure else ""
+
+
+def status_text(result: StatusRead, token_problem: str | None) -> str:
+    """``cwdash status`` without ``--json``: the record, one labelled line per field."""
+    doc = result.document
+    source = "live" if result.source == "live" else "local"
+    if result.source == "local" and result.failure is None:
+        source = "local (live read skipped)"
+    elif result.failure is not None:
+        source = f"local — {result.failure.reason.title}"
+    rows = [
+        ("status", f"{doc.status.upper()}  [{source}]"),
+        ("bridge integration", doc.bridge_integration_id),
+        ("chatwoot", f"{doc.chatwoot_base_url}  account {doc.chatwoot_account_id}"),
+        (
+            "inbox",
+            f"{doc.chatwoot_inbox_id or '— (not known yet)'}  {doc.chatwoot_inbox_name}"
+            + ("  (backfilled)" if result.backfilled else ""),
+        ),
+        (
+            "token",
+            f"cannot be opened ({token_problem})" if token_problem else f"{MASK} (masked; --json prints it)",
+        ),
+        ("last error", doc.last_error or "—"),
+        ("created", f"{doc.created_at}  ({age(doc.created_at)})"),
+    ]
+    for flag, meaning in FLAG_MEANINGS.items():
+        rows.append((flag, f"{'on ' if getattr(doc, flag) else 'off'}  {meaning}"))
+    width = max(len(k) for k, _ in rows)
+    lines = [one_line(doc.instance_name, 200)]
+    lines += [f"  {k.ljust(width)}  {literal(v, limit=4000)}" for k, v in rows]
+    return "\n".join(lines)
+
+
+def print_list(rows: Sequence[ListRow]) -> None:
+    """``cwdash list`` without ``--json``: a table of columns padded to the widest cell."""
+    header = ("INSTANCE", "STATUS", "INBOX", "CHATWOOT", "LAST ERROR")
+    table = [
+        (
+            one_line(r.name, 40),
+            (BAD_ROW if r.bad else r.status if r.has_integration else NO_INTEGRATION_WORD).upper(),
+            str(r.inbox_id or "—") if r.has_integration and not r.bad else "",
+            one_line(r.base_url, 50),
+            f"bad row: {r.bad}" if r.bad else one_line(r.last_error, 60),
+        )
+        for r in rows
+    ]
+    widths = [max(len(header[i]), *(cell_width(t[i]) for t in table)) for i in range(4)]
+    for line in [header, *table]:
+        cells = (c + " " * (w - cell_width(c)) for c, w in zip(line[:4], widths, strict=True))
+        print("  ".join(cells) + "  " + line[4])

@@ -1,0 +1,137 @@
+"""The commands that read: ``status``, ``list``, ``audit``.
+
+``status`` answers as RyzeAPI's Status / info does (:mod:`cwdash.store.readmodel`);
+``status --json`` prints the token, so each such print is recorded in the audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from cwdash.cli import output
+from cwdash.cli.common import EXIT_FAIL, EXIT_OK, Failure, config_of, err, exit_for, open_store
+from cwdash.store.db import Store, StoreError
+from cwdash.store.readmodel import MappedError, ReadModel, StatusRead
+from cwdash.store.sealing import TokenError
+from cwdash.store.text import one_line
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    store = open_store(config)
+    model = ReadModel.from_config(config, store, live=not args.local)
+
+    async def run() -> Any:
+        try:
+            return await model.status(args.name, live=not args.local)
+        finally:
+            await model.aclose()
+
+    result = asyncio.run(run())
+    if isinstance(result, MappedError):
+        if args.json:
+            output.print_json(result.envelope())
+        err(f"{result.message} ({result.hint})")
+        return exit_for(result)
+    assert isinstance(result, StatusRead)
+    if result.failure is not None:
+        err(f"live read failed, showing local status: {output.describe_failure(result.failure)}")
+    if result.backfill_error:
+        err(f"inbox id not saved, will be retried on the next read: {result.backfill_error}")
+    if args.json:
+        try:
+            document = result.document.as_json()
+        except TokenError as exc:
+            output.print_json({"success": False, "error": {"message": str(exc)}})
+            raise Failure(str(exc)) from None
+        if args.no_reveal or config.no_reveal:
+            document["chatwoot_api_token"] = output.MASK
+            err("the token is masked: reveal is off (--no-reveal or CWDASH_NO_REVEAL)")
+        else:
+            audit_print(store, result.document.instance_name)
+        output.print_json(document)
+        return EXIT_OK
+    problem = token_problem(result)
+    print(output.status_text(result, problem))
+    if problem:
+        err(problem)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def audit_print(store: Store, name: str) -> None:
+    """Record a plaintext token about to be printed, like a reveal in the dashboard.
+
+    When it cannot be recorded (a read-only store) the token is still printed, with a
+    warning: the status document carries the token by RyzeAPI's contract and scripts
+    rely on it, and whoever can run this can open the token anyway; the warning makes
+    the unrecorded print visible instead of silently blocking the read.
+    """
+    try:
+        store.record_audit(name, "print")
+    except StoreError as exc:
+        err(f"warning: this print of the token is not in the audit, it could not be recorded: {exc}")
+
+
+def token_problem(result: StatusRead) -> str | None:
+    try:
+        result.document.chatwoot_api_token.open()
+    except TokenError as exc:
+        return str(exc)
+    return None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    store = open_store(config)
+    rows = store.list_rows()
+    bad = [r for r in rows if r.bad]
+    if bad:
+        err(
+            f"{len(bad)} bad row(s) in the store, written by another tool (first: "
+            f"{bad[0].name!r}, bad row: {bad[0].bad}); `cwdash delete NAME` and set them again"
+        )
+    if args.json:
+        output.print_json(list_json(store, rows))
+        return EXIT_OK
+    if not rows:
+        print("no instances in the store; add some with `cwdash import FILE` or `cwdash add NAME`")
+        return EXIT_OK
+    output.print_list(rows)
+    return EXIT_OK
+
+
+def list_json(store: Store, rows: list) -> list[dict[str, object]]:
+    """``list --json``: a status document without its token per integration, the name
+    alone for an instance without one, the name and ``bad_row`` for a bad row."""
+    from cwdash.store.rows import BadRow
+
+    by_name = {r.name if isinstance(r, BadRow) else r.instance_name: r for r in store.integration_records()}
+    out: list[dict[str, object]] = []
+    for row in rows:
+        record = by_name.get(row.name)
+        if row.bad or isinstance(record, BadRow):
+            out.append({"instance_name": row.name, "bad_row": row.bad or record.field})  # type: ignore[union-attr]
+        elif record is None or not row.has_integration:
+            out.append({"instance_name": row.name})
+        else:
+            out.append(record.as_json(include_token=False))
+    return out
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    store = open_store(config)
+    rows = store.audit()
+    if args.json:
+        output.print_json(
+            [dict(zip(("at", "instance_name", "os_user", "action"), r, strict=True)) for r in rows]
+        )
+        return EXIT_OK
+    if not rows:
+        print("no token has been revealed or copied")
+    for at, name, user, action in rows:
+        print(f"{at}  {action:<6}  {one_line(user, 32):<12}  {one_line(name, 80)}")
+    return EXIT_OK
