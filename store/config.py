@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dotenv import dotenv_values
-
 if TYPE_CHECKING:
     from cwdash.store.sealing import Sealer
 
@@ -153,20 +151,24 @@ def load_config(
     another user owns it); a file named explicitly must exist. ``default_env=False``
     reads no file at all when none is named.
     """
-    from cwdash.store import envfile
-
     checked = Path(".env") if env_file is None else Path(env_file)
     path: Path | None = checked
     if env_file is None:
         if not default_env or not checked.is_file():
             path = None
         else:
+            from cwdash.store import envfile
+
             envfile.check_found(checked)
     elif not checked.is_file():
         raise ConfigError(f"env file {str(checked)!r} does not exist")
     values: dict[str, str] = {}
     if path is not None:
+        from cwdash.store import envfile  # only with a file to read, like the parser below
+
         text = envfile.read_text(path)
+        from dotenv import dotenv_values  # only when there is a file to read (~20 ms to import)
+
         values.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
     values.update(os.environ)
     db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None

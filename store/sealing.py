@@ -13,9 +13,7 @@ import binascii
 import hashlib
 import hmac
 import os
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import Any
 
 from cwdash.store.secret import Secret
 
@@ -45,17 +43,25 @@ def _aad(instance_name: str) -> bytes:
 class Sealer:
     """Seals and opens tokens with one AES-256 key."""
 
-    __slots__ = ("_aead", "_fallbacks", "_keys", "fingerprints")
+    __slots__ = ("_ciphers", "_keys", "fingerprints")
 
     def __init__(self, key: bytes, fallbacks: list[bytes] | tuple[bytes, ...] = ()) -> None:
         """``key`` seals and opens; ``fallbacks`` only open (a key rotation under way)."""
         self._keys = (key, *fallbacks)
-        self._aead = AESGCM(key)
-        self._fallbacks = tuple(AESGCM(k) for k in fallbacks)
+        self._ciphers: tuple[Any, ...] | None = None  # made on first use: see _aeads
         self.fingerprints: tuple[str, ...] = tuple(fingerprint(k) for k in self._keys)
 
     def __repr__(self) -> str:
         return f"Sealer(key={self.fingerprint})"
+
+    def _aeads(self) -> tuple[Any, ...]:
+        """One AESGCM per key, the sealing key first. cryptography is imported here, on the
+        first seal or open, not at start-up: the dashboard's first paint opens no token."""
+        if self._ciphers is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._ciphers = tuple(AESGCM(k) for k in self._keys)
+        return self._ciphers
 
     @property
     def fingerprint(self) -> str:
@@ -76,10 +82,10 @@ class Sealer:
         """The fingerprint of the key of this sealer that opens ``sealed``, or None when
         none does; TokenError when the value is not a sealed token at all."""
         nonce, blob = self._split(instance_name, sealed)
-        for fp, aead in zip(self.fingerprints, (self._aead, *self._fallbacks), strict=True):
+        for fp, aead in zip(self.fingerprints, self._aeads(), strict=True):
             try:
                 aead.decrypt(nonce, blob, _aad(instance_name))
-            except InvalidTag:
+            except _invalid_tag():
                 continue
             return fp
         return None
@@ -88,7 +94,7 @@ class Sealer:
         """Encrypt ``token`` for ``instance_name`` with a fresh random nonce."""
         plain = token.reveal() if isinstance(token, Secret) else token
         nonce = os.urandom(NONCE_BYTES)
-        blob = self._aead.encrypt(nonce, plain.encode("utf-8"), _aad(instance_name))
+        blob = self._aeads()[0].encrypt(nonce, plain.encode("utf-8"), _aad(instance_name))
         return base64.b64encode(VERSION + nonce + blob).decode("ascii")
 
     @staticmethod
@@ -108,11 +114,11 @@ class Sealer:
         """Decrypt a sealed token, or raise TokenError naming the instance and the cause."""
         nonce, blob = self._split(instance_name, sealed)
         plain: bytes | None = None
-        for aead in (self._aead, *self._fallbacks):
+        for aead in self._aeads():
             try:
                 plain = aead.decrypt(nonce, blob, _aad(instance_name))
                 break
-            except InvalidTag:
+            except _invalid_tag():
                 continue
         if plain is None:
             raise TokenError(
@@ -120,3 +126,10 @@ class Sealer:
                 "or the sealed value was altered or copied from another instance"
             ) from None
         return Secret(plain.decode("utf-8"))
+
+
+def _invalid_tag() -> type[Exception]:
+    """cryptography's InvalidTag, imported with the cipher (see Sealer._aeads)."""
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag

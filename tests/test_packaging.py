@@ -99,3 +99,26 @@ def test_the_layer_rules_hold() -> None:
         env={**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]},
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_command_resolves() -> None:
+    from cwdash.cli.main import COMMANDS, command
+
+    for name in COMMANDS:
+        assert callable(command(name)), name
+
+
+def test_the_dashboards_start_loads_no_headless_command_and_no_cipher() -> None:
+    """What the first paint does not need is not imported before it: the cipher (opened
+    only on reveal), the .env parser (only with a file), the headless commands."""
+    code = (
+        "import sys\n"
+        "import cwdash.cli.main, cwdash.cli.dashboard, cwdash.tui.launch, cwdash.tui.app\n"
+        "from cwdash.store.config import load_config\n"
+        "load_config()\n"
+        "heavy = [m for m in ('cryptography', 'dotenv', 'cwdash.cli.keys', 'cwdash.cli.writes',\n"
+        "                     'cwdash.cli.reads', 'cwdash.store.envfile', 'httpx') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

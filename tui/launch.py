@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 from cwdash.store import redact
@@ -49,6 +48,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
     if args.instances < 1 or args.instances > 200_000:
         return _fail("--instances must be between 1 and 200000")
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="cwdash-demo-") as tmp:
         key = generate_key()
         config = Config(db_path=Path(tmp) / "demo.db", key_text=key, bridge_token="demo-bridge-token")

@@ -9,6 +9,7 @@ Exit codes: see :mod:`cwdash.cli.common`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -17,28 +18,38 @@ from pathlib import Path
 from typing import NoReturn
 
 from cwdash.cli.common import EXIT_FAIL, EXIT_USAGE, Failure, err
-from cwdash.cli.keys import cmd_init, cmd_keygen, cmd_rekey
-from cwdash.cli.reads import cmd_audit, cmd_list, cmd_status
-from cwdash.cli.writes import cmd_add, cmd_delete, cmd_import, cmd_set
 from cwdash.store import logfile, redact
 from cwdash.store.config import ConfigError
 from cwdash.store.db import StoreError
 from cwdash.store.document import FLAG_MEANINGS
 from cwdash.store.sealing import TokenError
 
-# -- the dashboard -----------------------------------------------------------------
+# -- commands ----------------------------------------------------------------------
+#
+# A command is named by its module and function and imported only when it runs: the
+# dashboard's start then loads none of the headless commands (nor their key and
+# env-file machinery), and a headless command none of the others.
+
+COMMANDS: dict[str, str] = {
+    "dashboard": "cwdash.cli.dashboard:cmd_dashboard",
+    "demo": "cwdash.cli.dashboard:cmd_demo",
+    "status": "cwdash.cli.reads:cmd_status",
+    "list": "cwdash.cli.reads:cmd_list",
+    "audit": "cwdash.cli.reads:cmd_audit",
+    "import": "cwdash.cli.writes:cmd_import",
+    "add": "cwdash.cli.writes:cmd_add",
+    "set": "cwdash.cli.writes:cmd_set",
+    "delete": "cwdash.cli.writes:cmd_delete",
+    "init": "cwdash.cli.keys:cmd_init",
+    "keygen": "cwdash.cli.keys:cmd_keygen",
+    "rekey": "cwdash.cli.keys:cmd_rekey",
+}
 
 
-def cmd_dashboard(args: argparse.Namespace) -> int:
-    from cwdash.tui.launch import run_dashboard
-
-    return run_dashboard(args)
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from cwdash.tui.launch import run_demo
-
-    return run_demo(args)
+def command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs command ``name``, imported now."""
+    module, _, func = COMMANDS[name].partition(":")
+    return getattr(importlib.import_module(module), func)
 
 
 # -- parser ------------------------------------------------------------------------
@@ -85,22 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 ok (live or local fallback), 4 not found, 5 gateway not configured, "
         "1 other failure, 2 usage",
     )
-    parser.set_defaults(func=cmd_dashboard)
+    parser.set_defaults(command="dashboard")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    def add(
-        name: str,
-        func: Callable[[argparse.Namespace], int],
-        help_text: str,
-        *parents: argparse.ArgumentParser,
-    ) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text, parents=[common, *parents])
-        p.set_defaults(func=func)
+        p.set_defaults(command=name)
         return p
 
-    p = add("demo", cmd_demo, "open the dashboard on a built-in demo fleet and a simulated gateway", ui)
+    p = add("demo", "open the dashboard on a built-in demo fleet and a simulated gateway", ui)
     p.add_argument("--instances", type=int, default=36, metavar="N", help="demo fleet size (default 36)")
-    p = add("status", cmd_status, "one instance's Chatwoot status, like RyzeAPI's Status / info", ui)
+    p = add("status", "one instance's Chatwoot status, like RyzeAPI's Status / info", ui)
     p.add_argument("name")
     p.add_argument(
         "--json",
@@ -108,15 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print exactly the status document (token included and audited; masked with --no-reveal)",
     )
     p.add_argument("--local", action="store_true", help="skip the live read (and the gateway check)")
-    p = add("list", cmd_list, "every instance with its local status (no live reads, no tokens)")
+    p = add("list", "every instance with its local status (no live reads, no tokens)")
     p.add_argument("--json", action="store_true")
-    p = add(
-        "import", cmd_import, "upsert status documents from a JSON array or JSON Lines file (- for stdin)"
-    )
+    p = add("import", "upsert status documents from a JSON array or JSON Lines file (- for stdin)")
     p.add_argument("file")
-    p = add("add", cmd_add, "add an instance (without integration)")
+    p = add("add", "add an instance (without integration)")
     p.add_argument("name")
-    p = add("set", cmd_set, "create or update an instance's Chatwoot integration, like RyzeAPI's set")
+    p = add("set", "create or update an instance's Chatwoot integration, like RyzeAPI's set")
     p.add_argument("name")
     p.add_argument("--base-url")
     p.add_argument("--account-id", type=int)
@@ -132,12 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help=meaning.replace("%", "%%"),
         )
-    p = add("delete", cmd_delete, "remove an instance's Chatwoot integration")
+    p = add("delete", "remove an instance's Chatwoot integration")
     p.add_argument("name")
-    add("init", cmd_init, "write a .env with a fresh key (never overwriting one) and create the store")
-    add("keygen", cmd_keygen, "print a fresh CWDASH_KEY")
-    add("rekey", cmd_rekey, "re-seal every token under a new key and store it in the .env (crash-safe)")
-    p = add("audit", cmd_audit, "list every reveal and copy of a token")
+    add("init", "write a .env with a fresh key (never overwriting one) and create the store")
+    add("keygen", "print a fresh CWDASH_KEY")
+    add("rekey", "re-seal every token under a new key and store it in the .env (crash-safe)")
+    p = add("audit", "list every reveal and copy of a token")
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -154,14 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     redact.register(*(os.environ.get(v) for v in ("BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT")))
     redact.register_url(os.environ.get("BRIDGE_URL"))
     logfile.install(args.log_file)
+    name = args.command
     try:
-        return args.func(args)
+        return command(name)(args)
     except Failure as exc:
         err(str(exc))
         return exc.code
     except (ConfigError, StoreError, TokenError) as exc:
         if not isinstance(exc, ConfigError):
-            logging.getLogger("cwdash.store").warning("%s: %s", args.func.__name__, exc)
+            logging.getLogger("cwdash.store").warning("%s: %s", _func_name(name), exc)
         err(str(exc))
         return EXIT_FAIL
     except KeyboardInterrupt:
@@ -169,12 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_FAIL
     except Exception as exc:  # a bug: say where, never what (values may hold a token)
-        hint = logfile.log_exception(f"internal error in {args.func.__name__}", exc)
+        hint = logfile.log_exception(f"internal error in {_func_name(name)}", exc)
         err(
             f"internal error: {type(exc).__name__} at {_where(exc)}; please report it (no data was changed)"
             + (f"; {hint}" if hint else "")
         )
         return EXIT_FAIL
+
+
+def _func_name(name: str) -> str:
+    return COMMANDS[name].partition(":")[2]
 
 
 def _where(exc: BaseException) -> str:
