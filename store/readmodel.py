@@ -24,6 +24,7 @@ from cwdash.store.db import BadRowError, Store, StoreError
 from cwdash.store.document import StatusDocument
 from cwdash.store.sealing import Sealer
 from cwdash.store.sources.base import LiveSource, LiveTarget
+from cwdash.store.sources.factory import live_source
 from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState, Reason
 
 log = logging.getLogger("cwdash.live")
@@ -196,8 +197,6 @@ class ReadModel:
             sealer = config.sealer()
         except ConfigError as exc:
             problem = str(exc)
-        from cwdash.store.sources.factory import live_source
-
         return cls(store, sealer, live_source(config) if live else None, key_problem=problem)
 
     @property

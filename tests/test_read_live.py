@@ -13,9 +13,9 @@ from collections.abc import Callable
 import pytest
 
 from cwdash.store.db import Store
-from cwdash.store.fleet import Fleet
+from cwdash.store.fleet import Fleet, background_read
 from cwdash.store.fleetrow import FleetRow, rows_from_listing
-from cwdash.store.readmodel import UNEXPECTED, LiveResult, ReadModel
+from cwdash.store.readmodel import NO_INTEGRATION, UNEXPECTED, LiveResult, ReadModel, StatusRead
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, live
@@ -218,10 +218,7 @@ def test_the_scheduler_reads_targets_from_the_fleet(store: Store, sealer: Sealer
         model = model_for(store, sealer, sim.url)
 
         async def reader(name: str) -> object:
-            row = fleet.rows[name]
-            if row.live_readable:
-                return await model.read_live(row.live_target(), row.inbox_id)
-            return await model.status(name)
+            return await background_read(model, fleet, name, whole=name == "suporte")
 
         done = asyncio.Event()
 
@@ -242,8 +239,9 @@ def test_the_scheduler_reads_targets_from_the_fleet(store: Store, sealer: Sealer
             await model.aclose()
 
     asyncio.run(go())
-    assert isinstance(got["suporte"], LiveResult) and isinstance(got["fresh"], LiveResult)
-    assert not isinstance(got["bare"], LiveResult)  # no integration: the full read by name
+    assert isinstance(got["fresh"], LiveResult)
+    assert isinstance(got["suporte"], StatusRead)  # "selected": the whole document, for the detail
+    assert got["bare"] is NO_INTEGRATION  # no integration: the full read by name, from the store
     assert fleet.rows["fresh"].status == "paused" and fleet.rows["fresh"].inbox_id == 5
     assert store.integration("fresh").chatwoot_inbox_id == 5
     assert sorted(sim.stats.paths) == ["/v1/integrations/int_fresh", "/v1/integrations/int_xyz789abc"]
