@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 from cwdash.store import demo  # noqa: E402
 from cwdash.store.config import Config, generate_key, parse_key  # noqa: E402
 from cwdash.store.db import Store  # noqa: E402
-from cwdash.store.live import BridgeSource  # noqa: E402
 from cwdash.store.readmodel import ReadModel  # noqa: E402
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings  # noqa: E402
 from cwdash.store.sealing import Sealer  # noqa: E402
 from cwdash.store.simbridge import Reply, live  # noqa: E402
+from cwdash.store.sources.bridge import BridgeSource  # noqa: E402
 
 PYTHON = sys.executable
 CWDASH = str(Path(PYTHON).parent / "cwdash")

@@ -30,10 +30,10 @@ from run import TOKEN, Gateway, PaintClock, build_store  # noqa: E402
 
 from cwdash.store.config import Config, parse_key  # noqa: E402
 from cwdash.store.db import Store  # noqa: E402
-from cwdash.store.live import BridgeSource  # noqa: E402
 from cwdash.store.readmodel import ReadModel  # noqa: E402
 from cwdash.store.refresh import RefreshSettings  # noqa: E402
 from cwdash.store.sealing import Sealer  # noqa: E402
+from cwdash.store.sources.bridge import BridgeSource  # noqa: E402
 
 ZEROED = 2_000  # instances whose local inbox id starts at 0, to be backfilled
 

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 
 from cwdash.store.db import Store
-from cwdash.store.live import LiveOutcome, LiveSource
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, live
+from cwdash.store.sources.base import LiveSource, LiveTarget
+from cwdash.store.sources.outcome import LiveOutcome
 
 CITIES = [
     "suporte",
@@ -176,15 +177,15 @@ class DemoRouter:
         return reply
 
 
-class RoutedSource:
+class RoutedSource(LiveSource):
     """A live source that sends some integration ids to another source (the demo's TLS gateway)."""
 
     def __init__(self, default: LiveSource, routes: dict[str, LiveSource]) -> None:
         self.default = default
         self.routes = routes
 
-    async def read(self, integration_id: str) -> LiveOutcome:
-        return await self.routes.get(integration_id, self.default).read(integration_id)
+    async def read(self, target: LiveTarget) -> LiveOutcome:
+        return await self.routes.get(target.integration_id, self.default).read(target)
 
     async def aclose(self) -> None:
         for source in {id(s): s for s in [self.default, *self.routes.values()]}.values():

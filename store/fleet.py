@@ -12,10 +12,19 @@ from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
-from cwdash.store.readmodel import INSTANCE_NOT_FOUND
+from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.status import ACTIVE, ERROR, LAST, PAUSED, SORT_ORDER
 
-__all__ = ["Counts", "Fleet", "FleetRow", "ListingDiff", "diff_listing", "filter_rows", "rows_from_listing"]
+__all__ = [
+    "Counts",
+    "Fleet",
+    "FleetRow",
+    "ListingDiff",
+    "background_read",
+    "diff_listing",
+    "filter_rows",
+    "rows_from_listing",
+]
 
 SORT_KEYS = ("status", "name", "source", "last_error", "url", "inbox")
 
@@ -195,6 +204,23 @@ class Fleet:
             if row.failure is not None:
                 failing += 1
         return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing, gone)
+
+
+async def background_read(
+    model: ReadModel, fleet: Fleet, name: str, *, whole: bool = False
+) -> ReadResult | LiveResult:
+    """The dashboard's background read of ``name`` (what a refresh scheduler keyed by
+    name calls): straight to the live source with what the listing knows
+    (:meth:`ReadModel.read_live`), or the full read by name when the whole document is
+    wanted (``whole``: the detail pane shows it) or the row cannot be read live (no
+    integration, a bad row, gone from the store): that read notices a change in the store.
+
+    Safe from another thread than the fleet's: one dictionary lookup and attribute reads.
+    """
+    row = fleet.rows.get(name)
+    if whole or row is None or not row.live_readable:
+        return await model.status(name)
+    return await model.read_live(row.live_target(), row.inbox_id)
 
 
 def _by_name(row: FleetRow) -> str:

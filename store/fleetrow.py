@@ -10,18 +10,20 @@ from collections.abc import Callable, Iterable, Iterator
 
 from cwdash.store import status as vocabulary
 from cwdash.store.db import ListRow
-from cwdash.store.live import LiveFailure, LiveOutcome, LiveState
 from cwdash.store.merge import merge_volatile
 from cwdash.store.readmodel import (
     INSTANCE_NOT_FOUND,
     NO_INTEGRATION,
     READ_FAILED,
     UNEXPECTED,
+    LiveResult,
     MappedError,
     ReadResult,
     StatusRead,
     bad_row,
 )
+from cwdash.store.sources.base import LiveTarget
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState
 
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
@@ -38,6 +40,7 @@ class FleetRow:
         "failure",
         "has_integration",
         "inbox_id",
+        "integration_id",
         "last_error",
         "live_at",
         "live_error",
@@ -61,6 +64,7 @@ class FleetRow:
         account_id: int,
         inbox_id: int,
         bad: str | None = None,
+        integration_id: str = "",
     ) -> None:
         self.name = name
         # lower-cased once for the filter; the same string object when already lower case
@@ -80,6 +84,7 @@ class FleetRow:
         self.base_url = base_url
         self.account_id = account_id
         self.inbox_id = inbox_id
+        self.integration_id = integration_id  # the live source's key, from the listing
         # no live outcome yet: the merge rule shows the local values (set inline: a 100k
         # listing builds a row each)
         self.status = status if has_integration else ""
@@ -96,6 +101,7 @@ class FleetRow:
             row.account_id,
             row.inbox_id,
             row.bad,
+            row.bridge_integration_id,
         )
 
     def update_local(self, other: FleetRow) -> None:
@@ -106,6 +112,7 @@ class FleetRow:
         self.base_url = other.base_url
         self.account_id = other.account_id
         self.inbox_id = other.inbox_id
+        self.integration_id = other.integration_id
         self.bad = other.bad
         self.mapped = other.mapped  # None, or the bad row's state
         self._settle()
@@ -136,6 +143,17 @@ class FleetRow:
             or self.failure is not None
         )
 
+    @property
+    def live_readable(self) -> bool:
+        """Whether a background read can go straight to the live source
+        (:meth:`cwdash.store.readmodel.ReadModel.read_live`): a good row with an
+        integration, as last listed. Others are read by name, from the store."""
+        return self.has_integration and self.mapped is None and not self.bad
+
+    def live_target(self) -> LiveTarget:
+        """What a live source needs to read this instance (the one object a read makes)."""
+        return LiveTarget(self.name, self.integration_id)
+
     def outcome(self) -> LiveOutcome | None:
         """The last live outcome, for merging into a freshly read local document."""
         if self.failure is not None:
@@ -144,10 +162,12 @@ class FleetRow:
             return LiveState(self.live_status, self.live_error or "", None)
         return None
 
-    def apply(self, result: ReadResult, now: float) -> bool:
+    def apply(self, result: ReadResult | LiveResult, now: float) -> bool:
         """Record a read's result; True when the shown status changed.
 
         A bad row keeps its state: a read by its listed name cannot speak for it."""
+        if isinstance(result, LiveResult):
+            return self.apply_live(result, now)
         self.read_at = now
         if self.bad:
             return False
@@ -173,6 +193,29 @@ class FleetRow:
                 self.failure = result.failure
         self._settle()
         changed = (self.status, self.mapped) != before
+        if changed:
+            self.changed_at = now
+        return changed
+
+    def apply_live(self, result: LiveResult, now: float) -> bool:
+        """Record a background read (:meth:`~cwdash.store.readmodel.ReadModel.read_live`)
+        as :meth:`apply` records a full read with the same outcome; True when the shown
+        status changed."""
+        self.read_at = now
+        if self.bad:
+            return False
+        before = self.status
+        self.inbox_id = result.inbox_id
+        outcome = result.outcome
+        if isinstance(outcome, LiveState):
+            self.live_status = outcome.status
+            self.live_error = outcome.last_error
+            self.live_at = now
+            self.failure = None
+        else:
+            self.failure = outcome
+        self._settle()
+        changed = self.status != before
         if changed:
             self.changed_at = now
         return changed
@@ -223,7 +266,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
     Statuses and URLs repeat across a fleet, so each distinct value is kept once.
     """
     shared: dict[str, str] = {}
-    for name, has, status, error, url, account, inbox, _, _, bad in listing:
+    for name, has, status, error, url, account, inbox, _, integration_id, bad in listing:
         yield FleetRow(
             name,
             has,
@@ -233,6 +276,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
             account,
             inbox,
             bad,
+            integration_id,
         )
 
 
@@ -245,4 +289,5 @@ def local_values(row: FleetRow) -> tuple[object, ...]:
         row.base_url,
         row.account_id,
         row.inbox_id,
+        row.integration_id,
     )

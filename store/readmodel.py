@@ -4,12 +4,17 @@ Both the CLI (``cwdash status``) and the dashboard call :meth:`ReadModel.status`
 look the instance up, read its row, require a configured gateway, complement with
 the live state (best effort, one time budget), backfill a still-zero inbox id, and
 fall back to the local values when the live read fails, saying why.
+
+The dashboard's background reads of the whole fleet use :meth:`ReadModel.read_live`
+instead: the listing already knows what a read needs (a :class:`LiveTarget` and the
+local inbox id), so such a read touches the store only to write a backfill.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,9 +22,11 @@ from typing import Literal
 from cwdash.store.config import Config, ConfigError
 from cwdash.store.db import BadRowError, Store, StoreError
 from cwdash.store.document import StatusDocument
-from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveSource, Reason
 from cwdash.store.merge import inbox_to_fill, merge_volatile
 from cwdash.store.sealing import Sealer
+from cwdash.store.sources.base import LiveSource, LiveTarget
+from cwdash.store.sources.factory import live_source
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState, Reason
 
 log = logging.getLogger("cwdash.live")
 UNEXPECTED = LiveFailure(Reason.UNEXPECTED, "see the log")
@@ -105,13 +112,66 @@ def needs_backfill(document: StatusDocument, outcome: LiveOutcome | None) -> int
     return inbox_to_fill(document.chatwoot_inbox_id, outcome)
 
 
-def _backfill(path: Path, name: str, inbox_id: int, timeout: float) -> bool:
-    # A connection of its own: backfills run in a worker thread, beside the reader.
-    store = Store.open(path, timeout=timeout)
-    try:
-        return store.backfill_inbox(name, inbox_id)
-    finally:
-        store.close()
+@dataclass(frozen=True, slots=True)
+class LiveResult:
+    """A background read (:meth:`ReadModel.read_live`): the live outcome and what became
+    of the inbox id, without the document. ``source``, ``failure``, ``backfilled`` and
+    ``backfill_error`` mean what they mean on :class:`StatusRead`."""
+
+    outcome: LiveOutcome
+    inbox_id: int  # the local one, or the live one filling a local 0 (as in the document)
+    backfilled: bool = False
+    backfill_error: str | None = None
+
+    @property
+    def source(self) -> Literal["live", "local"]:
+        return "live" if isinstance(self.outcome, LiveState) else "local"
+
+    @property
+    def failure(self) -> LiveFailure | None:
+        outcome = self.outcome
+        return outcome if isinstance(outcome, LiveFailure) else None
+
+
+class BackfillWriter:
+    """Writes backfilled inbox ids on one store connection kept for the read model's life,
+    on one thread of its own: a write waiting on a busy store (up to its timeout) never
+    holds up the event loop the reads run on, and backfills never run at the same time.
+
+    The connection is opened on the first backfill; a write that fails drops it, so the
+    next one opens the store afresh (it may have been replaced or fixed meanwhile)."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._store: Store | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def write(self, name: str, inbox_id: int) -> bool:
+        """Fill ``name``'s still-zero inbox id; False when it was set meanwhile."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="cwdash-backfill")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._write, name, inbox_id)
+
+    def _write(self, name: str, inbox_id: int) -> bool:  # on the writer's thread
+        if self._store is None:
+            self._store = Store.open(self.path, timeout=self.timeout)
+        try:
+            return self._store.backfill_inbox(name, inbox_id)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    async def aclose(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            await asyncio.get_running_loop().run_in_executor(thread, self._drop)
+            thread.shutdown(wait=False)
 
 
 class ReadModel:
@@ -131,6 +191,7 @@ class ReadModel:
         self.live = live
         self.key_problem = key_problem
         self.backfill_timeout = backfill_timeout
+        self.backfills = BackfillWriter(store.path, backfill_timeout)
 
     @classmethod
     def from_config(cls, config: Config, store: Store, *, live: bool = True) -> ReadModel:
@@ -141,24 +202,19 @@ class ReadModel:
             sealer = config.sealer()
         except ConfigError as exc:
             problem = str(exc)
-        source: LiveSource | None = None
-        if live and config.gateway_configured:
-            assert config.bridge_url and config.bridge_token
-            source = BridgeSource(
-                config.bridge_url,
-                config.bridge_token,
-                timeout=config.live_timeout,
-                max_connections=config.concurrency,
-            )
-        return cls(store, sealer, source, key_problem=problem)
+        return cls(store, sealer, live_source(config) if live else None, key_problem=problem)
 
     @property
     def gateway_configured(self) -> bool:
         return self.live is not None
 
     async def aclose(self) -> None:
-        if self.live is not None:
-            await self.live.aclose()
+        """Close the live source and the backfill connection, on the loop the reads ran on."""
+        try:
+            if self.live is not None:
+                await self.live.aclose()
+        finally:
+            await self.backfills.aclose()
 
     def document(self, name: str) -> StatusDocument | MappedError:
         """Steps 1 and 2: the local record of ``name`` (its token sealed), or the mapped error."""
@@ -188,7 +244,7 @@ class ReadModel:
         if self.live is None:
             return GATEWAY_NOT_CONFIGURED
         try:
-            outcome = await self.live.read(document.bridge_integration_id)
+            outcome = await self.live.read(LiveTarget(name, document.bridge_integration_id))
         except Exception:
             # A bug, not the gateway: the row keeps its local values, the screen gets a
             # generic reason (an exception's text may quote a header, hence a token),
@@ -203,12 +259,35 @@ class ReadModel:
         backfilled, backfill_error = await self._backfill(name, inbox)
         return merge(document, outcome, backfilled=backfilled, backfill_error=backfill_error)
 
-    async def _backfill(self, name: str, inbox: int) -> tuple[bool, str | None]:
-        """Write a live inbox id into a local 0: (written, why not when it failed)."""
+    async def read_live(self, target: LiveTarget, local_inbox_id: int) -> LiveResult:
+        """The dashboard's background read of one listed integration: the live read, and
+        a backfill by :func:`needs_backfill`'s rule. The store is touched only to write
+        that backfill; no document is built (the sealed token stays where it is).
+
+        ``target`` and ``local_inbox_id`` come from the listing. Failures are values,
+        as in :meth:`status`; without a live source every read fails as unexpected
+        (the caller reads live only when :attr:`gateway_configured`)."""
+        name = target.instance_name
         try:
-            return await asyncio.to_thread(
-                _backfill, self.store.path, name, inbox, self.backfill_timeout
-            ), None
+            assert self.live is not None, "read_live without a live source"
+            outcome = await self.live.read(target)
+        except Exception:
+            log.exception("unexpected error in the live read of instance %r", name)
+            return LiveResult(UNEXPECTED, local_inbox_id)
+        if isinstance(outcome, LiveFailure):
+            if log.isEnabledFor(logging.INFO):
+                log.info("live read of instance %r failed: %s", name, outcome.describe())
+            return LiveResult(outcome, local_inbox_id)
+        inbox = inbox_to_fill(local_inbox_id, outcome)
+        if inbox is None:
+            return LiveResult(outcome, local_inbox_id)
+        written, error = await self._backfill(name, inbox)
+        return LiveResult(outcome, inbox, written, error)
+
+    async def _backfill(self, name: str, inbox_id: int) -> tuple[bool, str | None]:
+        """Write a backfill: (written, why it could not be)."""
+        try:
+            return await self.backfills.write(name, inbox_id), None
         except StoreError as exc:
             return False, str(exc)
         except Exception:

@@ -177,7 +177,7 @@ def test_display_url_never_carries_userinfo() -> None:
 
 
 def test_a_bridge_source_refuses_userinfo_too() -> None:
-    from cwdash.store.live import BridgeSource
+    from cwdash.store.sources.bridge import BridgeSource
 
     with pytest.raises(ValueError, match="BRIDGE_URL") as caught:
         BridgeSource(f"http://u:{SECRET}@127.0.0.1:9", "tok", timeout=1)

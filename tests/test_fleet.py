@@ -5,8 +5,8 @@ from __future__ import annotations
 from cwdash.store.db import ListRow
 from cwdash.store.document import SealedToken, StatusDocument
 from cwdash.store.fleet import Fleet, FleetRow
-from cwdash.store.live import LiveFailure, Reason
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, NO_INTEGRATION, StatusRead
+from cwdash.store.sources.outcome import LiveFailure, Reason
 
 
 def row(name: str, status: str = "active", error: str = "", url: str = "https://chat.example.com") -> ListRow:

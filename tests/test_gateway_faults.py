@@ -24,9 +24,10 @@ from storekit import rows as all_rows
 
 from cwdash.store.config import load_config
 from cwdash.store.db import Store
-from cwdash.store.live import MAX_BODY, LiveFailure, Reason
 from cwdash.store.readmodel import ReadModel, ReadResult, StatusRead
 from cwdash.store.simbridge import Reply, SimBridge, live, self_signed_context
+from cwdash.store.sources.httpread import MAX_BODY
+from cwdash.store.sources.outcome import LiveFailure, Reason
 
 # The "fresh" instance of the shared store: paused, a stale local error, inbox 0 (so a
 # healthy answer carrying an inbox id would be backfilled: any write shows in the rows).

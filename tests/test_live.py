@@ -8,9 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
-from cwdash.store.config import load_config
-from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason, parse_state
+from cwdash.store.config import DEFAULT_LIVE_TIMEOUT, load_config
 from cwdash.store.simbridge import Reply, SimBridge, live, self_signed_context
+from cwdash.store.sources.base import LiveTarget
+from cwdash.store.sources.bridge import BridgeSource
+from cwdash.store.sources.factory import live_source
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState, Reason, parse_state
 
 TOKEN = "bridge-secret"
 
@@ -19,7 +22,7 @@ def read(url: str, ident: str = "int_1", *, timeout: float = 1.0, token: str = T
     async def go() -> LiveOutcome:
         source = BridgeSource(url, token, timeout=timeout)
         try:
-            return await source.read(ident)
+            return await source.read(LiveTarget("suporte", ident))
         finally:
             await source.aclose()
 
@@ -104,14 +107,40 @@ def test_slow_body_counts_against_one_overall_budget(bridge: Callable[..., SimBr
     assert outcome.reason is Reason.TIMEOUT
 
 
-def test_default_budget_is_ten_seconds(bridge: Callable[..., SimBridge]) -> None:
-    """The one test that waits out the real default: 10 s, as RyzeAPI's read."""
+def test_default_budget_is_ten_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default budget is configuration (10 s, as RyzeAPI's read), checked as such:
+    the source the factory makes holds it, for the whole read and for each step of
+    the exchange. That a hang is cut at the budget is the test above, with a short one."""
+    monkeypatch.setenv("BRIDGE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("BRIDGE_TOKEN", TOKEN)
     config = load_config(None)
-    assert config.live_timeout == 10.0
+    assert config.live_timeout == DEFAULT_LIVE_TIMEOUT == 10.0
+    source = live_source(config)
+    assert isinstance(source, BridgeSource)
+    assert source.timeout == 10.0
+    step = source.client.timeout
+    assert (step.connect, step.read, step.write, step.pool) == (10.0,) * 4
+
+
+def test_the_configured_budget_reaches_the_read(
+    bridge: Callable[..., SimBridge], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim = bridge({"int_1": Reply(hang=True)})
-    outcome = failure(read(sim.url, timeout=config.live_timeout))
+    monkeypatch.setenv("BRIDGE_URL", sim.url)
+    monkeypatch.setenv("BRIDGE_TOKEN", TOKEN)
+    monkeypatch.setenv("CWDASH_LIVE_TIMEOUT", "0.25")
+
+    async def go() -> LiveOutcome:
+        source = live_source(load_config(None))
+        assert source is not None
+        try:
+            return await source.read(LiveTarget("suporte", "int_1"))
+        finally:
+            await source.aclose()
+
+    outcome = failure(asyncio.run(go()))
     assert outcome.reason is Reason.TIMEOUT
-    assert "10 s" in outcome.detail
+    assert outcome.describe() == "bridge timed out: no complete answer within 0.25 s"
 
 
 def test_connection_refused_is_unreachable() -> None:

@@ -18,8 +18,11 @@ from collections.abc import Callable
 import pytest
 from rawserver import RawServer, http
 
-from cwdash.store.live import MAX_BODY, BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason
 from cwdash.store.simbridge import SimBridge, live
+from cwdash.store.sources.base import LiveTarget
+from cwdash.store.sources.bridge import BridgeSource
+from cwdash.store.sources.httpread import MAX_BODY
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState, Reason
 
 TOKEN = "bridge-secret"
 STATE = {"status": "error", "last_error": "Chatwoot answered 401", "inbox_id": 7}
@@ -30,7 +33,7 @@ def read(url: str, ident: str = "int_1", *, timeout: float = 5.0) -> LiveOutcome
     async def go() -> LiveOutcome:
         source = BridgeSource(url, TOKEN, timeout=timeout)
         try:
-            return await source.read(ident)
+            return await source.read(LiveTarget("suporte", ident))
         finally:
             await source.aclose()
 

@@ -12,12 +12,13 @@ import pytest
 
 from cwdash.store.db import Store
 from cwdash.store.fleet import FleetRow
-from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, Reason
 from cwdash.store.readmodel import READ_FAILED, ReadModel, ReadResult, StatusRead
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
 from cwdash.store.sealing import Sealer
 from cwdash.store.secret import Secret
 from cwdash.store.simbridge import SimBridge, live
+from cwdash.store.sources.bridge import BridgeSource
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, Reason
 
 BRIDGE_TOKEN = "bridge-secret"  # tests/conftest.py's, which the bridge fixture serves
 
@@ -25,7 +26,7 @@ BRIDGE_TOKEN = "bridge-secret"  # tests/conftest.py's, which the bridge fixture 
 class Exploding:
     """A live source with a bug whose message quotes the token."""
 
-    async def read(self, integration_id: str) -> LiveOutcome:
+    async def read(self, target: object) -> LiveOutcome:
         raise ValueError(f"Illegal header value b'Bearer {BRIDGE_TOKEN}'")
 
     async def aclose(self) -> None:

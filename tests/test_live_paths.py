@@ -14,10 +14,12 @@ import pytest
 from cwdash.store.db import Store
 from cwdash.store.document import InvalidRecord, check_integration_id
 from cwdash.store.importer import ImportError_, import_text
-from cwdash.store.live import BridgeSource, LiveFailure, LiveState, Reason
 from cwdash.store.readmodel import MappedError, ReadModel
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import SimBridge, live
+from cwdash.store.sources.base import LiveTarget
+from cwdash.store.sources.bridge import BridgeSource
+from cwdash.store.sources.outcome import LiveFailure, LiveState, Reason
 
 TOKEN = "bridge-secret"
 PREFIX = "/v1/integrations/"
@@ -67,7 +69,7 @@ def test_no_read_leaves_the_integrations_path(bridge: Callable[..., SimBridge]) 
     async def go() -> list[object]:
         source = BridgeSource(sim.url, TOKEN, timeout=2.0)
         try:
-            return [await source.read(ident) for ident in [*ESCAPING, *FINE]]
+            return [await source.read(LiveTarget("suporte", ident)) for ident in [*ESCAPING, *FINE]]
         finally:
             await source.aclose()
 
@@ -90,7 +92,7 @@ def test_a_base_path_is_kept_and_nothing_escapes_it(bridge: Callable[..., SimBri
     async def go() -> list[object]:
         source = BridgeSource(sim.url + "/gw/", TOKEN, timeout=2.0)
         try:
-            return [await source.read(i) for i in ("..", "ok")]
+            return [await source.read(LiveTarget("suporte", i)) for i in ("..", "ok")]
         finally:
             await source.aclose()
 
@@ -148,7 +150,9 @@ def test_the_live_source_refuses_an_id_that_escapes_the_path_again(bridge: Calla
     async def go() -> object:
         source = BridgeSource(sim.url, TOKEN, timeout=2.0)
         try:
-            return [await source.read(ident) for ident in ("..", ".", "a/b", "%2e%2e", "")]
+            return [
+                await source.read(LiveTarget("suporte", ident)) for ident in ("..", ".", "a/b", "%2e%2e", "")
+            ]
         finally:
             await source.aclose()
 

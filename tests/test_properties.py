@@ -23,9 +23,9 @@ from cwdash.store.db import Store
 from cwdash.store.document import FIELDS, SealedToken, StatusDocument
 from cwdash.store.endpoint import integration_id_problem
 from cwdash.store.importer import ImportError_, import_text
-from cwdash.store.live import STATUSES, LiveFailure, LiveState, Reason, parse_state
 from cwdash.store.readmodel import ReadModel, StatusRead, merge, needs_backfill
 from cwdash.store.sealing import Sealer
+from cwdash.store.sources.outcome import STATUSES, LiveFailure, LiveState, Reason, parse_state
 from cwdash.store.text import literal, one_line
 
 SHARED_STATE = settings(

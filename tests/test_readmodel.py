@@ -11,7 +11,6 @@ import pytest
 from cwdash.store.config import generate_key, parse_key
 from cwdash.store.db import Store
 from cwdash.store.document import FIELDS
-from cwdash.store.live import BridgeSource, LiveFailure, LiveState, Reason
 from cwdash.store.readmodel import (
     GATEWAY_NOT_CONFIGURED,
     INSTANCE_NOT_FOUND,
@@ -23,6 +22,8 @@ from cwdash.store.readmodel import (
 )
 from cwdash.store.sealing import Sealer, TokenError
 from cwdash.store.simbridge import Reply, SimBridge, live
+from cwdash.store.sources.bridge import BridgeSource
+from cwdash.store.sources.outcome import LiveFailure, LiveState, Reason
 
 TOKEN = "bridge-secret"
 

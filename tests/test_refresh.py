@@ -11,11 +11,11 @@ from collections.abc import Callable
 import pytest
 
 from cwdash.store.db import Store
-from cwdash.store.live import BridgeSource
 from cwdash.store.readmodel import READ_FAILED, ReadModel, ReadResult
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge, live
+from cwdash.store.sources.bridge import BridgeSource
 
 
 async def _noop(name: str) -> ReadResult:

@@ -8,7 +8,7 @@ import pytest
 
 import cwdash.cli.output
 from cwdash.store.config import load_config
-from cwdash.store.live import BridgeSource
+from cwdash.store.sources.bridge import BridgeSource
 
 SEED_TOKEN = "sk_live_abc123..."
 

@@ -12,8 +12,10 @@ import itertools
 import ssl
 from collections.abc import Callable, Sequence
 
-from cwdash.store.live import BridgeSource, LiveFailure, LiveOutcome, LiveState, Reason
 from cwdash.store.simbridge import Reply, SimBridge, live, self_signed
+from cwdash.store.sources.base import LiveTarget
+from cwdash.store.sources.bridge import BridgeSource
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState, Reason
 
 TOKEN = "bridge-secret"
 ACTIVE = LiveState("active", "", None)
@@ -34,8 +36,8 @@ def reads(
         source = BridgeSource(url, TOKEN, timeout=timeout, max_connections=max_connections, verify=verify)
         try:
             if concurrent:
-                return list(await asyncio.gather(*(source.read(i) for i in idents)))
-            return [await source.read(i) for i in idents]
+                return list(await asyncio.gather(*(source.read(LiveTarget("suporte", i)) for i in idents)))
+            return [await source.read(LiveTarget("suporte", i)) for i in idents]
         finally:
             await source.aclose()
 

@@ -83,10 +83,10 @@ async def test_a_flood_of_backfill_failures_is_one_lasting_notice(
         row["chatwoot_api_token"] = dash.sealer.seal(name, "cwt_x")
         dash.store.upsert_integration(row)
 
-    def full_disk(path: Path, name: str, inbox_id: int, timeout: float) -> bool:
+    def full_disk(writer: object, name: str, inbox_id: int) -> bool:
         raise StoreError("database or disk is full")
 
-    monkeypatch.setattr(cwdash.store.readmodel, "_backfill", full_disk)
+    monkeypatch.setattr(cwdash.store.readmodel.BackfillWriter, "_write", full_disk)
     sim = dash.bridge(lambda integration_id: live("active", inbox_id=77))
     app = dash.app(
         sim,

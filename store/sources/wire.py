@@ -21,9 +21,9 @@ from collections.abc import AsyncIterator
 
 import h11
 
-from cwdash.store.live import _httpx
+from cwdash.store.sources.httpxload import load_httpx
 
-httpx = _httpx()  # through live's import, which keeps httpx's command-line client from loading
+httpx = load_httpx()  # without httpx's command-line client (see httpxload)
 
 READ_SIZE = 64 * 1024
 MAX_INFORMATIONAL = 10  # 1xx answers skipped before the final one; more is a malformed answer
@@ -108,7 +108,8 @@ class H11Transport(httpx.AsyncBaseTransport):
             conn.close()
         return None
 
-    def _checkin(self, origin: tuple[bytes, bytes, int], conn: _Connection) -> None:
+    def checkin(self, origin: tuple[bytes, bytes, int], conn: _Connection) -> None:
+        """Take back a connection whose answer was read whole, for the next request."""
         if self._closed:
             conn.close()
             return
@@ -152,7 +153,7 @@ class H11Transport(httpx.AsyncBaseTransport):
             conn = await self._connect(request)
             return await self._exchange(request, origin, conn, reused=False)
         except BaseException:
-            self._slots.release()
+            self.release()
             raise
 
     async def _exchange(
@@ -208,6 +209,10 @@ class H11Transport(httpx.AsyncBaseTransport):
             # 1xx informational answers are skipped; the final answer follows
             reused = False
         raise MalformedAnswer(f"more than {MAX_INFORMATIONAL} informational (1xx) answers", request=request)
+
+    def release(self) -> None:
+        """An exchange ended (its answer read or abandoned): one more may start."""
+        self._slots.release()
 
     async def aclose(self) -> None:
         self._closed = True
@@ -293,10 +298,10 @@ class _Body(httpx.AsyncByteStream):
             h = conn.h11
             if h.our_state is h11.DONE and h.their_state is h11.DONE:
                 h.start_next_cycle()
-                self._transport._checkin(self._origin, conn)
+                self._transport.checkin(self._origin, conn)
             else:
                 conn.close()
         except h11.LocalProtocolError:
             conn.close()
         finally:
-            self._transport._slots.release()
+            self._transport.release()

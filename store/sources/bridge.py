@@ -1,0 +1,158 @@
+"""The integration gateway ("the bridge") as a live source.
+
+``GET {BRIDGE_URL}/v1/integrations/{integration_id}`` with ``Authorization: Bearer
+{BRIDGE_TOKEN}``, one overall time budget per read (RyzeAPI's own read uses 10 s), over
+cwdash's lean keep-alive transport (:mod:`cwdash.store.sources.wire`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from cwdash.store.endpoint import bridge_url_problem, display_url, integration_id_problem
+from cwdash.store.secret import Secret
+from cwdash.store.sources.base import LiveSource, LiveTarget
+from cwdash.store.sources.httpread import MAX_BODY, classify_transport, discard_body, read_body, short
+from cwdash.store.sources.httpxload import load_httpx
+from cwdash.store.sources.inflate import BadEncoding, BodyTooLarge
+from cwdash.store.sources.outcome import BRIDGE_WORDING, LiveFailure, LiveOutcome, Reason, parse_state
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cwdash.store.config import Config
+
+WORDING = BRIDGE_WORDING
+
+
+def from_config(config: Config) -> BridgeSource | None:
+    """The bridge, when ``BRIDGE_URL`` and ``BRIDGE_TOKEN`` are both set."""
+    if not config.gateway_configured:
+        return None
+    assert config.bridge_url and config.bridge_token
+    return BridgeSource(
+        config.bridge_url,
+        config.bridge_token,
+        timeout=config.live_timeout,
+        max_connections=config.concurrency,
+    )
+
+
+class BridgeSource(LiveSource):
+    """Reads ``GET {BRIDGE_URL}/v1/integrations/{id}`` with one overall time budget per read."""
+
+    wording = WORDING
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float,
+        verify: bool | ssl.SSLContext = True,
+        max_connections: int = 16,
+    ) -> None:
+        problem = bridge_url_problem(base_url.rstrip("/"))
+        if problem:
+            raise ValueError(problem)
+        if not token or not token.isascii() or not token.isprintable() or " " in token:
+            raise ValueError("BRIDGE_TOKEN must be printable ASCII without spaces")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._token = Secret(token)
+        self._verify = verify
+        self._max_connections = max_connections
+        self._client: httpx.AsyncClient | None = None
+        self._prefix = f"{self.base_url}/v1/integrations/"
+        self._raw_prefix = b""
+
+    def __repr__(self) -> str:
+        return f"BridgeSource({display_url(self.base_url)!r})"
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client, made on the first read: loading httpx and the CA bundle
+        is kept out of the dashboard's first paint."""
+        if self._client is None:
+            httpx = load_httpx()
+            from cwdash.store.sources.wire import H11Transport
+
+            self._client = httpx.AsyncClient(
+                headers={
+                    "Authorization": f"Bearer {self._token.reveal()}",
+                    "Accept": "application/json",
+                    # no compression: a small compressed answer may inflate without bound
+                    "Accept-Encoding": "identity",
+                },
+                timeout=httpx.Timeout(self.timeout),
+                follow_redirects=False,
+                trust_env=False,
+                transport=H11Transport(verify=self._verify, max_connections=self._max_connections),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def url_for(self, integration_id: str) -> httpx.URL | LiveFailure:
+        """The one URL a read of ``integration_id`` may go to, or why there is none.
+
+        The id must be one path segment (checked again here: the store may hold rows
+        written by other tools), and the URL httpx will request is verified to be
+        ``{BRIDGE_URL path}/v1/integrations/<that segment>``, exactly."""
+        problem = integration_id_problem(integration_id)
+        if problem:
+            return LiveFailure(Reason.BAD_ID, problem, WORDING)
+        segment = quote(integration_id, safe="")
+        httpx = load_httpx()
+        if not self._raw_prefix:
+            self._raw_prefix = httpx.URL(self._prefix).raw_path
+        url = httpx.URL(self._prefix + segment)
+        if url.raw_path != self._raw_prefix + segment.encode("ascii"):
+            return LiveFailure(Reason.BAD_ID, "the request would leave /v1/integrations/", WORDING)
+        return url
+
+    async def read(self, target: LiveTarget) -> LiveOutcome:
+        """One live read; the whole exchange, body included, fits in ``timeout`` seconds."""
+        integration_id = target.integration_id
+        url = self.url_for(integration_id)
+        if isinstance(url, LiveFailure):
+            return url
+        client = self.client
+        httpx = load_httpx()
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._exchange(client, url, integration_id)
+        except TimeoutError:
+            return LiveFailure(Reason.TIMEOUT, f"no complete answer within {self.timeout:g} s", WORDING)
+        except httpx.TransportError as exc:
+            return classify_transport(exc, WORDING)
+        except (httpx.HTTPError, ValueError, OSError) as exc:
+            return LiveFailure(Reason.UNREACHABLE, short(str(exc)) or type(exc).__name__, WORDING)
+
+    async def _exchange(self, client: httpx.AsyncClient, url: httpx.URL, integration_id: str) -> LiveOutcome:
+        async with client.stream("GET", url) as response:
+            code = response.status_code
+            if not 200 <= code < 300:
+                await discard_body(response)
+            if code in (401, 403):
+                return LiveFailure(Reason.UNAUTHORIZED, f"HTTP {code}", WORDING)
+            if code == 404:
+                return LiveFailure(Reason.NOT_FOUND, "HTTP 404", WORDING)
+            if not 200 <= code < 300:
+                return LiveFailure(
+                    Reason.HTTP_ERROR, f"HTTP {code} {response.reason_phrase}".strip(), WORDING
+                )
+            try:
+                body = await read_body(response)
+            except BodyTooLarge:
+                return LiveFailure(
+                    Reason.BAD_ANSWER, f"answer larger than {MAX_BODY // 1024} KiB, not read further", WORDING
+                )
+            except BadEncoding as exc:
+                return LiveFailure(Reason.BAD_ANSWER, str(exc), WORDING)
+        return parse_state(body, integration_id, WORDING)
