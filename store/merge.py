@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cwdash.store.live import LiveOutcome, LiveState
+from cwdash.store.sources.outcome import LiveOutcome, LiveState
 
 Source = Literal["live", "local"]
 

@@ -51,7 +51,7 @@ def check_generic_fallback(result: ReadResult, store: Store, sealer: Sealer) -> 
     assert result.source == "local"
     assert result.document == local.document  # every local field kept
     assert result.failure is not None and result.failure.reason is Reason.UNEXPECTED
-    shown = f"{result.failure.describe()} {result.failure.reason.hint}"
+    shown = f"{result.failure.describe()} {result.failure.hint}"
     assert BRIDGE_TOKEN not in shown and "Illegal header" not in shown
     assert "see the log" in shown
 

@@ -31,9 +31,9 @@ from cwdash.store.document import (
     validate_record,
 )
 from cwdash.store.fleetrow import FleetRow
-from cwdash.store.live import LiveFailure, LiveState, Reason
 from cwdash.store.merge import inbox_to_fill, merge_volatile
 from cwdash.store.readmodel import merge
+from cwdash.store.sources.outcome import LiveFailure, LiveState, Reason
 
 NOW_TEXT = "2026-01-01T00:00:00Z"
 

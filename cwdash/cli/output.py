@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from cwdash.store.db import ListRow
 from cwdash.store.document import FLAG_MEANINGS
-from cwdash.store.live import LiveFailure
 from cwdash.store.readmodel import StatusRead
+from cwdash.store.sources.outcome import LiveFailure
 from cwdash.store.status import BAD_ROW, NO_INTEGRATION, STATES
 from cwdash.store.text import cell_width, literal, one_line
 from cwdash.store.timefmt import age
@@ -43,7 +43,7 @@ def print_json(value: object) -> None:
 
 
 def describe_failure(failure: LiveFailure | None) -> str:
-    return f"{failure.describe()} ({failure.reason.hint})" if failure else ""
+    return f"{failure.describe()} ({failure.hint})" if failure else ""
 
 
 def status_text(result: StatusRead, token_problem: str | None) -> str:
@@ -53,7 +53,7 @@ def status_text(result: StatusRead, token_problem: str | None) -> str:
     if result.source == "local" and result.failure is None:
         source = "local (live read skipped)"
     elif result.failure is not None:
-        source = f"local — {result.failure.reason.title}"
+        source = f"local — {result.failure.title}"
     rows = [
         ("status", f"{doc.status.upper()}  [{source}]"),
         ("bridge integration", doc.bridge_integration_id),
