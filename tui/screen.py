@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
@@ -47,7 +47,17 @@ store_log = logging.getLogger("cwdash.store")
 
 BINDINGS = [
     Binding("q", "app.quit", "Quit", id="quit", tooltip="quit cwdash"),
-    Binding("slash", "filter", "Filter", key_display="/", id="filter", tooltip="filter the list as you type"),
+    # priority: "/" is handled when the app takes it in, before the keys behind it are
+    # routed, so a burst ("/co") types into the field it opens (see action_filter)
+    Binding(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        id="filter",
+        tooltip="filter the list as you type",
+        priority=True,
+    ),
     Binding("r", "refresh", "Refresh", id="refresh", tooltip="read every instance live again, now"),
     Binding("a", "attention", "Attn", id="attention", tooltip="only rows that need attention"),
     Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
@@ -120,6 +130,7 @@ class DashboardScreen(TokenActions, Screen[None]):
         self.table = FleetTable(self.fleet, id="fleet")
         self.filter_input = FilterInput(
             self._apply_filter,
+            self._filter_done,
             placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
             id="filter",
         )
@@ -267,6 +278,10 @@ class DashboardScreen(TokenActions, Screen[None]):
 
     @on(FleetTable.CursorMoved)
     def _cursor_moved(self, message: FleetTable.CursorMoved) -> None:
+        if message.name != self.table.cursor_name:
+            # stale: the cursor moved on (its own message follows) and a key right behind
+            # the move may already act on the row it reached (_sync_selection)
+            return
         now = time.monotonic()
         held = now - self._last_move < self.timing.detail_settle
         self._last_move = now
@@ -350,29 +365,42 @@ class DashboardScreen(TokenActions, Screen[None]):
         self.summary.update_summary()
 
     def action_filter(self) -> None:
-        self.filter_input.display = True
-        self.filter_input.focus()
+        """Open the filter, focused at once: the app routes each key to whatever has the
+        focus when it takes the key in, so ``focus()`` (a callback queued behind the keys
+        of the same burst) would send "co" of "/co" to the list."""
+        field = self.filter_input
+        if self.focused is field:  # "/" typed in the field is text: hand the key on to it
+            field.post_message(events.Key("slash", "/"))
+            return
+        field.display = True
+        self.set_focus(field)
+        # after whatever an Escape or Enter earlier in the same burst queued on the field
+        field.call_later(setattr, field, "display", True)
 
     def _apply_filter(self, value: str) -> None:
         if value != self.fleet.filter_text:
             self.fleet.filter_text = value
             self._view_changed()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        if not event.value:
-            self.filter_input.display = False
-        self.table.focus()
+    def _filter_done(self, keep: bool) -> None:
+        """Enter keeps the filter, Escape clears it. The keys go back to the list at once
+        (see action_filter); the field settles once it has taken the keys typed before
+        (they are still queued on it)."""
+        self.set_focus(self.table)
+        self.filter_input.call_later(self._filter_settled, keep)
+
+    def _filter_settled(self, keep: bool) -> None:
+        field = self.filter_input
+        if not keep:
+            field.value = ""
+            self._apply_filter("")
+        if not field.value:
+            field.display = False
 
     def on_key(self, event: events.Key) -> None:
-        if event.key != "escape":
-            return
-        field = self.filter_input
-        if field.has_focus or field.value:
-            field.value = ""
-            field.display = False
-            self._apply_filter("")
-            self.table.focus()
+        # Escape in the field is the field's (FilterInput); here: a kept filter, the list focused
+        if event.key == "escape" and self.filter_input.value:
+            self._filter_done(keep=False)
             event.stop()
 
     def action_attention(self) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from memsource import MemorySource
 from rich.console import Console
+from textual import events
 
 from cwdash.store.config import Config, parse_key
 from cwdash.store.db import Store
@@ -221,6 +222,18 @@ async def wait_until(pilot, predicate: Callable[[], bool], what: str, limit: flo
             raise AssertionError(f"gave up waiting for {what}")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+# The names Textual gives the keys the bursts below use that are not their own character.
+KEY_NAMES = {"/": "slash", "?": "question_mark", "\r": "enter", "\x1b": "escape"}
+
+
+def burst(app: CwdashApp, keys: str) -> None:
+    """Post every key of ``keys`` at once, as the driver does with one read of the terminal
+    (``tmux send-keys '/co'``, a fast typist): Pilot.press lets each key be handled before
+    it sends the next, so it never sees a key that arrived while an earlier one was in flight."""
+    for char in keys:
+        app.post_message(events.Key(KEY_NAMES.get(char, char), char))
 
 
 def scheduler_of(app: CwdashApp) -> RefreshScheduler | None:

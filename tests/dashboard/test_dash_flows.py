@@ -14,6 +14,7 @@ from dashkit import (
     NAMES,
     ROUTES,
     WITH_INTEGRATION,
+    burst,
     detail_text,
     integration,
     record_notifications,
@@ -165,6 +166,35 @@ async def test_filter_as_you_type_enter_keeps_escape_clears(dash) -> None:
         assert view_names(app) == NAMES
         assert "shown" not in summary_text(app)
         assert app.dashboard.selected == "charlie"  # the cursor stays on the instance it was on
+
+
+async def test_keys_typed_right_behind_slash_enter_and_escape_go_where_the_focus_went(dash) -> None:
+    # In one burst the keys behind "/", Enter or Escape are routed before that key is
+    # handled: they must still reach the field "/" opens, and the list Enter or Escape
+    # gives the keys back to (tmux send-keys '/char', a fast typist).
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        field = app.query_one("#filter")
+        table = app.query_one("#fleet")
+        burst(app, "/char")
+        await wait_until(pilot, lambda: field.has_focus, "the filter to open")
+        await pilot.pause()
+        assert field.value == "char"
+        assert view_names(app) == ["charlie"]
+        await wait_until(pilot, lambda: "filter 'char'" in summary_text(app), "the header")
+        burst(app, "\x1b/ch\rj")  # clear, filter again, keep it, then move down the list
+        await wait_until(pilot, lambda: app.dashboard.selected == "echo", "j to move on from charlie")
+        assert field.value == "ch" and field.display and table.has_focus
+        assert view_names(app) == ["alpha", "bravo", "charlie", "echo", "golf"]
+        burst(app, "//x")  # in the field, "/" is text (typed over "ch", selected as the field opens)
+        await wait_until(pilot, lambda: field.has_focus, "the filter to open")
+        await pilot.pause()
+        assert field.value == "/x"
+        burst(app, "\x1bj")
+        await wait_until(pilot, lambda: view_names(app) == NAMES, "the filter cleared")
+        await pilot.pause()
+        assert field.value == "" and not field.display and table.has_focus
 
 
 async def test_the_filter_matches_name_url_status_and_error_text(dash) -> None:

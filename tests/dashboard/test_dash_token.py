@@ -9,6 +9,7 @@ import base64
 import pytest
 from dashkit import (
     TOKENS,
+    burst,
     detail_text,
     record_notifications,
     screen_text,
@@ -49,6 +50,19 @@ def audit_actions(path) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
         return [(name, action) for _, name, _, action in store.audit()]
     finally:
         store.close()
+
+
+async def test_t_right_behind_cursor_keys_reveals_the_row_the_cursor_reached(dash) -> None:
+    # "jjt" in one burst: t acts on charlie, and the cursor's own (later) messages about
+    # the rows it passed must not take the selection back or hide the token.
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        burst(app, "jjt")
+        await wait_until(pilot, lambda: audit_actions(dash.path) == [("charlie", "reveal")], "the reveal")
+        await pilot.pause()
+        assert app.dashboard.selected == "charlie"
+        assert TOKENS["charlie"] in detail_text(app)
 
 
 async def test_t_reveals_the_token_and_t_hides_it_again(dash) -> None:
