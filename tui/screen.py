@@ -3,7 +3,9 @@
 The screen never waits for the network or a big store: the listing comes from
 :class:`~cwdash.tui.loader.StoreLoader` (first page at once, the rest from a thread),
 live results from :class:`~cwdash.tui.feed.LiveFeed` (its own thread and loop, results
-in batches); every rule about merging local and live data is the read model's.
+in batches); every rule about merging local and live data is the read model's. What the
+list's keys do is :class:`~cwdash.tui.list_actions.ListActions`', the token's
+:class:`~cwdash.tui.token_actions.TokenActions`'.
 """
 
 from __future__ import annotations
@@ -14,28 +16,27 @@ import os
 import time
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
-from cwdash.store.fleet import SORT_KEYS, Fleet
+from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
-from cwdash.store.text import one_line
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import RESULTS_EVERY, LiveFeed, LiveResults
 from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
+from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import STORE_CHECK_EVERY, RowsLoaded, StoreFailed, StoreLoader
-from cwdash.tui.summary import LiveState, SummaryBar
+from cwdash.tui.summary import Banner, LiveState, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 
@@ -80,7 +81,7 @@ class Timing:
     reveal_seconds: float = 20.0
 
 
-class DashboardScreen(TokenActions, Screen[None]):
+class DashboardScreen(ListActions, TokenActions, Screen[None]):
     """The one screen of the dashboard; the key help is a modal on top of it."""
 
     BINDINGS = BINDINGS
@@ -126,7 +127,7 @@ class DashboardScreen(TokenActions, Screen[None]):
     def compose(self) -> ComposeResult:
         live = LiveState(self.config.bridge_url or "") if self.feed is not None else None
         self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
-        self.banner = Static(id="banner", markup=False)
+        self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
         self.filter_input = FilterInput(
             self._apply_filter,
@@ -356,100 +357,7 @@ class DashboardScreen(TokenActions, Screen[None]):
         )
         self.detail.show(content)
 
-    # -- list actions --------------------------------------------------------------
-
-    def _view_changed(self) -> None:
-        self.fleet.rebuild()
-        self.table.view_changed()
-        self.summary.mark_changed()
-        self.summary.update_summary()
-
-    def action_filter(self) -> None:
-        """Open the filter, focused at once: the app routes each key to whatever has the
-        focus when it takes the key in, so ``focus()`` (a callback queued behind the keys
-        of the same burst) would send "co" of "/co" to the list."""
-        field = self.filter_input
-        if self.focused is field:  # "/" typed in the field is text: hand the key on to it
-            field.post_message(events.Key("slash", "/"))
-            return
-        field.display = True
-        self.set_focus(field)
-        # after whatever an Escape or Enter earlier in the same burst queued on the field
-        field.call_later(setattr, field, "display", True)
-
-    def _apply_filter(self, value: str) -> None:
-        if value != self.fleet.filter_text:
-            self.fleet.filter_text = value
-            self._view_changed()
-
-    def _filter_done(self, keep: bool) -> None:
-        """Enter keeps the filter, Escape clears it. The keys go back to the list at once
-        (see action_filter); the field settles once it has taken the keys typed before
-        (they are still queued on it)."""
-        self.set_focus(self.table)
-        self.filter_input.call_later(self._filter_settled, keep)
-
-    def _filter_settled(self, keep: bool) -> None:
-        field = self.filter_input
-        if not keep:
-            field.value = ""
-            self._apply_filter("")
-        if not field.value:
-            field.display = False
-
-    def on_key(self, event: events.Key) -> None:
-        # Escape in the field is the field's (FilterInput); here: a kept filter, the list focused
-        if event.key == "escape" and self.filter_input.value:
-            self._filter_done(keep=False)
-            event.stop()
-
-    def action_attention(self) -> None:
-        self.fleet.attention_only = not self.fleet.attention_only
-        self._view_changed()
-        self.notify(
-            "showing only rows that need attention (error, live read failing, no integration)"
-            if self.fleet.attention_only
-            else "showing every instance",
-            timeout=3,
-        )
-
-    def action_sort(self) -> None:
-        index = SORT_KEYS.index(self.fleet.sort_key) if self.fleet.sort_key in SORT_KEYS else -1
-        self.fleet.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
-        self.fleet.sort_reverse = False
-        self._view_changed()
-
-    def action_sort_reverse(self) -> None:
-        self.fleet.sort_reverse = not self.fleet.sort_reverse
-        self._view_changed()
-
-    @on(FleetTable.SortRequested)
-    def _sort_requested(self, message: FleetTable.SortRequested) -> None:
-        if self.fleet.sort_key == message.key:
-            self.fleet.sort_reverse = not self.fleet.sort_reverse
-        else:
-            self.fleet.sort_key = message.key
-            self.fleet.sort_reverse = False
-        self._view_changed()
-
-    def action_refresh(self) -> None:
-        self.load_rows()
-        if self.feed is None:
-            self.notify(
-                "integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN; reloaded local data"
-            )
-            return
-        self.feed.refresh_now()
-        self.notify(f"reading {len(self.fleet.rows):,} instances live again", timeout=3)
-
-    def action_pause(self) -> None:
-        if self.feed is None or self.summary.live is None:
-            return
-        self.feed.pause(not self.feed.paused)
-        self.summary.live.paused = self.feed.paused
-        self.notify("live reads paused" if self.feed.paused else "live reads resumed", timeout=3)
-        self.summary.mark_changed()
-        self.summary.update_summary()
+    # -- keys (the list's and the live reads' are ListActions') ------------------------
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(list(self.BINDINGS)))
@@ -474,23 +382,12 @@ class DashboardScreen(TokenActions, Screen[None]):
             self._render_detail()  # the pane skips content that reads the same
 
     def _update_banner(self) -> None:
-        text = Text()
-        unsaved = self.failures.banner()
-        if self.store_problem:
-            text.append(f"store: {one_line(self.store_problem, 300)}", style="bold")
-        elif unsaved:
-            text.append(one_line(unsaved, 300), style="bold")
-            text.append(" — the list and the live state are unaffected")
-        elif not self.model.gateway_configured:
-            text.append("integration gateway not configured", style="bold")
-            text.append(
-                " — set BRIDGE_URL and BRIDGE_TOKEN (environment or .env); local data shown, marked local"
-            )
-        elif self.store.readonly:
-            text.append("store is read-only", style="bold")
-            text.append(" — reading works; backfills and the token audit cannot be saved")
-        self.banner.update(text)
-        self.banner.display = bool(text.plain)
+        self.banner.show_first(
+            store_problem=self.store_problem,
+            unsaved=self.failures.banner(),
+            gateway_configured=self.model.gateway_configured,
+            readonly=self.store.readonly,
+        )
 
     async def on_unmount(self) -> None:
         if self.feed is not None:

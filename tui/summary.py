@@ -112,3 +112,28 @@ class SummaryBar(Static):
         if view:
             text.append(" · " + ", ".join(view), style="cyan")
         return text
+
+
+class Banner(Static):
+    """The line under the header for what stands in the way, the first that applies: the
+    store, failing backfills, no gateway, a read-only store; hidden when none does."""
+
+    def show_first(
+        self, *, store_problem: str | None, unsaved: str, gateway_configured: bool, readonly: bool
+    ) -> None:
+        text = Text()
+        if store_problem:
+            text.append(f"store: {one_line(store_problem, 300)}", style="bold")
+        elif unsaved:
+            text.append(one_line(unsaved, 300), style="bold")
+            text.append(" — the list and the live state are unaffected")
+        elif not gateway_configured:
+            text.append("integration gateway not configured", style="bold")
+            text.append(
+                " — set BRIDGE_URL and BRIDGE_TOKEN (environment or .env); local data shown, marked local"
+            )
+        elif readonly:
+            text.append("store is read-only", style="bold")
+            text.append(" — reading works; backfills and the token audit cannot be saved")
+        self.update(text)
+        self.display = bool(text.plain)
