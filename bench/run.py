@@ -397,11 +397,11 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
         )
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(200):
-                if app.loaded:
+                if app.dashboard.loaded:
                     break
                 await pilot.pause(0.05)
             table = app.query_one(FleetTable)
-            clock = PaintClock(app, lambda: (table.cursor, app.fleet.filter_text))
+            clock = PaintClock(app, lambda: (table.cursor, app.dashboard.fleet.filter_text))
             for i in range(200):
                 key = "j" if i % 40 < 20 else "k"
                 want = table.cursor + (1 if key == "j" else -1)
@@ -425,12 +425,12 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
     app = CwdashApp(config, store, model)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(600):
-            if app.loaded:
+            if app.dashboard.loaded:
                 break
             await pilot.pause(0.05)
         await pilot.press("slash")
         await pilot.pause(0.2)
-        clock = PaintClock(app, lambda: app.fleet.filter_text)
+        clock = PaintClock(app, lambda: app.dashboard.fleet.filter_text)
         typed = ""
         for ch in "vendas-77":
             typed += ch

@@ -57,8 +57,8 @@ async def soak(path: Path, key: str, minutes: float, rate: float) -> dict[str, o
             config, store, model, settings=RefreshSettings(concurrency=16, rate=rate, round_every=0)
         )
         results = 0
-        assert app.scheduler is not None
-        original = app.scheduler.on_result
+        assert app.dashboard.feed is not None
+        original = app.dashboard.feed.scheduler.on_result
 
         def counting(name: str, result: object) -> None:
             nonlocal results
@@ -68,9 +68,9 @@ async def soak(path: Path, key: str, minutes: float, rate: float) -> dict[str, o
                 answered[name] = doc.chatwoot_inbox_id
             original(name, result)  # type: ignore[arg-type]
 
-        app.scheduler.on_result = counting
+        app.dashboard.feed.scheduler.on_result = counting
         async with app.run_test(size=(120, 40)) as pilot:
-            while not app.loaded:
+            while not app.dashboard.loaded:
                 await pilot.pause(0.1)
             table = app.query_one(FleetTable)
             clock = PaintClock(app, lambda: table.cursor)
@@ -96,7 +96,7 @@ async def soak(path: Path, key: str, minutes: float, rate: float) -> dict[str, o
         "answered": answered,
         "crashed": crashed,
         "stats": bridge.stats,
-        "instances": len(app.fleet.rows),
+        "instances": len(app.dashboard.fleet.rows),
     }
 
 

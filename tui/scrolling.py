@@ -14,7 +14,8 @@ def set_content_size(view: ScrollView, size: Size) -> None:
     nothing around them but their scrollbars: a cursor move showing a longer detail,
     or a filter keystroke shortening the list, repainted every widget (~15 ms a
     frame here). When the scrollbars stay as they are, only the view repaints and
-    its scrollbar is told the new size.
+    its scrollbars are told the new size (public attributes only: the thumbs'
+    ``window_virtual_size``/``window_size``, and the scroll offsets kept in range).
     """
     before = view.virtual_size
     if size == before:
@@ -27,5 +28,16 @@ def set_content_size(view: ScrollView, size: Size) -> None:
         view.virtual_size = size
         return
     view.set_reactive(ScrollView.virtual_size, size)
-    view._scroll_update(size)  # scrollbar thumbs, and the scroll offset kept in range
+    if view.show_vertical_scrollbar and view.styles.scrollbar_size_vertical:
+        bar = view.vertical_scrollbar
+        bar.window_virtual_size = size.height
+        bar.window_size = height - view.scrollbar_size_horizontal
+        bar.refresh()
+    if view.show_horizontal_scrollbar and view.styles.scrollbar_size_horizontal:
+        bar = view.horizontal_scrollbar
+        bar.window_virtual_size = size.width
+        bar.window_size = width - view.scrollbar_size_vertical
+        bar.refresh()
+    view.scroll_x = view.validate_scroll_x(view.scroll_x)
+    view.scroll_y = view.validate_scroll_y(view.scroll_y)
     view.refresh()

@@ -48,17 +48,20 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Freeze every clock the screen shows, for snapshots.
 
     - created_at ages (cwdash.store.timefmt) are computed against FROZEN_NOW;
-    - the app stamps live answers at monotonic 1000 s, and the list and the detail look
+    - the screen stamps live answers at monotonic 1000 s, and the list and the detail look
       at them from monotonic 1005 s: "live 5s", "read just now", and the 4 s "changed"
       highlight is over. The refresh scheduler keeps the real clock.
     """
     import cwdash.store.timefmt
-    import cwdash.tui.app
     import cwdash.tui.detail
+    import cwdash.tui.screen
+    import cwdash.tui.summary
     import cwdash.tui.table
 
     monkeypatch.setattr(cwdash.store.timefmt, "datetime", _FrozenDatetime)
-    monkeypatch.setattr(cwdash.tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    stamped = types.SimpleNamespace(monotonic=lambda: 1000.0)
+    monkeypatch.setattr(cwdash.tui.screen, "time", stamped)
+    monkeypatch.setattr(cwdash.tui.summary, "time", stamped)
     later = types.SimpleNamespace(monotonic=lambda: 1005.0)
     monkeypatch.setattr(cwdash.tui.table, "time", later)
     monkeypatch.setattr(cwdash.tui.detail, "time", later)

@@ -14,15 +14,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from memsource import MemorySource
 from rich.console import Console
+from textual import events
 
 from cwdash.store.config import Config, parse_key
 from cwdash.store.db import Store
 from cwdash.store.readmodel import ReadModel
-from cwdash.store.refresh import RefreshSettings
+from cwdash.store.refresh import RefreshScheduler, RefreshSettings
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge, live
 from cwdash.tui.app import CwdashApp
+from cwdash.tui.screen import Timing
 
 BRIDGE_TOKEN = "dash-bridge-token"
 CREATED = "2026-04-20T10:15:30Z"
@@ -111,7 +114,10 @@ def closed_port_url() -> str:
 
 
 # Fast reads against the stand-in: everything is read within a moment of starting.
-FAST = RefreshSettings(concurrency=8, rate=500.0)
+FAST = RefreshSettings(concurrency=8, rate=500.0, selected_every=0.5)
+# The screen's intervals for tests: the header and ages repaint, the store is checked and
+# live results are applied often, so no test sits out a production interval.
+QUICK = Timing(tick=0.1, store_check=0.2, results_every=0.02)
 
 
 class Dash:
@@ -128,9 +134,15 @@ class Dash:
         self._stores: list[Store] = [self.store]
 
     def bridge(
+        self, routes: dict[str, Reply] | Callable[[str], Reply] | None = None, *, token: str = BRIDGE_TOKEN
+    ) -> MemorySource:
+        """An in-memory live source answering like the stand-in would (``token``: the one it expects)."""
+        return MemorySource(ROUTES if routes is None else routes, token=token, sent_token=BRIDGE_TOKEN)
+
+    def real_bridge(
         self, routes: dict[str, Reply] | Callable[[str], Reply] | None = None, **kwargs: object
     ) -> SimBridge:
-        """A bridge stand-in on 127.0.0.1, stopped at the end of the test."""
+        """A bridge stand-in on 127.0.0.1, stopped at the end of the test (for tests of the network)."""
         kwargs.setdefault("token", BRIDGE_TOKEN)
         sim = SimBridge(ROUTES if routes is None else routes, **kwargs)  # type: ignore[arg-type]
         self._bridges.append(sim.start())
@@ -138,7 +150,7 @@ class Dash:
 
     def app(
         self,
-        bridge: SimBridge | str | None = None,
+        bridge: MemorySource | SimBridge | str | None = None,
         *,
         timeout: float = 0.5,
         key: str | None = "",
@@ -146,6 +158,7 @@ class Dash:
         reveal_seconds: float = 20.0,
         shown_url: str | None = None,
         settings: RefreshSettings | None = None,
+        timing: Timing = QUICK,
     ) -> CwdashApp:
         """The dashboard, wired as ``run_dashboard`` wires it (config -> store -> read model -> app).
 
@@ -153,7 +166,7 @@ class Dash:
         ``shown_url`` replaces the bridge URL in the header only (the stand-in's port is
         random; snapshots need a fixed text). The read model still reads the real URL.
         """
-        url = bridge.url if isinstance(bridge, SimBridge) else bridge
+        url = bridge.url if isinstance(bridge, SimBridge | MemorySource) else bridge
         config = Config(
             db_path=self.path,
             key_text=self.key if key == "" else key,
@@ -165,6 +178,8 @@ class Dash:
         store = Store.open(config.db_path)
         self._stores.append(store)
         model = ReadModel.from_config(config, store)
+        if isinstance(bridge, MemorySource):
+            model.live = bridge  # the same read model, another live source
         if shown_url is not None:
             config = dataclasses.replace(config, bridge_url=shown_url)
         return CwdashApp(
@@ -174,6 +189,7 @@ class Dash:
             no_reveal=no_reveal or config.no_reveal,
             settings=settings or dataclasses.replace(FAST),
             reveal_seconds=reveal_seconds,
+            timing=timing,
         )
 
     def delete_instance(self, name: str) -> None:
@@ -208,14 +224,32 @@ async def wait_until(pilot, predicate: Callable[[], bool], what: str, limit: flo
     await pilot.pause()
 
 
+# The names Textual gives the keys the bursts below use that are not their own character.
+KEY_NAMES = {"/": "slash", "?": "question_mark", "\r": "enter", "\x1b": "escape"}
+
+
+def burst(app: CwdashApp, keys: str) -> None:
+    """Post every key of ``keys`` at once, as the driver does with one read of the terminal
+    (``tmux send-keys '/co'``, a fast typist): Pilot.press lets each key be handled before
+    it sends the next, so it never sees a key that arrived while an earlier one was in flight."""
+    for char in keys:
+        app.post_message(events.Key(KEY_NAMES.get(char, char), char))
+
+
+def scheduler_of(app: CwdashApp) -> RefreshScheduler | None:
+    """The dashboard's refresh scheduler, None without a gateway."""
+    feed = app.dashboard.feed
+    return None if feed is None else feed.scheduler
+
+
 def settled(app: CwdashApp) -> bool:
     """The whole list is loaded and every row has had a read come back, nothing in flight."""
-    if not app.loaded or app.selected is None:
+    if not app.dashboard.loaded or app.dashboard.selected is None:
         return False
-    if app.scheduler is None:
+    if scheduler_of(app) is None:
         return True
-    rows = app.fleet.rows.values()
-    return all(r.read_at is not None for r in rows) and not app.scheduler.in_flight
+    rows = app.dashboard.fleet.rows.values()
+    return all(r.read_at is not None for r in rows) and not scheduler_of(app).in_flight
 
 
 async def wait_settled(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -225,13 +259,13 @@ async def wait_settled(pilot) -> None:  # type: ignore[no-untyped-def]
 async def select(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
     """Move the cursor to ``name`` with the keys (j/k), as a person would."""
     app = pilot.app
-    index = app.fleet.index_of(name)
+    index = app.dashboard.fleet.index_of(name)
     assert index is not None, f"{name} is not in the view"
     table = app.query_one("#fleet")
     delta = index - table.cursor
     if delta:
         await pilot.press(*(["j"] * delta if delta > 0 else ["k"] * -delta))
-    await wait_until(pilot, lambda: app.selected == name, f"{name} to be selected")
+    await wait_until(pilot, lambda: app.dashboard.selected == name, f"{name} to be selected")
 
 
 def render_plain(renderable: object, width: int = 120) -> str:
@@ -262,6 +296,7 @@ def screen_text(app: CwdashApp) -> str:
         legacy_windows=False,
         safe_box=False,
     )
+    # private (no public API renders the composed screen as text): tests/dashboard/test_textual_private.py
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
 
@@ -300,4 +335,4 @@ def row_texts(app: CwdashApp) -> list[str]:
 
 def view_names(app: CwdashApp) -> list[str]:
     """The instances the list shows, in order."""
-    return [row.name for row in app.fleet.view]
+    return [row.name for row in app.dashboard.fleet.view]

@@ -14,10 +14,12 @@ from dashkit import (
     NAMES,
     ROUTES,
     WITH_INTEGRATION,
+    burst,
     detail_text,
     integration,
     record_notifications,
     row_texts,
+    scheduler_of,
     screen_text,
     select,
     summary_text,
@@ -57,24 +59,24 @@ async def test_keys_move_the_selection_and_the_detail_follows(dash) -> None:
     app = dash.app(dash.bridge())
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
-        assert app.selected == "alpha"
+        assert app.dashboard.selected == "alpha"
         assert detail_text(app).startswith("alpha")
         await pilot.press("j", "j")
-        await wait_until(pilot, lambda: app.selected == "charlie", "charlie")
+        await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "charlie")
         text = detail_text(app)
         assert text.startswith("charlie")
         assert CHARLIE_ERROR in text and "error" in text
         await pilot.press("k")
-        await wait_until(pilot, lambda: app.selected == "bravo", "bravo")
+        await wait_until(pilot, lambda: app.dashboard.selected == "bravo", "bravo")
         assert "paused" in detail_text(app)
         await pilot.press("down", "down", "down")
-        await wait_until(pilot, lambda: app.selected == "echo", "echo")
+        await wait_until(pilot, lambda: app.dashboard.selected == "echo", "echo")
         await pilot.press("up")
-        await wait_until(pilot, lambda: app.selected == "delta", "delta")
+        await wait_until(pilot, lambda: app.dashboard.selected == "delta", "delta")
         await pilot.press("G")
-        await wait_until(pilot, lambda: app.selected == "golf", "the last row")
+        await wait_until(pilot, lambda: app.dashboard.selected == "golf", "the last row")
         await pilot.press("g")
-        await wait_until(pilot, lambda: app.selected == "alpha", "the first row")
+        await wait_until(pilot, lambda: app.dashboard.selected == "alpha", "the first row")
         # the cursor line on screen is the selected instance's
         assert app.query_one("#fleet").cursor == 0
 
@@ -85,10 +87,10 @@ async def test_a_mouse_click_selects_the_row_under_it(dash) -> None:
         await wait_settled(pilot)
         # line 0 of the list is the header, so line 3 is the third instance
         assert await pilot.click("#fleet", offset=(12, 3))
-        await wait_until(pilot, lambda: app.selected == "charlie", "the clicked row")
+        await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "the clicked row")
         assert detail_text(app).startswith("charlie")
         await pilot.click("#fleet", offset=(12, 5))
-        await wait_until(pilot, lambda: app.selected == "echo", "the clicked row")
+        await wait_until(pilot, lambda: app.dashboard.selected == "echo", "the clicked row")
         assert detail_text(app).startswith("echo")
 
 
@@ -98,16 +100,16 @@ async def test_clicking_a_column_title_sorts_and_again_reverses(dash) -> None:
         await wait_settled(pilot)
         await pilot.click("#fleet", offset=(2, 0))  # STATUS
         await pilot.pause()
-        assert app.fleet.sort_key == "status" and not app.fleet.sort_reverse
+        assert app.dashboard.fleet.sort_key == "status" and not app.dashboard.fleet.sort_reverse
         assert view_names(app) == ["charlie", "bravo", "alpha", "echo", "golf", "delta"]
         assert row_texts(app)[0].startswith("STATUS ▲")
         await pilot.click("#fleet", offset=(2, 0))
         await pilot.pause()
-        assert app.fleet.sort_reverse
+        assert app.dashboard.fleet.sort_reverse
         assert view_names(app) == ["delta", "golf", "echo", "alpha", "bravo", "charlie"]
         assert row_texts(app)[0].startswith("STATUS ▼")
         # the selection survived both sorts
-        assert app.selected == "alpha"
+        assert app.dashboard.selected == "alpha"
 
 
 async def test_s_cycles_the_sort_column_S_reverses_and_the_selection_stays(dash) -> None:
@@ -117,19 +119,19 @@ async def test_s_cycles_the_sort_column_S_reverses_and_the_selection_stays(dash)
         await select(pilot, "bravo")
         await pilot.press("s")  # name -> source
         await pilot.pause()
-        assert app.fleet.sort_key == "source"
+        assert app.dashboard.fleet.sort_key == "source"
         # failing first, then local, then live
         assert view_names(app)[0] == "golf"
         await pilot.press("s")  # -> last_error
         await pilot.pause()
-        assert app.fleet.sort_key == "last_error"
+        assert app.dashboard.fleet.sort_key == "last_error"
         # rows with an error text first, then the others by name
         assert view_names(app) == ["charlie", "alpha", "bravo", "delta", "echo", "golf"]
         await pilot.press("S")
         await pilot.pause()
-        assert app.fleet.sort_reverse
+        assert app.dashboard.fleet.sort_reverse
         assert view_names(app) == ["golf", "echo", "delta", "bravo", "alpha", "charlie"]
-        assert app.selected == "bravo"
+        assert app.dashboard.selected == "bravo"
         table = app.query_one("#fleet")
         assert view_names(app)[table.cursor] == "bravo"
         assert detail_text(app).startswith("bravo")
@@ -150,7 +152,7 @@ async def test_filter_as_you_type_enter_keeps_escape_clears(dash) -> None:
         await pilot.press("a", "r")
         await pilot.pause()
         assert view_names(app) == ["charlie"]
-        await wait_until(pilot, lambda: app.selected == "charlie", "the only match to be selected")
+        await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "the only match to be selected")
         assert "filter 'char'" in summary_text(app) and "1/6 shown" in summary_text(app)
         await pilot.press("enter")
         await pilot.pause()
@@ -163,7 +165,36 @@ async def test_filter_as_you_type_enter_keeps_escape_clears(dash) -> None:
         assert not field.display and field.value == ""
         assert view_names(app) == NAMES
         assert "shown" not in summary_text(app)
-        assert app.selected == "charlie"  # the cursor stays on the instance it was on
+        assert app.dashboard.selected == "charlie"  # the cursor stays on the instance it was on
+
+
+async def test_keys_typed_right_behind_slash_enter_and_escape_go_where_the_focus_went(dash) -> None:
+    # In one burst the keys behind "/", Enter or Escape are routed before that key is
+    # handled: they must still reach the field "/" opens, and the list Enter or Escape
+    # gives the keys back to (tmux send-keys '/char', a fast typist).
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        field = app.query_one("#filter")
+        table = app.query_one("#fleet")
+        burst(app, "/char")
+        await wait_until(pilot, lambda: field.has_focus, "the filter to open")
+        await pilot.pause()
+        assert field.value == "char"
+        assert view_names(app) == ["charlie"]
+        await wait_until(pilot, lambda: "filter 'char'" in summary_text(app), "the header")
+        burst(app, "\x1b/ch\rj")  # clear, filter again, keep it, then move down the list
+        await wait_until(pilot, lambda: app.dashboard.selected == "echo", "j to move on from charlie")
+        assert field.value == "ch" and field.display and table.has_focus
+        assert view_names(app) == ["alpha", "bravo", "charlie", "echo", "golf"]
+        burst(app, "//x")  # in the field, "/" is text (typed over "ch", selected as the field opens)
+        await wait_until(pilot, lambda: field.has_focus, "the filter to open")
+        await pilot.pause()
+        assert field.value == "/x"
+        burst(app, "\x1bj")
+        await wait_until(pilot, lambda: view_names(app) == NAMES, "the filter cleared")
+        await pilot.pause()
+        assert field.value == "" and not field.display and table.has_focus
 
 
 async def test_the_filter_matches_name_url_status_and_error_text(dash) -> None:
@@ -192,12 +223,12 @@ async def test_escape_while_typing_clears_a_filter_that_matches_nothing(dash) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
         await pilot.press("slash", "z", "z", "z")
-        await wait_until(pilot, lambda: app.selected is None, "an empty view")
+        await wait_until(pilot, lambda: app.dashboard.selected is None, "an empty view")
         assert view_names(app) == []
         assert "No instance selected" in detail_text(app)
         assert "0/6 shown" in summary_text(app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.selected == "alpha", "the list back")
+        await wait_until(pilot, lambda: app.dashboard.selected == "alpha", "the list back")
         assert view_names(app) == NAMES
         assert app.query_one("#fleet").has_focus
 
@@ -237,7 +268,7 @@ async def test_r_reads_everything_live_again_and_reloads_the_store(dash) -> None
             }
         )
         await pilot.press("r")
-        await wait_until(pilot, lambda: "hotel" in app.fleet.rows, "the new instance to be listed")
+        await wait_until(pilot, lambda: "hotel" in app.dashboard.fleet.rows, "the new instance to be listed")
         await wait_until(
             pilot, lambda: sim.stats.total >= before + len(WITH_INTEGRATION), "a new round of live reads"
         )
@@ -271,7 +302,9 @@ async def test_backfilled_inbox_ids_appear_without_a_restart(dash) -> None:
             lambda: dash.store.integration("hotel").chatwoot_inbox_id == 901,
             "the backfill to be saved",
         )
-        await wait_until(pilot, lambda: app.fleet.rows["hotel"].inbox_id == 901, "the list to follow")
+        await wait_until(
+            pilot, lambda: app.dashboard.fleet.rows["hotel"].inbox_id == 901, "the list to follow"
+        )
 
 
 async def test_question_mark_lists_every_key(dash) -> None:
@@ -297,9 +330,11 @@ async def test_question_mark_lists_every_key(dash) -> None:
             assert needle in text, needle
         # the once-a-second repaint and live answers keep running under the help screen
         # (they once looked their widgets up on the active screen, and crashed here)
-        ticks = app.fleet.rows["alpha"].read_at
-        app._tick()
-        await wait_until(pilot, lambda: app.fleet.rows["alpha"].read_at != ticks, "a live answer under help")
+        ticks = app.dashboard.fleet.rows["alpha"].read_at
+        app.dashboard.tick()
+        await wait_until(
+            pilot, lambda: app.dashboard.fleet.rows["alpha"].read_at != ticks, "a live answer under help"
+        )
         assert app.is_running and isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await pilot.pause()
@@ -307,7 +342,7 @@ async def test_question_mark_lists_every_key(dash) -> None:
 
 
 async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash) -> None:
-    sim = dash.bridge(lambda ident: Reply(hang=True))
+    sim = dash.real_bridge(lambda ident: Reply(hang=True))
     # a live budget far longer than the test: every read stays in flight throughout
     quick = dataclasses.replace(FAST, selected_every=0.1, visible_every=0.1, round_every=0.1)
     app = dash.app(sim, timeout=60.0, settings=quick)
@@ -315,16 +350,16 @@ async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash)
         await wait_until(pilot, lambda: sim.stats.in_flight == len(WITH_INTEGRATION), "every read to hang")
         assert "live read pending" in detail_text(app)
         await pilot.press("j", "j")
-        await wait_until(pilot, lambda: app.selected == "charlie", "the keys to work")
+        await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "the keys to work")
         text = detail_text(app)
         assert text.startswith("charlie") and "live read pending" in text
         await pilot.press("slash", "e", "c", "h", "o", "enter")
-        await wait_until(pilot, lambda: app.selected == "echo", "the filter to work")
+        await wait_until(pilot, lambda: app.dashboard.selected == "echo", "the filter to work")
         await pilot.press("escape", "s", "a", "a")
         await pilot.pause(0.5)  # several scheduling periods pass while every read hangs
         # reads never pile up behind a hung bridge: one request per instance, no more
         assert sim.stats.total == len(WITH_INTEGRATION)
-        assert app.scheduler is not None and app.scheduler.in_flight == set(WITH_INTEGRATION)
+        assert scheduler_of(app) is not None and scheduler_of(app).in_flight == set(WITH_INTEGRATION)
         assert "no answer yet" in summary_text(app)
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, "q to quit")
@@ -334,12 +369,12 @@ async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash)
 async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
     dash, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cwdash.tui.app
+    import cwdash.tui.screen
     import cwdash.tui.table
 
-    # the app stamps changes at 1000 s; the list looks at them at whatever ``now[0]`` says
+    # the screen stamps changes at 1000 s; the list looks at them at whatever ``now[0]`` says
     now = [1000.0]
-    monkeypatch.setattr(cwdash.tui.app, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    monkeypatch.setattr(cwdash.tui.screen, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
     monkeypatch.setattr(cwdash.tui.table, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
     answers = {"int_bravo": live("paused")}
     sim = dash.bridge(lambda ident: answers.get(ident, ROUTES.get(ident, live("active"))))
@@ -351,17 +386,19 @@ async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
         assert changed.bgcolor is not None
 
         def bravo_highlighted() -> bool:
-            strip = table.render_line(1 + app.fleet.index_of("bravo"))
+            strip = table.render_line(1 + app.dashboard.fleet.index_of("bravo"))
             return all(segment.style.bgcolor == changed.bgcolor for segment in strip if segment.text.strip())
 
         answers["int_bravo"] = live("error", "whatsapp session disconnected")
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.fleet.rows["bravo"].status == "error", "bravo's new state")
+        await wait_until(
+            pilot, lambda: app.dashboard.fleet.rows["bravo"].status == "error", "bravo's new state"
+        )
         assert line_of_bravo(app).startswith("✖ error")
         assert bravo_highlighted()
         assert not any(
             segment.style.bgcolor == changed.bgcolor
-            for segment in table.render_line(1 + app.fleet.index_of("charlie"))
+            for segment in table.render_line(1 + app.dashboard.fleet.index_of("charlie"))
             if segment.text.strip()
         )
         now[0] += cwdash.tui.table.HIGHLIGHT_SECONDS - 0.1
@@ -373,7 +410,7 @@ async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
 
 
 def line_of_bravo(app) -> str:  # type: ignore[no-untyped-def]
-    return row_texts(app)[1 + app.fleet.index_of("bravo")]
+    return row_texts(app)[1 + app.dashboard.fleet.index_of("bravo")]
 
 
 async def test_p_pauses_and_resumes_live_reads(dash) -> None:
@@ -383,7 +420,7 @@ async def test_p_pauses_and_resumes_live_reads(dash) -> None:
         await wait_settled(pilot)
         await pilot.press("p")
         await pilot.pause()
-        assert app.scheduler is not None and app.scheduler.paused
+        assert scheduler_of(app) is not None and scheduler_of(app).paused
         assert "PAUSED (p resumes)" in summary_text(app)
         before = sim.stats.total
         await pilot.press("r")  # a refresh asked while paused waits for the resume
@@ -401,8 +438,10 @@ async def test_the_list_scrollbar_and_offset_follow_the_filter_over_a_long_list(
         dash.store.add_instance(f"{'x' if i % 2 else 'y'}-bulk-{i:03d}")
     app = dash.app(None)  # local only: the point is the list, not live reads
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.loaded and len(app.fleet.view) == 156, "the whole list")
-        table = app.table
+        await wait_until(
+            pilot, lambda: app.dashboard.loaded and len(app.dashboard.fleet.view) == 156, "the whole list"
+        )
+        table = app.dashboard.table
         await pilot.press("G")  # to the last row: scrolled to the bottom
         await pilot.pause()
         assert table.show_vertical_scrollbar
@@ -410,7 +449,7 @@ async def test_the_list_scrollbar_and_offset_follow_the_filter_over_a_long_list(
         assert table.scroll_offset.y == bottom > 0
         await pilot.press("slash", "x", "minus", "b")  # half the rows: still more than a screenful
         await pilot.pause()
-        assert len(app.fleet.view) == 75
+        assert len(app.dashboard.fleet.view) == 75
         assert table.virtual_size.height == 76
         assert table.show_vertical_scrollbar
         assert table.max_scroll_y < bottom
@@ -420,11 +459,11 @@ async def test_the_list_scrollbar_and_offset_follow_the_filter_over_a_long_list(
         await wait_until(
             pilot, lambda: not table.show_vertical_scrollbar, f"the scrollbar to go {table.size}"
         )
-        assert len(app.fleet.view) == 1
+        assert len(app.dashboard.fleet.view) == 1
         assert table.scroll_offset.y == 0
         await pilot.press("escape")
         await pilot.pause()
-        assert len(app.fleet.view) == 156
+        assert len(app.dashboard.fleet.view) == 156
         assert table.show_vertical_scrollbar
         assert table.vertical_scrollbar.window_virtual_size == 157
 
@@ -436,7 +475,7 @@ async def test_the_detail_scrollbar_follows_details_of_other_lengths(dash) -> No
     app = dash.app(dash.bridge())
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
-        detail = app.detail
+        detail = app.dashboard.detail
         await pilot.press("G")  # golf: the bridge does not know it, the failure makes a longer detail
         await wait_until(pilot, lambda: "bridge does not know" in detail_text(app), "golf's failure")
         await pilot.pause()

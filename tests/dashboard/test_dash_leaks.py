@@ -10,7 +10,7 @@ import pytest
 import textual.constants
 from dashkit import NAMES, TOKENS, detail_text, screen_text, select, wait_settled
 
-import cwdash.tui.app
+import cwdash.tui.token_actions
 from cwdash.tui.app import CwdashApp
 
 pytestmark = pytest.mark.anyio
@@ -74,7 +74,7 @@ def copy_that_crashes(text: str, environ: dict[str, str] | None = None) -> objec
 async def test_a_crash_report_shows_no_token(
     dash, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], revealed: bool
 ) -> None:
-    monkeypatch.setattr(cwdash.tui.app, "osc52_sequences", copy_that_crashes)
+    monkeypatch.setattr(cwdash.tui.token_actions, "osc52_sequences", copy_that_crashes)
     app = dash.app(dash.bridge())
     reports: list[str] = []
     with pytest.raises(RuntimeError, match="clipboard exploded"):
@@ -93,7 +93,7 @@ async def test_a_crash_report_shows_no_token(
     assert "copy_that_crashes" in report
     assert leaked(report) == []
     assert leaked("\n".join(reports)) == []
-    assert app.token.secret is None  # _fatal_error hides a revealed token first
+    assert app.dashboard.token.secret is None  # _fatal_error hides a revealed token first
 
 
 async def test_textual_default_crash_report_would_leak_the_token(
@@ -103,7 +103,7 @@ async def test_textual_default_crash_report_would_leak_the_token(
     _fatal_error (locals shown), the same crash prints the plaintext token."""
     from textual.app import App
 
-    monkeypatch.setattr(cwdash.tui.app, "osc52_sequences", copy_that_crashes)
+    monkeypatch.setattr(cwdash.tui.token_actions, "osc52_sequences", copy_that_crashes)
     monkeypatch.setattr(CwdashApp, "_fatal_error", App._fatal_error)
     app = dash.app(dash.bridge())
     with pytest.raises(RuntimeError, match="clipboard exploded"):

@@ -16,6 +16,7 @@ from textual.widgets._toast import Toast
 
 import cwdash.store.readmodel
 import cwdash.tui.app
+import cwdash.tui.token_actions
 from cwdash.store import logfile
 from cwdash.store.db import StoreError
 from cwdash.store.refresh import RefreshSettings
@@ -41,7 +42,7 @@ async def test_a_dashboard_crash_with_a_token_revealed_is_logged_without_secrets
     def copy_that_leaks(text: str, environ: dict[str, str] | None = None) -> object:
         raise RuntimeError(f"clipboard exploded on {text!r} with Bearer {BRIDGE_TOKEN} and key {dash.key}")
 
-    monkeypatch.setattr(cwdash.tui.app, "osc52_sequences", copy_that_leaks)
+    monkeypatch.setattr(cwdash.tui.token_actions, "osc52_sequences", copy_that_leaks)
     app = dash.app(dash.bridge())
     reports: list[str] = []
     with pytest.raises(RuntimeError, match="clipboard exploded"):
@@ -94,9 +95,9 @@ async def test_a_flood_of_backfill_failures_is_one_lasting_notice(
     )
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_until(
-            pilot, lambda: all(app.fleet.rows[n].read_at is not None for n in names), "every read"
+            pilot, lambda: all(app.dashboard.fleet.rows[n].read_at is not None for n in names), "every read"
         )
-        await pilot.pause(2 * cwdash.tui.app.RESULTS_EVERY)
+        await pilot.pause(2 * app.dashboard.timing.results_every)
         assert [t for t in toasts(app) if "not saved" in t] == []  # no toast per instance
         banner = app.query_one("#banner")
         assert banner.display

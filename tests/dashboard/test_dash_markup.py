@@ -24,6 +24,7 @@ from cwdash.store.config import generate_key
 from cwdash.store.db import Store, StoreError
 from cwdash.store.simbridge import live
 from cwdash.tui.app import CwdashApp
+from cwdash.tui.loader import StoreFailed
 from cwdash.tui.notices import LiteralNotifications
 
 TUI = Path(cwdash.tui.app.__file__).resolve().parent
@@ -121,14 +122,14 @@ async def test_hostile_names_are_copied_and_revealed_literally(hostile: Dash) ->
     bridge = hostile.bridge(lambda integration_id: live("active"))
     app = hostile.app(bridge)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await until(pilot, lambda: app.loaded and app.selected is not None, "the list")
+        await until(pilot, lambda: app.dashboard.loaded and app.dashboard.selected is not None, "the list")
         for name in HOSTILE:
             await select(pilot, name)
             await pilot.press("y")  # copy: "token of <name> copied"
             await until(pilot, lambda n=name: any(f"token of {n} copied" in t for t in toasts(app)), name)
             await pilot.press("t")  # reveal
             await pilot.pause()
-            assert app.token.secret is not None
+            assert app.dashboard.token.secret is not None
             await pilot.press("t")
         assert app.is_running  # "[@click=app.quit]" quit nothing
         shown = "\n".join(toasts(app))
@@ -152,12 +153,14 @@ async def test_a_path_with_markup_in_a_start_up_warning_and_store_errors(
 
     monkeypatch.setattr(Store, "record_audit", failing_audit)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await until(pilot, lambda: app.loaded and app.selected is not None, "the list")
+        await until(pilot, lambda: app.dashboard.loaded and app.dashboard.selected is not None, "the list")
         await until(pilot, lambda: any("[/]" in t for t in toasts(app)), "the start-up warning")
         await select(pilot, "[/bold]")
         await pilot.press("t")  # the reveal is audited; the audit fails with the hostile text
         await until(pilot, lambda: any(problem in t for t in toasts(app)), "the audit error")
-        app._store_failed(problem)  # a store error while listing: a toast and the banner
+        app.dashboard.post_message(
+            StoreFailed(problem)
+        )  # a store error while listing: a toast and the banner
         await until(pilot, lambda: any(f"store\n{problem}" in t for t in toasts(app)), "the store toast")
         assert app.is_running
         assert str(hostile.path) in "\n".join(toasts(app))
@@ -178,7 +181,7 @@ async def test_a_crafted_notification_is_shown_as_written(hostile: Dash) -> None
 async def test_the_header_never_shows_a_url_password(dash: Dash) -> None:
     app = dash.app(dash.bridge(), shown_url="http://ops:hunter2-secret@gateway.example:8080/base")
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.loaded, "the list")
+        await until(pilot, lambda: app.dashboard.loaded, "the list")
         header = summary_text(app)
         assert "gateway.example:8080/base" in header
         assert "hunter2" not in header and "ops" not in header

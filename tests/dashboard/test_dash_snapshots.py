@@ -26,7 +26,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait for the first round of live reads, then run the app's once-a-second repaint now
     (header, list ages, detail) instead of waiting for its timer."""
     await wait_settled(pilot)
-    pilot.app._tick()
+    pilot.app.dashboard.tick()
     await pilot.pause()
 
 
@@ -62,7 +62,7 @@ def test_instance_not_found(dash, snap_compare) -> None:
         await settle(pilot)
         await select(pilot, "bravo")
         dash.delete_instance("bravo")
-        app.load_rows()  # what `r` does, without its passing notification
+        app.dashboard.load_rows()  # what `r` does, without its passing notification
         await wait_until(pilot, lambda: "instance not found" in detail_text(app), "the mapped state")
         await settle(pilot)
 

@@ -13,6 +13,7 @@ from dashkit import (
     detail_text,
     record_notifications,
     row_texts,
+    scheduler_of,
     screen_text,
     select,
     summary_text,
@@ -47,7 +48,7 @@ async def test_instance_not_found_when_it_vanished_after_the_list_was_read(dash)
         assert "404  instance not found" in text
         assert "what to do: no instance by that name in the store" in text
         # the selected row stays listed, marked gone, so the person sees why it went
-        assert "bravo" in app.fleet.rows and app.selected == "bravo"
+        assert "bravo" in app.dashboard.fleet.rows and app.dashboard.selected == "bravo"
         assert line_of(app, "bravo").startswith("⊘ gone")
         assert "instance not found" in line_of(app, "bravo")
         # the other rows are untouched
@@ -80,7 +81,7 @@ async def test_gateway_not_configured_banner_with_local_data_marked_local(dash) 
     notes = record_notifications(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
-        assert app.scheduler is None
+        assert scheduler_of(app) is None
         banner = banner_text(app)
         assert "integration gateway not configured" in banner
         assert "set BRIDGE_URL and BRIDGE_TOKEN" in banner
@@ -132,19 +133,19 @@ REASONS = {
 
 def failing_bridge(dash, kind: str) -> SimBridge | str:  # type: ignore[no-untyped-def]
     if kind == "hang":
-        return dash.bridge(all_routes(Reply(hang=True)))
+        return dash.real_bridge(all_routes(Reply(hang=True)))
     if kind == "closed":
         return closed_port_url()
     if kind == "tls":
-        return dash.bridge(all_routes(live("active")), tls=self_signed_context())
+        return dash.real_bridge(all_routes(live("active")), tls=self_signed_context())
     if kind == "wrong-token":
-        return dash.bridge(all_routes(live("active")), token="the-bridge-expects-another-token")
+        return dash.real_bridge(all_routes(live("active")), token="the-bridge-expects-another-token")
     if kind == "404":
-        return dash.bridge(all_routes(Reply(status=404, body={"error": "integration not found"})))
+        return dash.real_bridge(all_routes(Reply(status=404, body={"error": "integration not found"})))
     if kind == "500":
-        return dash.bridge(all_routes(Reply(status=500, body={"error": "boom"})))
+        return dash.real_bridge(all_routes(Reply(status=500, body={"error": "boom"})))
     if kind == "bad-json":
-        return dash.bridge(all_routes(Reply(body=b"{not json at all")))
+        return dash.real_bridge(all_routes(Reply(body=b"{not json at all")))
     raise AssertionError(kind)
 
 
@@ -156,7 +157,7 @@ async def test_each_live_failure_reason_with_local_data_standing_in(dash, failur
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
         for name in WITH_INTEGRATION:
-            row = app.fleet.rows[name]
+            row = app.dashboard.fleet.rows[name]
             assert row.failure is not None and row.failure.reason is reason, name
             assert not row.is_live
         text = detail_text(app)
@@ -170,7 +171,7 @@ async def test_each_live_failure_reason_with_local_data_standing_in(dash, failur
             assert short in line_of(app, name)
         assert line_of(app, "charlie").startswith("✖ error") and "chatwoot: 401" in line_of(app, "charlie")
         assert line_of(app, "bravo").startswith("◐ paused")
-        assert app.fleet.counts().failing == len(WITH_INTEGRATION)  # the header's "5 failing"
+        assert app.dashboard.fleet.counts().failing == len(WITH_INTEGRATION)  # the header's "5 failing"
         await select(pilot, "charlie")
         text = detail_text(app)
         assert "status                error" in text and CHARLIE_ERROR in text
@@ -178,7 +179,7 @@ async def test_each_live_failure_reason_with_local_data_standing_in(dash, failur
         # and the list still works
         await pilot.press("a")
         await pilot.pause()
-        assert [r.name for r in app.fleet.view] == NAMES  # every row needs attention
+        assert [r.name for r in app.dashboard.fleet.view] == NAMES  # every row needs attention
 
 
 async def test_a_live_answer_replaces_status_and_error_then_a_failure_falls_back_to_local(dash) -> None:
@@ -227,7 +228,7 @@ async def test_store_and_bridge_text_is_shown_literally(dash) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_settled(pilot)
         await pilot.press("g")
-        await wait_until(pilot, lambda: app.selected == name, "the instance")
+        await wait_until(pilot, lambda: app.dashboard.selected == name, "the instance")
         shown = screen_text(app)
         assert "[bold red]evil[/]" in shown
         assert "\x1b" not in shown and "\x07" not in shown

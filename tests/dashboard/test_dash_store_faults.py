@@ -44,7 +44,7 @@ async def test_rows_added_changed_and_removed_by_another_process_follow_without_
         await wait_until(
             pilot, lambda: "hotel" in view_names(app) and "echo" not in view_names(app), "reload"
         )
-        assert app.fleet.rows["bravo"].local_error == "changed elsewhere"
+        assert app.dashboard.fleet.rows["bravo"].local_error == "changed elsewhere"
         assert app.is_running
 
 
@@ -63,7 +63,7 @@ async def test_a_long_write_lock_keeps_reads_going_and_the_backfill_is_retried(d
             await wait_settled(pilot)
             assert "alpha" in view_names(app)  # reads continue
             await select(pilot, "alpha")
-            await wait_until(pilot, lambda: app.fleet.rows["alpha"].is_live, "a live read of alpha")
+            await wait_until(pilot, lambda: app.dashboard.fleet.rows["alpha"].is_live, "a live read of alpha")
             assert dash.store.integration("alpha").chatwoot_inbox_id == 0  # not saved: locked
             locker.execute("ROLLBACK")
             # the selected row is read again every few seconds: the backfill lands then
@@ -108,7 +108,7 @@ async def test_a_store_corrupted_while_running_is_reported_and_the_screen_stays(
         with open(dash.path, "r+b") as fh:  # scribble over every page but the header page
             fh.seek(4096)
             fh.write(b"\xde\xad\xbe\xef" * ((size - 4096) // 4 + 1024))
-        app.load_rows()  # what `r` and the store watcher do
+        app.dashboard.load_rows()  # what `r` and the store watcher do
         await wait_until(pilot, lambda: "store:" in banner_text(app), "the store problem in the banner")
         assert "not a usable cwdash store" in banner_text(app) or "malformed" in banner_text(app)
         assert view_names(app) == shown  # what was listed stays listed
@@ -133,7 +133,7 @@ async def test_bad_rows_are_listed_never_read_live_and_the_detail_says_why(dash)
     app = dash.app(sim)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_settled(pilot)
-        await wait_until(pilot, lambda: app.fleet.rows["alpha"].is_live, "the good rows read live")
+        await wait_until(pilot, lambda: app.dashboard.fleet.rows["alpha"].is_live, "the good rows read live")
         assert {"alpha", "bravo", "⟨blob 626c6f62⟩"} <= set(view_names(app))
         lines = row_texts(app)
         (bravo,) = [line for line in lines if " bravo " in line]
@@ -144,7 +144,7 @@ async def test_bad_rows_are_listed_never_read_live_and_the_detail_says_why(dash)
         assert "bad row: instance_name" in detail_text(app)
         await wait_settled(pilot)
         assert not any("int_bravo" in path for path in sim.stats.paths)  # never read live
-        assert app.fleet.rows["bravo"].bad == "chatwoot_account_id"
+        assert app.dashboard.fleet.rows["bravo"].bad == "chatwoot_account_id"
         assert app.is_running
 
 
@@ -165,7 +165,7 @@ async def test_text_without_a_width_of_its_own_keeps_the_columns_aligned(dash) -
     app = dash.app(dash.bridge(routes))
     async with app.run_test(size=(130, 30)) as pilot:
         await wait_settled(pilot)
-        await wait_until(pilot, lambda: app.fleet.rows["alpha"].is_live, "alpha read live")
+        await wait_until(pilot, lambda: app.dashboard.fleet.rows["alpha"].is_live, "alpha read live")
         lines = [line for line in row_texts(app) if line]
         header = _cells(lines[0])
         inbox_at = "".join(header).index("INBOX")

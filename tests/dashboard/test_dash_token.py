@@ -9,6 +9,7 @@ import base64
 import pytest
 from dashkit import (
     TOKENS,
+    burst,
     detail_text,
     record_notifications,
     screen_text,
@@ -51,6 +52,19 @@ def audit_actions(path) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
         store.close()
 
 
+async def test_t_right_behind_cursor_keys_reveals_the_row_the_cursor_reached(dash) -> None:
+    # "jjt" in one burst: t acts on charlie, and the cursor's own (later) messages about
+    # the rows it passed must not take the selection back or hide the token.
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        burst(app, "jjt")
+        await wait_until(pilot, lambda: audit_actions(dash.path) == [("charlie", "reveal")], "the reveal")
+        await pilot.pause()
+        assert app.dashboard.selected == "charlie"
+        assert TOKENS["charlie"] in detail_text(app)
+
+
 async def test_t_reveals_the_token_and_t_hides_it_again(dash) -> None:
     app = dash.app(dash.bridge())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -79,9 +93,9 @@ async def test_a_revealed_token_hides_itself_after_the_reveal_time(dash) -> None
         assert TOKENS["alpha"] in detail_text(app)
         # the app checks once a second: wait for it, without asserting how soon
         await wait_until(pilot, lambda: MASK in detail_text(app), "the token to hide itself")
-        assert app.token.secret is None
+        assert app.dashboard.token.secret is None
         assert TOKENS["alpha"] not in screen_text(app)
-        assert app.selected == "alpha"
+        assert app.dashboard.selected == "alpha"
 
 
 async def test_selecting_another_instance_hides_the_token(dash) -> None:
@@ -92,19 +106,19 @@ async def test_selecting_another_instance_hides_the_token(dash) -> None:
         await pilot.pause()
         assert TOKENS["alpha"] in detail_text(app)
         await pilot.press("j")
-        await wait_until(pilot, lambda: app.selected == "bravo", "bravo")
+        await wait_until(pilot, lambda: app.dashboard.selected == "bravo", "bravo")
         assert MASK in detail_text(app)
         assert TOKENS["alpha"] not in screen_text(app) and TOKENS["bravo"] not in screen_text(app)
         # back on alpha: still hidden, it does not come back by itself
         await pilot.press("k")
-        await wait_until(pilot, lambda: app.selected == "alpha", "alpha")
+        await wait_until(pilot, lambda: app.dashboard.selected == "alpha", "alpha")
         assert MASK in detail_text(app) and TOKENS["alpha"] not in screen_text(app)
         # and a click on another row hides it too
         await pilot.press("t")
         await pilot.pause()
         assert TOKENS["alpha"] in detail_text(app)
         await pilot.click("#fleet", offset=(12, 3))
-        await wait_until(pilot, lambda: app.selected == "charlie", "charlie")
+        await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "charlie")
         assert MASK in detail_text(app) and TOKENS["alpha"] not in screen_text(app)
 
 
@@ -114,7 +128,7 @@ async def test_t_right_after_a_move_reveals_the_token_under_the_cursor(dash) -> 
         await wait_settled(pilot)
         await pilot.press("j", "t")  # no pause between the move and the key
         await pilot.pause()
-        assert app.selected == "bravo"
+        assert app.dashboard.selected == "bravo"
         text = detail_text(app)
         assert text.startswith("bravo") and TOKENS["bravo"] in text and TOKENS["alpha"] not in text
 
@@ -147,7 +161,7 @@ async def test_y_inside_tmux_also_sends_the_sequence_through_tmux(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
         await pilot.press("j", "j")  # charlie
-        await wait_until(pilot, lambda: app.selected == "charlie", "charlie")
+        await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "charlie")
         written = capture_terminal(app, monkeypatch)
         await pilot.press("y")
         await pilot.pause()
@@ -171,16 +185,19 @@ async def test_no_reveal_refuses_reveal_and_copy(dash, monkeypatch: pytest.Monke
         # the actions are also offered in the command palette: run them that way too
         await app.run_action("toggle_token")
         await app.run_action("copy_token")
-        app._open_token()  # and the path both actions share refuses on its own
+        app.dashboard._open_token()  # and the path both actions share refuses on its own
         await pilot.pause()
         assert osc52(written) == []
-        assert app.token.secret is None
+        assert app.dashboard.token.secret is None
         assert MASK in detail_text(app)
         assert TOKENS["alpha"] not in screen_text(app)
         assert any("reveal and copy are off" in message for _, message, _ in notes)
         assert audit_actions(dash.path) == []
         # the footer shows the two keys disabled
-        assert app.check_action("toggle_token", ()) is None and app.check_action("copy_token", ()) is None
+        assert (
+            app.dashboard.check_action("toggle_token", ()) is None
+            and app.dashboard.check_action("copy_token", ()) is None
+        )
 
 
 def test_cwdash_no_reveal_setting_reaches_the_dashboard(dash, monkeypatch: pytest.MonkeyPatch) -> None:

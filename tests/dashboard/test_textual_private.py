@@ -1,0 +1,37 @@
+"""Fails loudly when a Textual upgrade removes or changes a private part cwdash relies on
+(see cwdash/tui/textual_private.py and cwdash/tui/crash.py for why each is used)."""
+
+from __future__ import annotations
+
+import inspect
+
+from textual.app import App
+from textual.drivers.headless_driver import HeadlessDriver
+
+
+def test_the_app_driver_writes_raw_sequences() -> None:
+    app = App()
+    assert hasattr(app, "_driver") and app._driver is None  # set once running
+    assert list(inspect.signature(HeadlessDriver.write).parameters) == ["self", "data"]
+
+
+def test_the_crash_hooks_cwdash_overrides_exist() -> None:
+    for name, params in {
+        "_handle_exception": ["self", "error"],
+        "_fatal_error": ["self"],
+        "_print_error_renderables": ["self"],
+        "_close_messages_no_wait": ["self"],
+    }.items():
+        method = getattr(App, name, None)
+        assert callable(method), f"textual.App.{name} is gone: update cwdash/tui/crash.py"
+        assert list(inspect.signature(method).parameters) == params, name
+    assert hasattr(App(), "_exit_renderables")
+
+
+def test_the_screen_compositor_the_tests_read() -> None:
+    """tests/dashboard/dashkit.screen_text renders the screen as the terminal shows it."""
+    from textual._compositor import Compositor
+
+    assert "full" in inspect.signature(Compositor.render_update).parameters
+    assert "screen_stack" in inspect.signature(Compositor.render_update).parameters
+    assert hasattr(App, "_background_screens")

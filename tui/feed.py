@@ -1,0 +1,151 @@
+"""The live feed: live reads on a thread with an event loop of its own, their results as messages.
+
+The HTTP work of hundreds of reads a second must never queue in front of a key press
+on the screen's loop, so the :class:`~cwdash.store.refresh.RefreshScheduler` runs in a
+Textual thread worker (which gives an async function an event loop of its own). The
+reads use a store connection of their own; the live source is used, and closed, only
+there.
+
+Results are delivered in batches: the first result after a delivery schedules one
+:class:`LiveResults` message ``results_every`` seconds later (a timer on the feed's own
+loop, not the screen's); the message carries nothing, the screen takes the whole batch
+with :meth:`LiveFeed.take`, and a second message still waiting in the queue replaces
+the first (``can_replace``), so a busy screen drains once, never twice.
+
+The feed stops when its worker is cancelled: by :meth:`LiveFeed.stop`, or by Textual
+itself when the screen that started it is removed or the app exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.worker import Worker, get_current_worker
+
+from cwdash.store.db import Store
+from cwdash.store.readmodel import ReadModel, ReadResult
+from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+
+RESULTS_EVERY = 0.25  # seconds: live results are applied and painted in batches at most this often
+
+
+@dataclass
+class LiveResults(Message):
+    """Live results are waiting: take them with :meth:`LiveFeed.take`."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LiveResults)
+
+
+class LiveFeed:
+    """Owns the refresh scheduler, the thread and loop it runs on, and the results not yet shown."""
+
+    def __init__(
+        self,
+        model: ReadModel,
+        settings: RefreshSettings,
+        *,
+        results_every: float = RESULTS_EVERY,
+    ) -> None:
+        self.model = model
+        self.results_every = results_every
+        self.scheduler = RefreshScheduler(self._read, self._on_result, settings)
+        self._reader: ReadModel | None = None
+        self._target: MessagePump | None = None
+        self._worker: Worker[None] | None = None
+        self._results: list[tuple[str, ReadResult]] = []
+        self._lock = threading.Lock()
+        self._pending = False
+
+    # -- from the screen ---------------------------------------------------------
+
+    def start(self, target: MessagePump) -> None:
+        """Start reading in a thread worker of ``target``, which receives :class:`LiveResults`."""
+        self._target = target
+        self._worker = target.run_worker(
+            self._run, name="live feed", group="live-feed", thread=True, exclusive=True, exit_on_error=False
+        )
+
+    def stop(self) -> None:
+        """Cancel the worker: the thread stops its reads, closes the live source and ends."""
+        if self._worker is not None:
+            self._worker.cancel()
+        else:
+            self.scheduler.stop()
+
+    def take(self) -> list[tuple[str, ReadResult]]:
+        """The results that arrived since the last call, oldest first."""
+        with self._lock:
+            batch, self._results = self._results, []
+            self._pending = False
+        return batch
+
+    # scheduler inputs, passed through (each is safe to call from the screen's thread)
+
+    def set_names(self, names: Sequence[str]) -> None:
+        self.scheduler.set_names(names)
+
+    def select(self, name: str | None) -> None:
+        self.scheduler.select(name)
+
+    def set_visible(self, names: Sequence[str]) -> None:
+        self.scheduler.set_visible(names)
+
+    def refresh_now(self) -> None:
+        self.scheduler.refresh_now()
+
+    @property
+    def paused(self) -> bool:
+        return self.scheduler.paused
+
+    def pause(self, paused: bool) -> None:
+        self.scheduler.pause(paused)
+
+    # -- on the feed's thread ------------------------------------------------------
+
+    async def _run(self) -> None:
+        worker = get_current_worker()
+        loop = asyncio.get_running_loop()
+        store = Store.open(self.model.store.path)
+        self._reader = ReadModel(
+            store,
+            self.model.sealer,
+            self.model.live,
+            key_problem=self.model.key_problem,
+            backfill_timeout=self.model.backfill_timeout,
+        )
+        # The worker's cancellation is a threading.Event; one blocking wait for it, off
+        # this loop, turns it into the scheduler's stop (no polling). The scheduler only
+        # ends through that stop (a failing read is a result, not an exception).
+        cancelled = loop.run_in_executor(None, worker.cancelled_event.wait)
+        cancelled.add_done_callback(lambda _: self.scheduler.stop())
+        try:
+            if not worker.is_cancelled:
+                await self.scheduler.run()
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await self._reader.aclose()
+            store.close()
+
+    async def _read(self, name: str) -> ReadResult:
+        assert self._reader is not None
+        return await self._reader.status(name)
+
+    def _on_result(self, name: str, result: ReadResult) -> None:
+        """A live read finished: keep it; the first of a batch schedules the delivery."""
+        with self._lock:
+            self._results.append((name, result))
+            first = not self._pending
+            self._pending = True
+        if first:
+            asyncio.get_running_loop().call_later(self.results_every, self._deliver)
+
+    def _deliver(self) -> None:
+        if self._target is not None:
+            self._target.post_message(LiveResults())  # thread-safe

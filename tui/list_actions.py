@@ -1,0 +1,129 @@
+"""The list's keys: filter (/, Enter, Escape), attention (a), sort (s, S, a column title),
+and the live reads' (r, p). Mixed into the dashboard screen, which provides the rest.
+
+Focus moves here use ``Screen.set_focus``, at once, not ``focus()``: Textual routes each
+key to whatever has the focus when the app takes the key in, so the keys of one burst
+("/co", "/err⏎jj") follow the focus only if it has moved by then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+
+from cwdash.store.fleet import SORT_KEYS, Fleet
+from cwdash.tui.feed import LiveFeed
+from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.summary import SummaryBar
+from cwdash.tui.table import FleetTable
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    _Base = Screen[None]
+else:
+    _Base = object
+
+
+class ListActions(_Base):
+    """What the list's keys do; the screen provides the widgets and the feed."""
+
+    fleet: Fleet
+    table: FleetTable
+    filter_input: FilterInput
+    summary: SummaryBar
+    feed: LiveFeed | None
+
+    def load_rows(self) -> None: ...  # the screen's: read the whole listing again
+
+    def _view_changed(self) -> None:
+        self.fleet.rebuild()
+        self.table.view_changed()
+        self.summary.mark_changed()
+        self.summary.update_summary()
+
+    def action_filter(self) -> None:
+        """Open the filter, focused at once (not with focus(): see the module)."""
+        field = self.filter_input
+        if self.focused is field:  # "/" typed in the field is text: hand the key on to it
+            field.post_message(events.Key("slash", "/"))
+            return
+        field.display = True
+        self.set_focus(field)
+        # after whatever an Escape or Enter earlier in the same burst queued on the field
+        field.call_later(setattr, field, "display", True)
+
+    def _apply_filter(self, value: str) -> None:
+        if value != self.fleet.filter_text:
+            self.fleet.filter_text = value
+            self._view_changed()
+
+    def _filter_done(self, keep: bool) -> None:
+        """Enter keeps the filter, Escape clears it. The keys go back to the list at once
+        (see action_filter); the field settles once it has taken the keys typed before
+        (they are still queued on it)."""
+        self.set_focus(self.table)
+        self.filter_input.call_later(self._filter_settled, keep)
+
+    def _filter_settled(self, keep: bool) -> None:
+        field = self.filter_input
+        if not keep:
+            field.value = ""
+            self._apply_filter("")
+        if not field.value:
+            field.display = False
+
+    def on_key(self, event: events.Key) -> None:
+        # Escape in the field is the field's (FilterInput); here: a kept filter, the list focused
+        if event.key == "escape" and self.filter_input.value:
+            self._filter_done(keep=False)
+            event.stop()
+
+    def action_attention(self) -> None:
+        self.fleet.attention_only = not self.fleet.attention_only
+        self._view_changed()
+        self.notify(
+            "showing only rows that need attention (error, live read failing, no integration)"
+            if self.fleet.attention_only
+            else "showing every instance",
+            timeout=3,
+        )
+
+    def action_sort(self) -> None:
+        index = SORT_KEYS.index(self.fleet.sort_key) if self.fleet.sort_key in SORT_KEYS else -1
+        self.fleet.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
+        self.fleet.sort_reverse = False
+        self._view_changed()
+
+    def action_sort_reverse(self) -> None:
+        self.fleet.sort_reverse = not self.fleet.sort_reverse
+        self._view_changed()
+
+    def on_fleet_table_sort_requested(self, message: FleetTable.SortRequested) -> None:
+        """A click on a column title: sort by it, or reverse it (a mixin: no @on)."""
+        if self.fleet.sort_key == message.key:
+            self.fleet.sort_reverse = not self.fleet.sort_reverse
+        else:
+            self.fleet.sort_key = message.key
+            self.fleet.sort_reverse = False
+        self._view_changed()
+
+    def action_refresh(self) -> None:
+        self.load_rows()
+        if self.feed is None:
+            self.notify(
+                "integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN; reloaded local data"
+            )
+            return
+        self.feed.refresh_now()
+        self.notify(f"reading {len(self.fleet.rows):,} instances live again", timeout=3)
+
+    def action_pause(self) -> None:
+        if self.feed is None or self.summary.live is None:
+            return
+        self.feed.pause(not self.feed.paused)
+        self.summary.live.paused = self.feed.paused
+        self.notify("live reads paused" if self.feed.paused else "live reads resumed", timeout=3)
+        self.summary.mark_changed()
+        self.summary.update_summary()

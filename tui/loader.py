@@ -1,0 +1,96 @@
+"""The local listing: the first page at once, the rest from a thread, reloads on other commits.
+
+The first page (``FIRST_PAGE`` rows) is read on the screen's thread so the list paints
+at once; the whole listing follows from a thread worker on a connection of its own, as
+a :class:`RowsLoaded` message holding only its differences with what is shown. The
+store's ``data_version`` is checked every few seconds: a commit by another process
+(``cwdash import``, ``set``) reloads the listing; a big store waits longer between
+reloads.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.widget import Widget
+
+from cwdash.store.db import Store, StoreError
+from cwdash.store.fleet import FleetRow, ListingDiff, diff_listing, rows_from_listing
+
+FIRST_PAGE = 200
+STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
+
+
+@dataclass
+class RowsLoaded(Message):
+    """A fresh local listing of the store, as its differences with what is shown (on the
+    first load: every row past the first page), and how long reading it took."""
+
+    rows: ListingDiff
+    seconds: float
+
+
+@dataclass
+class StoreFailed(Message):
+    """Reading the store failed (the message names the cause, never a secret)."""
+
+    message: str
+
+
+class StoreLoader:
+    """Reads the listing for ``owner`` (the screen), which receives the messages above."""
+
+    def __init__(self, owner: Widget, store: Store, *, check_every: float = STORE_CHECK_EVERY) -> None:
+        self.owner = owner
+        self.store = store
+        self.check_every = check_every
+        self.version: int | None = None
+        self._last_reload = 0.0
+        self.reload_gap = check_every
+
+    def first_page(self) -> tuple[list[FleetRow], int]:
+        """The top of the list and how many instances the store holds (raises StoreError)."""
+        # noted before the first read: a commit by another process from here on is
+        # seen by check(), even one landing before its first run
+        self.version = self.store.data_version()
+        expected = self.store.instance_count()
+        return list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE))), expected
+
+    def load(self, shown: dict[str, FleetRow]) -> None:
+        """Read the whole listing in a thread worker; ``shown``: the rows on screen now."""
+        self.owner.run_worker(
+            lambda: self._load(shown),
+            name="listing",
+            group="load",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _load(self, shown: dict[str, FleetRow]) -> None:
+        started = time.monotonic()
+        try:
+            reader = Store.open(self.store.path)
+            try:
+                rows = diff_listing(shown, rows_from_listing(reader.iter_list()))
+            finally:
+                reader.close()
+        except StoreError as exc:
+            self.owner.post_message(StoreFailed(str(exc)))
+            return
+        seconds = time.monotonic() - started
+        # A big store takes a while to list: the next reload waits ten times as long.
+        self.reload_gap = max(self.check_every, 10 * seconds)
+        self.owner.post_message(RowsLoaded(rows, seconds))
+
+    def check(self, shown: dict[str, FleetRow]) -> None:
+        """Reload when another process committed (raises StoreError when the store cannot be checked)."""
+        version = self.store.data_version()
+        if self.version is None:
+            self.version = version
+        elif version != self.version and time.monotonic() - self._last_reload >= self.reload_gap:
+            self.version = version
+            self._last_reload = time.monotonic()
+            self.load(shown)

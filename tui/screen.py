@@ -1,0 +1,396 @@
+"""The dashboard screen: the fleet list, the selected instance's detail, the header, their keys.
+
+The screen never waits for the network or a big store: the listing comes from
+:class:`~cwdash.tui.loader.StoreLoader` (first page at once, the rest from a thread),
+live results from :class:`~cwdash.tui.feed.LiveFeed` (its own thread and loop, results
+in batches); every rule about merging local and live data is the read model's. What the
+list's keys do is :class:`~cwdash.tui.list_actions.ListActions`', the token's
+:class:`~cwdash.tui.token_actions.TokenActions`'.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from cwdash.store.config import Config
+from cwdash.store.db import Store, StoreError
+from cwdash.store.fleet import Fleet
+from cwdash.store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
+from cwdash.store.refresh import RefreshSettings
+from cwdash.tui.detail import DetailPane, TokenView, render_detail
+from cwdash.tui.failures import ReadFailures
+from cwdash.tui.feed import RESULTS_EVERY, LiveFeed, LiveResults
+from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.help import HelpScreen
+from cwdash.tui.list_actions import ListActions
+from cwdash.tui.loader import STORE_CHECK_EVERY, RowsLoaded, StoreFailed, StoreLoader
+from cwdash.tui.summary import Banner, LiveState, SummaryBar
+from cwdash.tui.table import FleetTable
+from cwdash.tui.token_actions import TokenActions
+
+WIDE = 140  # columns: from here on the list and the detail sit side by side
+EMPTY = "no instances in the store: add some with `cwdash import FILE`"
+# For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
+EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
+store_log = logging.getLogger("cwdash.store")
+
+BINDINGS = [
+    Binding("q", "app.quit", "Quit", id="quit", tooltip="quit cwdash"),
+    # priority: "/" is handled when the app takes it in, before the keys behind it are
+    # routed, so a burst ("/co") types into the field it opens (see action_filter)
+    Binding(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        id="filter",
+        tooltip="filter the list as you type",
+        priority=True,
+    ),
+    Binding("r", "refresh", "Refresh", id="refresh", tooltip="read every instance live again, now"),
+    Binding("a", "attention", "Attn", id="attention", tooltip="only rows that need attention"),
+    Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
+    Binding("S", "sort_reverse", "Reverse", id="sort_reverse", show=False, tooltip="reverse the sort"),
+    Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
+    Binding("y", "copy_token", "Copy", id="copy", tooltip="copy the token (OSC 52), not shown"),
+    Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
+    Binding("question_mark", "help", "Keys", key_display="?", id="help", tooltip="show every key"),
+]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The screen's intervals, in seconds (tests set short ones; nothing patches constants)."""
+
+    tick: float = 1.0  # the header, the list's ages, the token's auto-hide
+    store_check: float = STORE_CHECK_EVERY
+    results_every: float = RESULTS_EVERY
+    detail_settle: float = 0.06  # the cursor must rest this long before a racing cursor's detail renders
+    reveal_seconds: float = 20.0
+
+
+class DashboardScreen(ListActions, TokenActions, Screen[None]):
+    """The one screen of the dashboard; the key help is a modal on top of it."""
+
+    BINDINGS = BINDINGS
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        model: ReadModel,
+        *,
+        no_reveal: bool = False,
+        settings: RefreshSettings | None = None,
+        timing: Timing | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.store = store
+        self.store_path = store.path
+        self.model = model
+        self.no_reveal = no_reveal
+        self.timing = timing or Timing()
+        self.reveal_seconds = self.timing.reveal_seconds
+        self.failures = ReadFailures()
+        self.fleet = Fleet()
+        self.loaded = False
+        self.selected: str | None = None
+        self.current: ReadResult | None = None
+        self.token = TokenView()
+        self.store_problem: str | None = None
+        self.loader = StoreLoader(self, store, check_every=self.timing.store_check)
+        self._last_move = 0.0
+        self._detail_timer: Timer | None = None
+        self.feed: LiveFeed | None = None
+        if model.gateway_configured:
+            self.feed = LiveFeed(
+                model,
+                settings or RefreshSettings(config.concurrency, config.rate, round_every=config.round_every),
+                results_every=self.timing.results_every,
+            )
+
+    # -- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        live = LiveState(self.config.bridge_url or "") if self.feed is not None else None
+        self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
+        self.banner = Banner(id="banner", markup=False)
+        self.table = FleetTable(self.fleet, id="fleet")
+        self.filter_input = FilterInput(
+            self._apply_filter,
+            self._filter_done,
+            placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
+            id="filter",
+        )
+        self.detail = DetailPane(id="detail")
+        yield self.summary
+        yield self.banner
+        with Container(id="body"):
+            with Vertical(id="list-pane"):
+                yield self.table
+                yield self.filter_input
+            yield self.detail
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.filter_input.display = False
+        self._layout_for(self.app.size.width)
+        self._update_banner()
+        self.summary.update_summary()
+        self.table.focus()
+        self._first_page()
+        if EXIT_AFTER == "paint":
+            self.call_after_refresh(self.app.exit)
+        # The rest of the listing and the live reads start once the first page is on
+        # screen: started earlier, they compete with the first paint for the GIL.
+        self.call_after_refresh(self._after_first_paint)
+        self.set_interval(self.timing.tick, self.tick)
+        self.set_interval(self.timing.store_check, self._check_store)
+
+    def _after_first_paint(self) -> None:
+        self.load_rows()
+        if self.feed is not None:
+            self.feed.start(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout_for(self.app.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.set_class(width >= WIDE, "-wide")
+
+    # -- the local listing -----------------------------------------------------------
+
+    def _first_page(self) -> None:
+        """Paint the top of the list at once; the whole listing follows from a thread."""
+        try:
+            first, expected = self.loader.first_page()
+        except StoreError as exc:
+            self.post_message(StoreFailed(str(exc)))
+            return
+        self.summary.expected = expected
+        self.fleet.add_first(first)
+        self.table.empty_text = EMPTY
+        self.table.view_changed()
+        if len(first) >= expected:
+            self._set_loaded()
+            if self.feed is not None:
+                self.feed.set_names([r.name for r in self.fleet.view])
+        self.summary.mark_changed(rows=True)
+        self.summary.update_summary()
+
+    def _set_loaded(self) -> None:
+        self.loaded = self.summary.loaded = True
+
+    def load_rows(self) -> None:
+        """Read the whole listing again, off the event loop (``r``, and commits by others)."""
+        self.loader.load(self.fleet.rows)
+
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
+        store_log.error("reading the store failed: %s", message.message)
+        self.store_problem = message.message
+        self._update_banner()
+        self.notify(message.message, title="store", severity="error", timeout=10)
+
+    @on(RowsLoaded)
+    def _rows_loaded(self, message: RowsLoaded) -> None:
+        keep = self.selected if self.loaded else None
+        diff = message.rows
+        if self.loaded and not diff.changed and not diff.removed:
+            self.store_problem = None
+            self._update_banner()
+            return
+        added, removed = self.fleet.apply_diff(diff, keep=keep)
+        self.failures.forget(diff.removed)
+        if not self.loaded:
+            # Everything alive after the first load (the fleet, the screen) is long-lived:
+            # kept out of the collector's full passes, which otherwise walk it all in the
+            # middle of a key press (pauses of 70 ms with 2k instances; see bench/). Once
+            # only, after a young-generation pass: a freeze keeps whatever garbage it
+            # catches for good (failed reads leave exception cycles behind all the time).
+            gc.collect(1)
+            gc.freeze()
+        names_changed = bool(added or removed) or not self.loaded
+        self._set_loaded()
+        self.store_problem = None
+        self.table.empty_text = EMPTY
+        self.table.view_changed()
+        if self.feed is not None and names_changed:
+            self.feed.set_names(list(self.fleet.rows))
+        self.summary.mark_changed(rows=True)
+        self.summary.update_summary()
+        self._update_banner()
+        if self.selected is not None:
+            self._show_detail(refresh_local=True)
+        if EXIT_AFTER == "loaded":
+            self.call_after_refresh(self.app.exit)
+
+    def _check_store(self) -> None:
+        """Reload the listing when another process committed to the store."""
+        try:
+            self.loader.check(self.fleet.rows)
+        except StoreError as exc:
+            if self.store_problem != str(exc):
+                store_log.error("checking the store failed: %s", exc)
+            self.store_problem = str(exc)
+            self._update_banner()
+
+    # -- live results ----------------------------------------------------------------
+
+    @on(LiveResults)
+    def _live_results(self, message: LiveResults) -> None:
+        assert self.feed is not None
+        batch = self.feed.take()
+        for name, result in batch:
+            self._apply_result(name, result)
+        if batch:
+            self.table.refresh_rows({name for name, _ in batch})  # the header follows on the next tick
+
+    def _apply_result(self, name: str, result: ReadResult) -> None:
+        row = self.fleet.rows.get(name)
+        if row is None:
+            return
+        now = time.monotonic()
+        row.apply(result, now)
+        if isinstance(result, StatusRead) and result.source == "live" and self.summary.live is not None:
+            self.summary.live.last_answer = now
+        # logged when a read starts failing or recovers; unsaved backfills: one banner line
+        if self.failures.note(name, result):
+            self._update_banner()
+        self.summary.mark_changed(rows=True)
+        if name == self.selected:
+            self.current = result
+            self._render_detail()
+
+    # -- the detail ----------------------------------------------------------------
+
+    @on(FleetTable.CursorMoved)
+    def _cursor_moved(self, message: FleetTable.CursorMoved) -> None:
+        if message.name != self.table.cursor_name:
+            # stale: the cursor moved on (its own message follows) and a key right behind
+            # the move may already act on the row it reached (_sync_selection)
+            return
+        now = time.monotonic()
+        held = now - self._last_move < self.timing.detail_settle
+        self._last_move = now
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if not held:
+            self._select(message.name, force=True)
+            return
+        # The cursor is racing (a held key, a fast scroll): the list repaints at once,
+        # the detail follows as soon as the cursor rests, so keys never queue up
+        # behind detail renders.
+        self._select(message.name, show=False)
+        self._detail_timer = self.set_timer(self.timing.detail_settle, self._settle_detail)
+
+    def _settle_detail(self) -> None:
+        self._detail_timer = None
+        self._show_detail(refresh_local=True)
+
+    def _select(self, name: str | None, *, force: bool = False, show: bool = True) -> None:
+        """Make ``name`` the selected instance; the token hides when the selection changes."""
+        changed = name != self.selected
+        if changed:
+            self.hide_token()
+            self.selected = name
+            self.current = None
+            if self.feed is not None:
+                self.feed.select(name)
+        if show and (changed or force):
+            self._show_detail(refresh_local=True)
+
+    def _sync_selection(self) -> None:
+        """Catch up with the cursor before acting on "the selected instance".
+
+        Cursor moves arrive as messages; a key pressed right after a move must act on
+        the row under the cursor, not on the one selected a moment ago.
+        """
+        self._select(self.table.cursor_name)
+
+    def _show_detail(self, *, refresh_local: bool) -> None:
+        """Show the selected instance at once from the store and its last live outcome."""
+        name = self.selected
+        row = self.fleet.rows.get(name) if name is not None else None
+        if row is not None and (refresh_local or self.current is None):
+            try:
+                local = self.model.local(row.name)
+            except StoreError as exc:
+                store_log.error("reading %r from the store failed: %s", row.name, exc)
+                self.notify(str(exc), title="store", severity="error")
+                local = None
+            if isinstance(local, StatusRead):
+                self.current = merge(local.document, row.outcome())
+            elif isinstance(local, MappedError):
+                self.current = local
+                if row.mapped is None and self.loaded:
+                    row.apply(local, time.monotonic())
+        self._render_detail()
+
+    def _render_detail(self) -> None:
+        name = self.selected
+        row = self.fleet.rows.get(name) if name is not None else None
+        if row is not None and row.mapped is None and isinstance(self.current, MappedError):
+            self.current = None
+        if self.model.sealer is None and self.token.problem is None and isinstance(self.current, StatusRead):
+            self.token.problem = self.model.key_problem
+        content = render_detail(
+            row,
+            self.current,
+            self.token,
+            gateway_configured=self.model.gateway_configured,
+            no_reveal=self.no_reveal,
+        )
+        self.detail.show(content)
+
+    # -- keys (the list's and the live reads' are ListActions') ------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(list(self.BINDINGS)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_token", "copy_token") and self.no_reveal:
+            return None  # shown disabled in the footer
+        return True
+
+    # -- periodic ------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: the header, the list's ages, the token's auto-hide, the detail."""
+        if self.feed is not None:
+            self.feed.set_visible(self.table.visible_names())
+        now = time.monotonic()
+        self.hide_token_if_due(now)
+        self.table.tick(now)
+        self.summary.mark_changed()
+        self.summary.update_summary()
+        if self.selected is not None:
+            self._render_detail()  # the pane skips content that reads the same
+
+    def _update_banner(self) -> None:
+        self.banner.show_first(
+            store_problem=self.store_problem,
+            unsaved=self.failures.banner(),
+            gateway_configured=self.model.gateway_configured,
+            readonly=self.store.readonly,
+        )
+
+    async def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()  # the feed's thread closes the live source itself
+        else:
+            await self.model.aclose()
