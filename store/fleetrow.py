@@ -205,7 +205,9 @@ class FleetRow:
         if self.bad:
             return False
         before = self.status
-        self.inbox_id = result.inbox_id
+        if result.backfill_error is None:
+            # an inbox id that could not be saved stays 0 here: the next read tries again
+            self.inbox_id = result.inbox_id
         outcome = result.outcome
         if isinstance(outcome, LiveState):
             self.live_status = outcome.status

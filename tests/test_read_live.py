@@ -244,4 +244,5 @@ def test_the_scheduler_reads_targets_from_the_fleet(store: Store, sealer: Sealer
     assert got["bare"] is NO_INTEGRATION  # no integration: the full read by name, from the store
     assert fleet.rows["fresh"].status == "paused" and fleet.rows["fresh"].inbox_id == 5
     assert store.integration("fresh").chatwoot_inbox_id == 5
-    assert sorted(sim.stats.paths) == ["/v1/integrations/int_fresh", "/v1/integrations/int_xyz789abc"]
+    # (a round may start again before the scheduler stops: each path at least once, no other)
+    assert sorted(set(sim.stats.paths)) == ["/v1/integrations/int_fresh", "/v1/integrations/int_xyz789abc"]

@@ -151,7 +151,7 @@ def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_confi
         fields.add(
             "source", ("local", "yellow"), f"  live read failed: {one_line(row.failure.describe(), 300)}"
         )
-        fields.add("", (f"what to do: {row.failure.reason.hint}", "italic"), (last, "dim"))
+        fields.add("", (f"what to do: {row.failure.hint}", "italic"), (last, "dim"))
         return
     fields.add("source", ("local", "yellow"), ("  live read pending", "dim"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from cwdash.store.readmodel import ReadResult, StatusRead
+from cwdash.store.readmodel import LiveResult, ReadResult, StatusRead
 
 live_log = logging.getLogger("cwdash.live")
 store_log = logging.getLogger("cwdash.store")
@@ -24,13 +24,13 @@ class ReadFailures:
         self.unsaved: dict[str, str] = {}
         self.last_unsaved = ""
 
-    def note(self, name: str, result: ReadResult) -> bool:
+    def note(self, name: str, result: ReadResult | LiveResult) -> bool:
         """Log what changed for ``name``; True when the unsaved backfills changed."""
-        if not isinstance(result, StatusRead):
+        if not isinstance(result, StatusRead | LiveResult):
             return False
         failure = result.failure
         if failure is not None:
-            reason = f"{failure.describe()} ({failure.reason.hint})"
+            reason = f"{failure.describe()} ({failure.hint})"
             if self.failing.get(name) != reason:
                 self.failing[name] = reason
                 live_log.warning("live read of %r failed: %s", name, reason)

@@ -28,7 +28,8 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker, get_current_worker
 
 from cwdash.store.db import Store
-from cwdash.store.readmodel import ReadModel, ReadResult
+from cwdash.store.fleet import Fleet, background_read
+from cwdash.store.readmodel import LiveResult, ReadModel, ReadResult
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
 
 RESULTS_EVERY = 0.25  # seconds: live results are applied and painted in batches at most this often
@@ -51,14 +52,16 @@ class LiveFeed:
         settings: RefreshSettings,
         *,
         results_every: float = RESULTS_EVERY,
+        fleet: Fleet | None = None,
     ) -> None:
         self.model = model
+        self.fleet = fleet  # with it, background reads go straight to the live source
         self.results_every = results_every
         self.scheduler = RefreshScheduler(self._read, self._on_result, settings)
         self._reader: ReadModel | None = None
         self._target: MessagePump | None = None
         self._worker: Worker[None] | None = None
-        self._results: list[tuple[str, ReadResult]] = []
+        self._results: list[tuple[str, ReadResult | LiveResult]] = []
         self._lock = threading.Lock()
         self._pending = False
 
@@ -78,7 +81,7 @@ class LiveFeed:
         else:
             self.scheduler.stop()
 
-    def take(self) -> list[tuple[str, ReadResult]]:
+    def take(self) -> list[tuple[str, ReadResult | LiveResult]]:
         """The results that arrived since the last call, oldest first."""
         with self._lock:
             batch, self._results = self._results, []
@@ -133,11 +136,15 @@ class LiveFeed:
             await self._reader.aclose()
             store.close()
 
-    async def _read(self, name: str) -> ReadResult:
+    async def _read(self, name: str) -> ReadResult | LiveResult:
+        """One read: the selected row's whole document (the detail shows it), any other
+        listed row straight from the live source with what the listing knows."""
         assert self._reader is not None
-        return await self._reader.status(name)
+        if self.fleet is None:
+            return await self._reader.status(name)
+        return await background_read(self._reader, self.fleet, name, whole=name == self.scheduler.selected)
 
-    def _on_result(self, name: str, result: ReadResult) -> None:
+    def _on_result(self, name: str, result: ReadResult | LiveResult) -> None:
         """A live read finished: keep it; the first of a batch schedules the delivery."""
         with self._lock:
             self._results.append((name, result))

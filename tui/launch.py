@@ -43,8 +43,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     """``cwdash demo``: a throwaway store, a simulated gateway on 127.0.0.1, then the dashboard."""
     from cwdash.store import demo
-    from cwdash.store.live import BridgeSource
     from cwdash.store.simbridge import SimBridge, self_signed_context
+    from cwdash.store.sources.bridge import BridgeSource
 
     if args.instances < 1 or args.instances > 200_000:
         return _fail("--instances must be between 1 and 200000")

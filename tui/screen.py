@@ -27,7 +27,7 @@ from textual.widgets import Footer
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
-from cwdash.store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
+from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
@@ -120,6 +120,7 @@ class DashboardScreen(ListActions, TokenActions, Screen[None]):
                 model,
                 settings or RefreshSettings(config.concurrency, config.rate, round_every=config.round_every),
                 results_every=self.timing.results_every,
+                fleet=self.fleet,
             )
 
     # -- layout ------------------------------------------------------------------
@@ -259,21 +260,26 @@ class DashboardScreen(ListActions, TokenActions, Screen[None]):
         if batch:
             self.table.refresh_rows({name for name, _ in batch})  # the header follows on the next tick
 
-    def _apply_result(self, name: str, result: ReadResult) -> None:
+    def _apply_result(self, name: str, result: ReadResult | LiveResult) -> None:
         row = self.fleet.rows.get(name)
         if row is None:
             return
         now = time.monotonic()
         row.apply(result, now)
-        if isinstance(result, StatusRead) and result.source == "live" and self.summary.live is not None:
+        if isinstance(result, StatusRead | LiveResult) and result.source == "live" and self.summary.live:
             self.summary.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
         if self.failures.note(name, result):
             self._update_banner()
         self.summary.mark_changed(rows=True)
         if name == self.selected:
-            self.current = result
-            self._render_detail()
+            if isinstance(result, LiveResult):
+                # a background read of a row that became selected while it ran: the
+                # detail wants the whole document, which the store has
+                self._show_detail(refresh_local=True)
+            else:
+                self.current = result
+                self._render_detail()
 
     # -- the detail ----------------------------------------------------------------
 

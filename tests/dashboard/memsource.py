@@ -1,14 +1,13 @@
 """An in-memory live source for the dashboard tests that are not about the network.
 
 It answers from the same routes as the bridge stand-in (store/simbridge.py) and turns
-each :class:`Reply` into the outcome :class:`~cwdash.store.live.BridgeSource` makes of
+each :class:`Reply` into the outcome :class:`~cwdash.store.sources.bridge.BridgeSource` makes of
 the same answer on the wire (the same reasons, the same detail texts), with no socket,
 no HTTP client and no server thread. Tests whose subject is the network (TLS, hangs,
 faults, the wire) keep the real stand-in on 127.0.0.1.
 
-It implements the ``LiveSource`` interface: ``read(integration_id)`` and ``aclose()``.
-Should reads come to take a target (instance name + integration id), only :meth:`read`'s
-first line changes.
+It is a :class:`~cwdash.store.sources.base.LiveSource`: given a target (instance name and
+integration id), it returns an outcome.
 """
 
 from __future__ import annotations
@@ -18,11 +17,12 @@ from collections.abc import Callable
 from http import HTTPStatus
 from urllib.parse import quote
 
-from cwdash.store.live import LiveFailure, LiveOutcome, Reason, parse_state
 from cwdash.store.simbridge import PREFIX, Reply, Stats
+from cwdash.store.sources.base import LiveSource, LiveTarget
+from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, Reason, parse_state
 
 
-class MemorySource:
+class MemorySource(LiveSource):
     """Answers like a bridge stand-in serving ``routes`` for ``token`` (the one the app sends)."""
 
     def __init__(
@@ -40,8 +40,8 @@ class MemorySource:
         self.stats = Stats()
         self.closed = False
 
-    async def read(self, integration_id: str) -> LiveOutcome:
-        ident = integration_id
+    async def read(self, target: LiveTarget) -> LiveOutcome:
+        ident = target.integration_id
         s = self.stats
         s.total += 1
         s.in_flight += 1

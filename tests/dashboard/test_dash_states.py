@@ -21,8 +21,8 @@ from dashkit import (
     wait_until,
 )
 
-from cwdash.store.live import Reason
 from cwdash.store.simbridge import Reply, SimBridge, live, self_signed_context
+from cwdash.store.sources.outcome import Reason
 
 pytestmark = pytest.mark.anyio
 
