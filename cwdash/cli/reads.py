@@ -82,7 +82,8 @@ def note_route(config: Config) -> None:
     from cwdash.store.sources.trust import trust_sources
 
     assert config.bridge_url
-    note(f"live read: bridge at {route(config.bridge_url).url}, {route(config.bridge_url).describe()}")
+    way = route(config.bridge_url)
+    note(f"live read: bridge at {way.url}, {way.describe()}")
     if config.bridge_url.lower().startswith("https:"):
         note(f"TLS trusts: {trust_sources(config.ca_file).describe()}")
 
