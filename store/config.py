@@ -77,6 +77,9 @@ class Config:
     env_file: Path | None = None
     next_key_text: str | None = field(default=None, repr=False)
     env_checked: tuple[Path, ...] = ()  # every env file looked at, for "where cwdash looked"
+    env_files: tuple[Path, ...] = ()  # the env files read, highest priority first
+    origins: dict[str, str] = field(default_factory=dict)  # setting -> "environment", a file, "--db"
+    ca_file: str | None = None  # CWDASH_CA_FILE: a CA bundle trusted besides the system's
 
     @property
     def gateway_configured(self) -> bool:
@@ -90,9 +93,13 @@ class Config:
         return parse_key(self.key_text)
 
     def looked_in(self) -> str:
-        """Where cwdash looked for CWDASH_KEY: the env file(s) checked and the environment."""
+        """Where cwdash looked for CWDASH_KEY: the environment and the env file(s) checked."""
         places = [f"{p.absolute()}{'' if p.is_file() else ' (no such file)'}" for p in self.env_checked]
-        return f"looked in {', '.join([*places, 'the environment'])}"
+        return f"looked in {', '.join(['the environment', *places])}"
+
+    def origin(self, name: str) -> str:
+        """Where setting ``name`` came from: "environment", an env file's path, "--db", or "default"."""
+        return self.origins.get(name, "default")
 
     def missing_key_message(self) -> str:
         """Why there is no key, where cwdash looked, and, when the store already holds
@@ -106,8 +113,9 @@ class Config:
             )
         return (
             f"CWDASH_KEY is not set ({self.looked_in()}), but the store {held.path} holds "
-            f"{held.tokens} token(s) {held.sealed_with()}: put that key in the environment or an env file "
-            "(--env-file PATH). Do not run `cwdash init`: a new key would open none of them"
+            f"{held.tokens} token(s) {held.sealed_with()}: put that key (CWDASH_KEY=...) in "
+            f"{user_env_path()}, the environment, or an env file named with --env-file PATH. "
+            "Do not run `cwdash init`: a new key would open none of them"
         )
 
     def sealer(self) -> Sealer:
@@ -142,44 +150,130 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+USER_ENV_NAME = "env"
+
+
+def config_dir() -> Path:
+    """Per-user configuration: ``$XDG_CONFIG_HOME/cwdash`` (``~/.config/cwdash``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "cwdash"
+
+
+def user_env_path() -> Path:
+    """The per-user env file, ``$XDG_CONFIG_HOME/cwdash/env``: where ``init`` keeps the key
+    by default, so the same key is found from any working directory."""
+    return config_dir() / USER_ENV_NAME
+
+
+ENVIRONMENT = "environment"
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    from cwdash.store import envfile  # only with a file to read
+
+    text = envfile.read_text(path)
+    from dotenv import dotenv_values  # only when there is a file to read (~20 ms to import)
+
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+
+
+def env_layers(env_file: str | Path | None = None, *, default_env: bool = True) -> list[Path]:
+    """The env files read, highest priority first: ``--env-file`` (which must exist) or
+    ``./.env``, then ``$XDG_CONFIG_HOME/cwdash/env``. A file found without being named is
+    refused when another user owns it. ``default_env=False`` reads no file not named."""
+    layers: list[Path] = []
+    if env_file is not None:
+        named = Path(env_file)
+        if not named.is_file():
+            raise ConfigError(f"env file {str(named)!r} does not exist")
+        layers.append(named)
+    elif default_env and Path(".env").is_file():
+        from cwdash.store import envfile
+
+        envfile.check_found(Path(".env"))
+        layers.append(Path(".env"))
+    user = user_env_path()
+    if default_env and user.is_file() and all(_not_same(user, p) for p in layers):
+        from cwdash.store import envfile
+
+        envfile.check_found(user)
+        layers.append(user)
+    return layers
+
+
+def _not_same(a: Path, b: Path) -> bool:
+    try:
+        return not a.samefile(b)
+    except OSError:
+        return True
+
+
 def load_config(
     env_file: str | Path | None = None, db: str | Path | None = None, *, default_env: bool = True
 ) -> Config:
-    """Read the configuration; real environment variables win over the ``.env`` file.
-
-    ``env_file`` defaults to ``./.env`` (silently skipped when absent, refused when
-    another user owns it); a file named explicitly must exist. ``default_env=False``
-    reads no file at all when none is named.
+    """Read the configuration. Each variable comes from the first place that has it: the
+    real environment, then ``--env-file`` (else ``./.env``), then the per-user
+    ``$XDG_CONFIG_HOME/cwdash/env`` (see :func:`env_layers`). Where each came from is
+    kept in :attr:`Config.origins`, for ``cwdash doctor``.
     """
-    checked = Path(".env") if env_file is None else Path(env_file)
-    path: Path | None = checked
-    if env_file is None:
-        if not default_env or not checked.is_file():
-            path = None
-        else:
-            from cwdash.store import envfile
-
-            envfile.check_found(checked)
-    elif not checked.is_file():
-        raise ConfigError(f"env file {str(checked)!r} does not exist")
+    layers = env_layers(env_file, default_env=default_env)
     values: dict[str, str] = {}
-    if path is not None:
-        from cwdash.store import envfile  # only with a file to read, like the parser below
-
-        text = envfile.read_text(path)
-        from dotenv import dotenv_values  # only when there is a file to read (~20 ms to import)
-
-        values.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
+    origins: dict[str, str] = {}
+    for path in reversed(layers):  # lowest priority first, each overriding the one before
+        found = _read_env_file(path)
+        values.update(found)
+        origins.update(dict.fromkeys(found, str(path.absolute())))
     values.update(os.environ)
+    origins.update(dict.fromkeys(os.environ, ENVIRONMENT))
     db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
+    if db:
+        origins["CWDASH_DB"] = "--db"
     from cwdash.store.liveconfig import live_settings  # the bridge and the refresh limits, validated
 
+    key_origin = origins.get("CWDASH_KEY")
+    key_file = Path(key_origin) if key_origin and key_origin != ENVIRONMENT else None
+    checked = [Path(env_file)] if env_file is not None else [Path(".env")] if default_env else []
+    if default_env:
+        checked.append(user_env_path())
     return Config(
         db_path=(db_path or default_db_path()).expanduser(),
         key_text=values.get("CWDASH_KEY") or None,
         **live_settings(values),
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
-        env_file=path,
+        env_file=key_file or (layers[0] if layers else None),
         next_key_text=values.get("CWDASH_KEY_NEXT") or None,
-        env_checked=(checked,) if default_env or env_file is not None else (),
+        env_checked=tuple(checked),
+        env_files=tuple(layers),
+        origins={k: v for k, v in origins.items() if k in SETTINGS},
+        ca_file=ca_file_setting(values),
     )
+
+
+def ca_file_setting(values: dict[str, str]) -> str | None:
+    """``CWDASH_CA_FILE``, checked to be a readable PEM bundle (cheaply: no certificate parsed)."""
+    raw = (values.get("CWDASH_CA_FILE") or "").strip()
+    if not raw:
+        return None
+    from cwdash.store.sources.trust import ca_file_problem
+
+    path = str(Path(raw).expanduser())
+    problem = ca_file_problem(path)
+    if problem:
+        raise ConfigError(f"{problem}; fix CWDASH_CA_FILE (environment or env file)")
+    return path
+
+
+# Every setting cwdash reads, for "where each setting came from" (cwdash doctor).
+SETTINGS = (
+    "CWDASH_DB",
+    "CWDASH_KEY",
+    "CWDASH_KEY_NEXT",
+    "BRIDGE_URL",
+    "BRIDGE_TOKEN",
+    "CWDASH_CA_FILE",
+    "CWDASH_LIVE_TIMEOUT",
+    "CWDASH_CONCURRENCY",
+    "CWDASH_RATE",
+    "CWDASH_ROUND_EVERY",
+    "CWDASH_NO_REVEAL",
+)

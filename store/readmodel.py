@@ -202,6 +202,15 @@ class ReadModel:
             sealer = config.sealer()
         except ConfigError as exc:
             problem = str(exc)
+        if sealer is not None:
+            import contextlib
+            import sqlite3
+
+            from cwdash.store.keyguard import recorded
+
+            with contextlib.suppress(sqlite3.DatabaseError):  # a damaged store: the read itself says so
+                sealer.store_key = recorded(store.conn)  # "wrong key" messages name the store's key
+
         return cls(store, sealer, live_source(config) if live else None, key_problem=problem)
 
     @property

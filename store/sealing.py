@@ -43,13 +43,16 @@ def _aad(instance_name: str) -> bytes:
 class Sealer:
     """Seals and opens tokens with one AES-256 key."""
 
-    __slots__ = ("_ciphers", "_keys", "fingerprints")
+    __slots__ = ("_ciphers", "_keys", "fingerprints", "store_key")
 
     def __init__(self, key: bytes, fallbacks: list[bytes] | tuple[bytes, ...] = ()) -> None:
         """``key`` seals and opens; ``fallbacks`` only open (a key rotation under way)."""
         self._keys = (key, *fallbacks)
         self._ciphers: tuple[Any, ...] | None = None  # made on first use: see _aeads
         self.fingerprints: tuple[str, ...] = tuple(fingerprint(k) for k in self._keys)
+        # the fingerprint the store records (set by whoever reads a store with this sealer),
+        # so that "cannot be opened" can say which key was expected and which is in hand
+        self.store_key: str | None = None
 
     def __repr__(self) -> str:
         return f"Sealer(key={self.fingerprint})"
@@ -122,10 +125,22 @@ class Sealer:
                 continue
         if plain is None:
             raise TokenError(
-                f"token of {instance_name!r} cannot be opened: wrong CWDASH_KEY, "
-                "or the sealed value was altered or copied from another instance"
+                f"token of {instance_name!r} cannot be opened: {self.wrong_key_reason()}"
             ) from None
         return Secret(plain.decode("utf-8"))
+
+    def wrong_key_reason(self) -> str:
+        """Why a token does not open, naming the key the store expects and the one in hand
+        (fingerprints only, never a key)."""
+        in_hand = " / ".join(self.fingerprints)
+        expected = self.store_key
+        if expected is None or expected in self.fingerprints:
+            # the store names no key (it predates fingerprints), or it is this one: nothing to compare
+            return "wrong CWDASH_KEY, or the sealed value was altered or copied from another instance"
+        return (
+            f"wrong CWDASH_KEY: the store expects key {expected}, this is key {in_hand}; "
+            "point cwdash at the store's key (`cwdash doctor` shows where it looks)"
+        )
 
 
 def _invalid_tag() -> type[Exception]:

@@ -51,6 +51,13 @@ _VARS = (
     "CWDASH_ROUND_EVERY",
     "CWDASH_LOG_FILE",
     "TMUX",
+    "CWDASH_CA_FILE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    *(f"{v}_PROXY" for v in ("HTTPS", "HTTP", "ALL", "NO")),
+    *(f"{v}_proxy" for v in ("https", "http", "all", "no")),
 )
 
 
@@ -65,6 +72,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home" / ".local" / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.delenv("CWDASH_LOG_FILE", raising=False)
     return work
 

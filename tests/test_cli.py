@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cwdash.store.config import parse_key
+from cwdash.store.config import parse_key, user_env_path
 from cwdash.store.db import Store
 from cwdash.store.simbridge import Reply, live
 
@@ -290,8 +290,10 @@ def test_delete_twice(cli, seeded) -> None:
 def test_init_writes_a_private_env_and_never_overwrites_a_key(cli, isolated: Path) -> None:
     run = cli("init", "--db", "store.db")
     assert run.code == 0, run.err
-    env = isolated / ".env"
+    env = user_env_path()  # $XDG_CONFIG_HOME/cwdash/env, found from any directory
+    assert not (isolated / ".env").exists()
     assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    assert stat.S_IMODE(env.parent.stat().st_mode) == 0o700
     first = env.read_text()
     assert "CWDASH_KEY=" in first
     assert (isolated / "store.db").exists()
@@ -380,6 +382,7 @@ def test_console_script_runs(tmp_path: Path) -> None:
 def test_dashboard_refuses_to_start_without_a_usable_key(
     cli, store, configure, monkeypatch, bad_key, message
 ) -> None:
+    monkeypatch.setattr("cwdash.cli.dashboard.terminal_problem", lambda: None)  # as in a terminal
     configure()
     if bad_key is None:
         monkeypatch.delenv("CWDASH_KEY")
@@ -391,7 +394,8 @@ def test_dashboard_refuses_to_start_without_a_usable_key(
     assert "Traceback" not in run.err
 
 
-def test_dashboard_on_a_missing_store_names_cwdash_init(cli, configure, db_path: Path) -> None:
+def test_dashboard_on_a_missing_store_names_cwdash_init(cli, configure, db_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("cwdash.cli.dashboard.terminal_problem", lambda: None)  # as in a terminal
     configure()
     run = cli()
     assert run.code == 1 and "cwdash init" in run.err

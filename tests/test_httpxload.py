@@ -42,3 +42,19 @@ def test_the_loader_keeps_the_command_line_client_and_rich_out() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_httpx_still_reads_proxies_the_way_the_client_factory_expects(monkeypatch) -> None:
+    """cwdash.store.sources.client uses httpx's own (private) reading of the proxy variables
+    and its URL patterns, so that proxies are chosen exactly as httpx would choose them."""
+    from cwdash.store.sources.client import environment_proxies, proxy_for
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example,10.0.0.1")
+    proxies = environment_proxies()
+    assert proxies["https://"] == "http://proxy.example:3128"
+    assert proxies["all://*internal.example"] is None and proxies["all://10.0.0.1"] is None
+    assert proxy_for("https://gw.example/v1", proxies) == "http://proxy.example:3128"
+    assert proxy_for("https://a.internal.example/v1", proxies) is None
+    assert proxy_for("https://notinternal.example/v1", proxies) == "http://proxy.example:3128"
+    assert proxy_for("http://gw.example/v1", proxies) is None  # only HTTPS_PROXY is set

@@ -19,7 +19,7 @@ from storekit import rows
 
 from cwdash.cli.main import main
 from cwdash.store import keyguard
-from cwdash.store.config import generate_key, load_config, parse_key
+from cwdash.store.config import generate_key, load_config, parse_key, user_env_path
 from cwdash.store.db import Store
 from cwdash.store.sealing import Sealer, fingerprint
 
@@ -171,6 +171,7 @@ def test_missing_key_names_the_stores_key_and_where_cwdash_looked(
 ) -> None:
     monkeypatch.setenv("CWDASH_DB", str(db_path))
     fp = fingerprint(parse_key(key))
+    monkeypatch.setattr("cwdash.cli.dashboard.terminal_problem", lambda: None)  # as in a terminal
     for argv in (("status", "suporte", "--local"), ()):  # the CLI and the dashboard's start
         run = cli(*argv)
         assert run.code == 1
@@ -224,7 +225,7 @@ def test_init_rebinds_a_store_that_holds_no_tokens(cli, isolated: Path, db_path:
     store.close()
     monkeypatch.setenv("CWDASH_DB", str(db_path))
     assert cli("init").code == 0
-    new = load_config(isolated / ".env").key_text or ""
+    new = load_config(user_env_path()).key_text or ""
     assert keyguard.recorded(sqlite3.connect(db_path)) == fingerprint(parse_key(new))
 
 

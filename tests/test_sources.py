@@ -33,18 +33,24 @@ BRIDGE_TITLES = {
     Reason.HTTP_ERROR: "bridge error",
     Reason.BAD_ANSWER: "bad answer from bridge",
     Reason.BAD_ID: "integration id not usable",
+    Reason.PROXY: "proxy refused",
+    Reason.PROXY_AUTH: "proxy needs authentication",
     Reason.UNEXPECTED: "unexpected error in the live read",
 }
 BRIDGE_HINTS = {
     Reason.TIMEOUT: "the bridge is slow or hung; check its load and logs",
     Reason.UNREACHABLE: "check BRIDGE_URL and that the bridge service is running",
-    Reason.TLS: "the bridge's certificate is not trusted here; check BRIDGE_URL and its certificate",
+    Reason.TLS: "the bridge's certificate is not trusted here: trust its CA with CWDASH_CA_FILE=PATH",
     Reason.UNAUTHORIZED: "BRIDGE_TOKEN is wrong or expired; copy it from RyzeAPI's server .env",
     Reason.NOT_FOUND: "the bridge lost this integration; re-run `set` for this instance",
     Reason.HTTP_ERROR: "the bridge failed this request; check the bridge's logs",
     Reason.BAD_ANSWER: "the bridge answered something that is not an integration state",
     Reason.BAD_ID: "the row's bridge_integration_id is not one URL path segment; "
     "set the right one with `cwdash set NAME --bridge-id ID`",
+    Reason.PROXY: "the proxy (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is down or refused the bridge; "
+    "check the proxy, or list the bridge's host in NO_PROXY to go direct",
+    Reason.PROXY_AUTH: "the proxy wants a user and password: put them in the proxy's URL "
+    "(HTTPS_PROXY=http://USER:PASSWORD@proxy:port), or ask for the bridge's host in NO_PROXY",
     Reason.UNEXPECTED: "local values shown; the log has the details",
 }
 

@@ -28,7 +28,7 @@ def reads(
     concurrent: bool = False,
     timeout: float = 2.0,
     max_connections: int = 16,
-    verify: bool | ssl.SSLContext = True,
+    verify: ssl.SSLContext | None = None,
 ) -> list[LiveOutcome]:
     """Several reads through one source (one pool), one after another or all at once."""
 

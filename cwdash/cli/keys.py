@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from pathlib import Path
 
-from cwdash.cli.common import EXIT_OK, EXIT_USAGE, Failure, config_of, open_store
+from cwdash.cli.common import EXIT_OK, EXIT_USAGE, Failure, config_of, open_store, say
 from cwdash.store import envfile, keyguard, redact
-from cwdash.store.config import generate_key, load_config, parse_key
+from cwdash.store.config import generate_key, load_config, parse_key, user_env_path
 from cwdash.store.document import StatusDocument
 from cwdash.store.sealing import Sealer, TokenError
 
@@ -23,35 +24,46 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Keep the key there is, or mint one, never for a store whose tokens are under another."""
-    env_path = Path(args.env_file) if args.env_file else Path(".env")
-    if args.env_file:
-        existing = load_config(env_path if env_path.is_file() else None, args.db, default_env=False)
+    """Keep the key there is, or mint one, never for a store whose tokens are under another.
+
+    The key is looked for where every command looks (the environment, ``--env-file`` or
+    ``./.env``, then ``$XDG_CONFIG_HOME/cwdash/env``); a new one is written to
+    ``--env-file`` when named, else to the per-user file, so it is found from any directory.
+    """
+    named = Path(args.env_file) if args.env_file else None
+    if named is not None:  # only the named file (created if need be) and the environment
+        existing = load_config(named if named.is_file() else None, args.db, default_env=False)
+        existing = replace(existing, env_checked=(named,))
     else:
-        existing = load_config(None, args.db)  # ./.env, refused when another user owns it
+        existing = load_config(None, args.db)
+    target = named or user_env_path()
     if existing.key_text:
         config = existing
         keys = config.sealer()  # a bad existing key is reported, never replaced
-        print(f"keeping the existing key ({'environment' if 'CWDASH_KEY' in os.environ else env_path})")
+        say(f"keeping the existing key ({config.origin('CWDASH_KEY')}), key {keys.fingerprint}")
     else:
         held = keyguard.peek(existing.db_path)
         if held is not None and held.tokens:
             raise Failure(
                 f"refusing to create a new CWDASH_KEY: the store {held.path} holds {held.tokens} token(s) "
-                f"{held.sealed_with()}, and a new key would open none of them. cwdash {existing.looked_in()}; "
-                "put the store's key in one of them (or name its env file with --env-file PATH) "
-                "and run `cwdash init` again"
+                f"{held.sealed_with()}, and a new key would open none of them. cwdash {existing.looked_in()}. "
+                f"Put the store's key in {target} (a line CWDASH_KEY=..., mode 600) or in the environment, "
+                "or point cwdash at the env file that holds it with --env-file PATH; "
+                "then run `cwdash init` again (`cwdash doctor` shows what cwdash finds)"
             )
         minted = generate_key()
         redact.register(minted)  # blanked in the log from here on, like every key
-        print(envfile.add_value(env_path, "CWDASH_KEY", minted))
-        config = load_config(env_path, args.db)
+        if named is None:
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        say(envfile.add_value(target, "CWDASH_KEY", minted))
+        config = load_config(target, args.db) if named else load_config(None, args.db)
         keys = config.sealer()
+        say(f"the new key is key {keys.fingerprint}; keep a copy of {target} where you keep secrets")
     store = open_store(config, create=True)
     keyguard.bind_key(store, keys)  # the store now names its key; refused if its tokens are under another
-    print(f"store ready at {store.path}")
+    say(f"store ready at {store.path}")
     if not config.gateway_configured:
-        print("set BRIDGE_URL and BRIDGE_TOKEN (environment or .env) for live reads")
+        say(f"set BRIDGE_URL and BRIDGE_TOKEN (environment or {target}) for live reads")
     return EXIT_OK
 
 
@@ -71,16 +83,23 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     Interrupted anywhere, every token stays readable, and running rekey again finishes
     the job with the same new key.
     """
-    env_path = Path(args.env_file) if args.env_file else Path(".env")
     if "CWDASH_KEY" in os.environ:
         raise Failure(
-            "CWDASH_KEY is set in the environment, which rekey cannot rewrite; keep the key in "
-            f"{env_path} instead (unset CWDASH_KEY) and run rekey again",
+            "CWDASH_KEY is set in the environment, which rekey cannot rewrite; keep the key in an "
+            f"env file instead ({args.env_file or user_env_path()}), unset CWDASH_KEY and run rekey again",
             EXIT_USAGE,
         )
-    if not env_path.is_file():
-        raise Failure(f"no {env_path}: rekey replaces the key in the .env file that holds it", EXIT_USAGE)
+    if args.env_file and not Path(args.env_file).is_file():
+        raise Failure(f"no {args.env_file}: rekey replaces the key in the env file that holds it", EXIT_USAGE)
     config = config_of(args)
+    holder = config.origin("CWDASH_KEY")
+    if holder in ("default", "environment"):
+        raise Failure(
+            f"no env file holds CWDASH_KEY ({config.looked_in()}): rekey replaces the key in the "
+            "env file that holds it",
+            EXIT_USAGE,
+        )
+    env_path = Path(holder)
     current = config.key()
     new_text = config.next_key_text or generate_key()  # an interrupted rekey is finished, not restarted
     redact.register(new_text)
@@ -115,6 +134,6 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     # again, inside one write transaction that also records the new key as the store's
     count = store.reseal_tokens(reseal, Sealer(new, [current]))
     mode = set_env_values(env_path, {"CWDASH_KEY": new_text, "CWDASH_KEY_NEXT": None})
-    print(f"re-sealed {count} token(s) under a new key; {env_path} now holds it (mode {mode:o})")
-    print("keep a copy of the new key where you keep secrets: without it the tokens cannot be opened")
+    say(f"re-sealed {count} token(s) under a new key; {env_path} now holds it (mode {mode:o})")
+    say("keep a copy of the new key where you keep secrets: without it the tokens cannot be opened")
     return EXIT_OK

@@ -17,7 +17,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cwdash.cli.common import EXIT_FAIL, EXIT_USAGE, Failure, err
+from cwdash.cli import color
+from cwdash.cli.common import (
+    EXIT_FAIL,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    NORMAL,
+    QUIET,
+    VERBOSE,
+    Failure,
+    err,
+    set_verbosity,
+)
 from cwdash.store import logfile, redact
 from cwdash.store.config import ConfigError
 from cwdash.store.db import StoreError
@@ -43,6 +54,8 @@ COMMANDS: dict[str, str] = {
     "init": "cwdash.cli.keys:cmd_init",
     "keygen": "cwdash.cli.keys:cmd_keygen",
     "rekey": "cwdash.cli.keys:cmd_rekey",
+    "doctor": "cwdash.cli.doctor:cmd_doctor",
+    "completion": "cwdash.cli.completion:cmd_completion",
 }
 
 
@@ -67,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--env-file",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="read configuration from this .env file (default ./.env)",
+        help="read configuration from this env file (instead of ./.env; "
+        "$XDG_CONFIG_HOME/cwdash/env is read beneath it; the environment wins over both)",
     )
     common.add_argument(
         "--db",
@@ -80,6 +94,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="where failures are logged (default $CWDASH_LOG_FILE or $XDG_STATE_HOME/cwdash/cwdash.log)",
+    )
+    common.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default=argparse.SUPPRESS,
+        help="colour the status words: auto (a terminal, NO_COLOR unset), always, never",
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only errors and answers"
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="say on stderr where the configuration came from and how live reads go",
     )
     ui = argparse.ArgumentParser(add_help=False)
     ui.add_argument(
@@ -94,8 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, ui],
         description="Watch the Chatwoot integrations of a RyzeAPI gateway. Without a command, opens the dashboard.",
         epilog="exit codes: 0 ok (live or local fallback), 4 not found, 5 gateway not configured, "
-        "1 other failure, 2 usage",
+        "1 other failure, 2 usage, 141 output cut short by its reader (e.g. | head)",
     )
+    from cwdash import __version__
+
+    parser.add_argument("--version", action="version", version=f"cwdash {__version__}")
     parser.set_defaults(command="dashboard")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
@@ -138,11 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
         )
     p = add("delete", "remove an instance's Chatwoot integration")
     p.add_argument("name")
-    add("init", "write a .env with a fresh key (never overwriting one) and create the store")
+    add(
+        "init",
+        "create the store and its key, kept in $XDG_CONFIG_HOME/cwdash/env (or --env-file); "
+        "an existing key is kept, never overwritten",
+    )
     add("keygen", "print a fresh CWDASH_KEY")
     add("rekey", "re-seal every token under a new key and store it in the .env (crash-safe)")
     p = add("audit", "list every reveal and copy of a token")
     p.add_argument("--json", action="store_true")
+    p = add("doctor", "check the configuration, the store, the key, the live source and the clipboard")
+    p.add_argument("--json", action="store_true", help="the same checks as JSON")
+    p = add("completion", "print a shell completion script (bash, zsh or fish)")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
 
 
@@ -154,13 +195,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, None)
     if not hasattr(args, "no_reveal"):
         args.no_reveal = False
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
+    if quiet and verbose:
+        parser.error("-q and -v cannot be used together")
+    set_verbosity(QUIET if quiet else VERBOSE if verbose else NORMAL)
+    args.color = getattr(args, "color", "auto")
+    color.configure(args.color)
     # Secrets known before any configuration is read; the file itself opens on the first record.
     redact.register(*(os.environ.get(v) for v in ("BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT")))
     redact.register_url(os.environ.get("BRIDGE_URL"))
     logfile.install(args.log_file)
     name = args.command
     try:
-        return command(name)(args)
+        code = command(name)(args)
+        sys.stdout.flush()  # here, where a closed pipe can still be handled quietly
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except Failure as exc:
         err(str(exc))
         return exc.code
@@ -171,8 +222,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return EXIT_FAIL
     except Exception as exc:  # a bug: say where, never what (values may hold a token)
         hint = logfile.log_exception(f"internal error in {_func_name(name)}", exc)
         err(
@@ -180,6 +229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (f"; {hint}" if hint else "")
         )
         return EXIT_FAIL
+
+
+def _closed_pipe() -> int:
+    """stdout's reader went away (``cwdash list | head -1``): no message, exit 141 as a
+    program ended by SIGPIPE would. stdout is pointed at /dev/null so that Python's own
+    flush at exit raises nothing either (the recipe of Python's documentation on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test's capture)
+        pass
+    return EXIT_PIPE
 
 
 def _func_name(name: str) -> str:

@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from cwdash.cli import color
 from cwdash.store.db import ListRow
 from cwdash.store.document import FLAG_MEANINGS
 from cwdash.store.readmodel import StatusRead
@@ -75,6 +76,10 @@ def status_text(result: StatusRead, token_problem: str | None) -> str:
     width = max(len(k) for k, _ in rows)
     lines = [one_line(doc.instance_name, 200)]
     lines += [f"  {k.ljust(width)}  {literal(v, limit=4000)}" for k, v in rows]
+    word = literal(doc.status.upper(), limit=100)
+    if lines[1].startswith(f"  {'status'.ljust(width)}  {word}"):  # colour the word cwdash printed
+        head = f"  {'status'.ljust(width)}  "
+        lines[1] = head + color.status_word(word) + lines[1][len(head) + len(word) :]
     return "\n".join(lines)
 
 
@@ -92,6 +97,8 @@ def print_list(rows: Sequence[ListRow]) -> None:
         for r in rows
     ]
     widths = [max(len(header[i]), *(cell_width(t[i]) for t in table)) for i in range(4)]
-    for line in [header, *table]:
-        cells = (c + " " * (w - cell_width(c)) for c, w in zip(line[:4], widths, strict=True))
+    for n, line in enumerate([header, *table]):
+        cells = [c + " " * (w - cell_width(c)) for c, w in zip(line[:4], widths, strict=True)]
+        if n:  # the status word is cwdash's own: coloured when colour is on
+            cells[1] = color.status_word(line[1]) + cells[1][len(line[1]) :]
         print("  ".join(cells) + "  " + line[4])

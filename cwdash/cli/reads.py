@@ -11,7 +11,20 @@ import asyncio
 from typing import Any
 
 from cwdash.cli import output
-from cwdash.cli.common import EXIT_FAIL, EXIT_OK, Failure, config_of, err, exit_for, open_store
+from cwdash.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    VERBOSE,
+    Failure,
+    config_of,
+    err,
+    exit_for,
+    note,
+    open_store,
+    verbosity,
+    warn,
+)
+from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import MappedError, ReadModel, StatusRead
 from cwdash.store.sealing import TokenError
@@ -22,6 +35,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     config = config_of(args)
     store = open_store(config)
     model = ReadModel.from_config(config, store, live=not args.local)
+    if verbosity() >= VERBOSE and not args.local and config.bridge_url:
+        note_route(config)
 
     async def run() -> Any:
         try:
@@ -37,9 +52,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         return exit_for(result)
     assert isinstance(result, StatusRead)
     if result.failure is not None:
-        err(f"live read failed, showing local status: {output.describe_failure(result.failure)}")
+        warn(f"live read failed, showing local status: {output.describe_failure(result.failure)}")
     if result.backfill_error:
-        err(f"inbox id not saved, will be retried on the next read: {result.backfill_error}")
+        warn(f"inbox id not saved, will be retried on the next read: {result.backfill_error}")
     if args.json:
         try:
             document = result.document.as_json()
@@ -48,7 +63,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             raise Failure(str(exc)) from None
         if args.no_reveal or config.no_reveal:
             document["chatwoot_api_token"] = output.MASK
-            err("the token is masked: reveal is off (--no-reveal or CWDASH_NO_REVEAL)")
+            warn("the token is masked: reveal is off (--no-reveal or CWDASH_NO_REVEAL)")
         else:
             audit_print(store, result.document.instance_name)
         output.print_json(document)
@@ -59,6 +74,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def note_route(config: Config) -> None:
+    """``-v``: how the live read will go (proxy or direct, and what TLS trusts)."""
+    from cwdash.store.sources.client import route
+    from cwdash.store.sources.trust import trust_sources
+
+    assert config.bridge_url
+    way = route(config.bridge_url)
+    note(f"live read: bridge at {way.url}, {way.describe()}")
+    if config.bridge_url.lower().startswith("https:"):
+        note(f"TLS trusts: {trust_sources(config.ca_file).describe()}")
 
 
 def audit_print(store: Store, name: str) -> None:
@@ -89,7 +116,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = store.list_rows()
     bad = [r for r in rows if r.bad]
     if bad:
-        err(
+        warn(
             f"{len(bad)} bad row(s) in the store, written by another tool (first: "
             f"{bad[0].name!r}, bad row: {bad[0].bad}); `cwdash delete NAME` and set them again"
         )

@@ -21,6 +21,7 @@ from cwdash.cli.common import (
     config_of,
     err,
     open_store,
+    say,
 )
 from cwdash.store import keyguard
 from cwdash.store.document import FLAGS, InvalidRecord, check_field, check_name, defaults
@@ -43,7 +44,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         summary = import_text(store, sealer, text)
     except (ImportError_, keyguard.KeyMismatch) as exc:
         raise Failure(f"import refused, nothing written: {exc}") from None
-    print(f"imported {summary.instances} instance(s), {summary.integrations} with an integration")
+    say(f"imported {summary.instances} instance(s), {summary.integrations} with an integration")
     return EXIT_OK
 
 
@@ -55,9 +56,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise Failure(str(exc), EXIT_USAGE) from None
     store = open_store(config, create=True)
     if store.add_instance(name):
-        print(f"added instance {one_line(name)}")
+        say(f"added instance {one_line(name)}")
     else:
-        print(f"instance {one_line(name)} already exists")
+        say(f"instance {one_line(name)} already exists")
     return EXIT_OK
 
 
@@ -127,7 +128,7 @@ def cmd_set(args: argparse.Namespace) -> int:
     del token
     changes["last_error"] = ""  # a changed integration starts healthy, as RyzeAPI's set does
     created = keyguard.save_integration(store, args.name, changes, secret, sealer)
-    print(f"{'created' if created else 'updated'} the Chatwoot integration of {one_line(args.name)}")
+    say(f"{'created' if created else 'updated'} the Chatwoot integration of {one_line(args.name)}")
     return EXIT_OK
 
 
@@ -140,5 +141,5 @@ def cmd_delete(args: argparse.Namespace) -> int:
     if not store.delete_integration(args.name):
         err(NOTHING_TO_DELETE.message)
         return EXIT_NOT_FOUND
-    print(f"removed the Chatwoot integration of {one_line(args.name)}")
+    say(f"removed the Chatwoot integration of {one_line(args.name)}")
     return EXIT_OK

@@ -2,7 +2,8 @@
 
 ``GET {BRIDGE_URL}/v1/integrations/{integration_id}`` with ``Authorization: Bearer
 {BRIDGE_TOKEN}``, one overall time budget per read (RyzeAPI's own read uses 10 s), over
-cwdash's lean keep-alive transport (:mod:`cwdash.store.sources.wire`).
+cwdash's lean keep-alive transport (:mod:`cwdash.store.sources.wire`), or through the
+proxy the environment names (the client comes from :mod:`cwdash.store.sources.client`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def from_config(config: Config) -> BridgeSource | None:
         config.bridge_token,
         timeout=config.live_timeout,
         max_connections=config.concurrency,
+        ca_file=config.ca_file,
     )
 
 
@@ -52,8 +54,9 @@ class BridgeSource(LiveSource):
         token: str,
         *,
         timeout: float,
-        verify: bool | ssl.SSLContext = True,
+        verify: ssl.SSLContext | None = None,
         max_connections: int = 16,
+        ca_file: str | None = None,
     ) -> None:
         problem = bridge_url_problem(base_url.rstrip("/"))
         if problem:
@@ -64,6 +67,7 @@ class BridgeSource(LiveSource):
         self.timeout = timeout
         self._token = Secret(token)
         self._verify = verify
+        self._ca_file = ca_file
         self._max_connections = max_connections
         self._client: httpx.AsyncClient | None = None
         self._prefix = f"{self.base_url}/v1/integrations/"
@@ -77,20 +81,19 @@ class BridgeSource(LiveSource):
         """The HTTP client, made on the first read: loading httpx and the CA bundle
         is kept out of the dashboard's first paint."""
         if self._client is None:
-            httpx = load_httpx()
-            from cwdash.store.sources.wire import H11Transport
+            from cwdash.store.sources.client import http_client
 
-            self._client = httpx.AsyncClient(
+            self._client = http_client(
                 headers={
                     "Authorization": f"Bearer {self._token.reveal()}",
                     "Accept": "application/json",
                     # no compression: a small compressed answer may inflate without bound
                     "Accept-Encoding": "identity",
                 },
-                timeout=httpx.Timeout(self.timeout),
-                follow_redirects=False,
-                trust_env=False,
-                transport=H11Transport(verify=self._verify, max_connections=self._max_connections),
+                timeout=self.timeout,
+                max_connections=self._max_connections,
+                ca_file=self._ca_file,
+                verify=self._verify,
             )
         return self._client
 
@@ -122,8 +125,11 @@ class BridgeSource(LiveSource):
         url = self.url_for(integration_id)
         if isinstance(url, LiveFailure):
             return url
-        client = self.client
         httpx = load_httpx()
+        try:
+            client = self.client  # a proxy or CA file that cannot be used is this read's failure
+        except ValueError as exc:
+            return LiveFailure(Reason.UNREACHABLE, short(str(exc), 300), WORDING)
         try:
             async with asyncio.timeout(self.timeout):
                 return await self._exchange(client, url, integration_id)

@@ -27,6 +27,9 @@ def classify_transport(exc: httpx.TransportError, wording: Wording) -> LiveFailu
     httpx = load_httpx()
     if getattr(exc, "malformed", False):  # wire.MalformedAnswer: the server spoke, badly
         return LiveFailure(Reason.BAD_ANSWER, f"malformed HTTP answer ({short(str(exc), 100)})", wording)
+    if getattr(exc, "proxy_failure", False):  # proxy.ProxyFailure: its text names the proxy, no password
+        reason = Reason.PROXY_AUTH if getattr(exc, "auth", False) else Reason.PROXY
+        return LiveFailure(reason, short(str(exc)), wording)
     if isinstance(exc, httpx.LocalProtocolError):  # never its text: it may quote a header
         return LiveFailure(
             Reason.UNEXPECTED, f"the request could not be encoded (check {wording.credential})", wording

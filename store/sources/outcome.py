@@ -29,6 +29,8 @@ class Reason(Enum):
     HTTP_ERROR = "http_error"
     BAD_ANSWER = "bad_answer"
     BAD_ID = "bad_id"
+    PROXY = "proxy"
+    PROXY_AUTH = "proxy_auth"
     UNEXPECTED = "unexpected"
 
     @property
@@ -54,17 +56,23 @@ _TITLES = {
     Reason.HTTP_ERROR: "{name} error",
     Reason.BAD_ANSWER: "bad answer from {name}",
     Reason.BAD_ID: "{target} not usable",
+    Reason.PROXY: "proxy refused",
+    Reason.PROXY_AUTH: "proxy needs authentication",
     Reason.UNEXPECTED: "unexpected error in the live read",
 }
 _HINTS = {
     Reason.TIMEOUT: "the {name} is slow or hung; check its load and logs",
     Reason.UNREACHABLE: "check {url} and that the {name} service is running",
-    Reason.TLS: "the {name}'s certificate is not trusted here; check {url} and its certificate",
+    Reason.TLS: "the {name}'s certificate is not trusted here: trust its CA with CWDASH_CA_FILE=PATH",
     Reason.UNAUTHORIZED: "{credential_hint}",
     Reason.NOT_FOUND: "the {name} lost this integration; re-run `set` for this instance",
     Reason.HTTP_ERROR: "the {name} failed this request; check the {name}'s logs",
     Reason.BAD_ANSWER: "the {name} answered something that is not an integration state",
     Reason.BAD_ID: "{target_hint}",
+    Reason.PROXY: "the proxy (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is down or refused the {name}; "
+    "check the proxy, or list the {name}'s host in NO_PROXY to go direct",
+    Reason.PROXY_AUTH: "the proxy wants a user and password: put them in the proxy's URL "
+    "(HTTPS_PROXY=http://USER:PASSWORD@proxy:port), or ask for the {name}'s host in NO_PROXY",
     Reason.UNEXPECTED: "local values shown; the log has the details",
 }
 
