@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import textual.constants
-from dashkit import NAMES, TOKENS, detail_text, screen_text, select, wait_settled
+from dashkit import NAMES, TOKENS, detail_text, record_notifications, screen_text, select, wait_settled
 
 import cwdash.tui.token_actions
 from cwdash.tui.app import CwdashApp
@@ -29,6 +29,7 @@ async def test_a_masked_token_is_nowhere_on_screen_in_the_log_or_in_messages(
     caplog.set_level(logging.DEBUG)
     messages: list[str] = []
     app = dash.app(dash.bridge())
+    raised = record_notifications(app)  # every one, also those that timed out before the end
     screens: list[str] = []
     async with app.run_test(
         size=(100, 40), notifications=True, message_hook=lambda m: messages.append(repr(m))
@@ -53,7 +54,7 @@ async def test_a_masked_token_is_nowhere_on_screen_in_the_log_or_in_messages(
             await pilot.pause()
             screens.append(screen_text(app))
         screens.append(app.export_screenshot())
-        notifications = [f"{n.title} {n.message}" for n in app._notifications]
+    notifications = [f"{title} {message}" for title, message, _ in raised]
     assert any("copied" in n for n in notifications)  # the copy did happen
     log = log_file.read_text(encoding="utf-8")
     assert "dashboard test: the log is being written" in log  # the log was on
