@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cwdash.store.ryzeapi.pacer import Reserve
     from cwdash.store.sealing import Sealer
 
 DEFAULT_LIVE_TIMEOUT = 10.0
@@ -23,6 +24,9 @@ DEFAULT_RATE = 20.0
 DEFAULT_ROUND_EVERY = 120.0  # seconds between background rounds over the whole fleet
 
 KEY_BYTES = 32
+SOURCES = ("bridge", "ryzeapi")  # what CWDASH_SOURCE / --source may name
+# what to do when no live source is configured (RyzeAPI's own hint names the bridge only)
+NOT_CONFIGURED_HINT = "set BRIDGE_URL and BRIDGE_TOKEN, or RYZEAPI_URL and RYZEAPI_TOKEN"
 
 
 class ConfigError(Exception):
@@ -77,11 +81,36 @@ class Config:
     env_file: Path | None = None
     next_key_text: str | None = field(default=None, repr=False)
     env_checked: tuple[Path, ...] = ()  # every env file looked at, for "where cwdash looked"
+    ryzeapi_url: str | None = None
+    ryzeapi_token: str | None = field(default=None, repr=False)
+    ryzeapi_reserve: Reserve | None = None  # CWDASH_RYZEAPI_RESERVE; None: the default (10%)
+    source: str | None = None  # CWDASH_SOURCE / --source: "bridge" or "ryzeapi"; None: by what is set
+    site: str | None = None  # the site this configuration is (--site NAME), None for the plain .env
+
+    @property
+    def bridge_configured(self) -> bool:
+        return bool(self.bridge_url) and bool(self.bridge_token)
+
+    @property
+    def ryzeapi_configured(self) -> bool:
+        return bool(self.ryzeapi_url) and bool(self.ryzeapi_token)
+
+    @property
+    def live_source_name(self) -> str | None:
+        """The live source in use: the one named (CWDASH_SOURCE / --source), else the
+        bridge when both its variables are set, else RyzeAPI when both of its are, else none."""
+        if self.source is not None:
+            return self.source
+        if self.bridge_configured:
+            return "bridge"
+        if self.ryzeapi_configured:
+            return "ryzeapi"
+        return None
 
     @property
     def gateway_configured(self) -> bool:
-        """RyzeAPI answers 503 unless both bridge variables are set."""
-        return bool(self.bridge_url) and bool(self.bridge_token)
+        """Whether live reads have a source; without one, reads answer 503 as RyzeAPI does."""
+        return self.live_source_name is not None
 
     def key(self) -> bytes:
         """The AES key, or a ConfigError saying how to get one."""
@@ -143,14 +172,25 @@ def _truthy(value: str | None) -> bool:
 
 
 def load_config(
-    env_file: str | Path | None = None, db: str | Path | None = None, *, default_env: bool = True
+    env_file: str | Path | None = None,
+    db: str | Path | None = None,
+    *,
+    default_env: bool = True,
+    site: str | None = None,
+    source: str | None = None,
 ) -> Config:
     """Read the configuration; real environment variables win over the ``.env`` file.
 
     ``env_file`` defaults to ``./.env`` (silently skipped when absent, refused when
     another user owns it); a file named explicitly must exist. ``default_env=False``
-    reads no file at all when none is named.
+    reads no file at all when none is named. ``site`` reads the site's env file instead
+    (:mod:`cwdash.store.sites`), whose values win over the environment. ``source``
+    (``--source``) wins over ``CWDASH_SOURCE``.
     """
+    if site is not None:
+        from cwdash.store.sites import load_site
+
+        return load_site(site, db=db, source=source)
     checked = Path(".env") if env_file is None else Path(env_file)
     path: Path | None = checked
     if env_file is None:
@@ -162,17 +202,34 @@ def load_config(
             envfile.check_found(checked)
     elif not checked.is_file():
         raise ConfigError(f"env file {str(checked)!r} does not exist")
-    values: dict[str, str] = {}
-    if path is not None:
-        from cwdash.store import envfile  # only with a file to read, like the parser below
-
-        text = envfile.read_text(path)
-        from dotenv import dotenv_values  # only when there is a file to read (~20 ms to import)
-
-        values.update({k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None})
+    values: dict[str, str] = env_values(path) if path is not None else {}
     values.update(os.environ)
+    checked_files = (checked,) if default_env or env_file is not None else ()
+    return config_from_values(values, path, db, source=source, checked=checked_files)
+
+
+def env_values(path: Path) -> dict[str, str]:
+    """The variables an env file sets (read with the env-file checks)."""
+    from cwdash.store import envfile  # only with a file to read, like the parser below
+
+    text = envfile.read_text(path)
+    from dotenv import dotenv_values  # only when there is a file to read (~20 ms to import)
+
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+
+
+def config_from_values(
+    values: dict[str, str],
+    path: Path | None,
+    db: str | Path | None = None,
+    *,
+    source: str | None = None,
+    checked: tuple[Path, ...] = (),
+    site: str | None = None,
+) -> Config:
+    """The validated configuration of a set of variables (an env file merged with the environment)."""
     db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
-    from cwdash.store.liveconfig import live_settings  # the bridge and the refresh limits, validated
+    from cwdash.store.liveconfig import live_settings, ryzeapi_settings  # validated
 
     return Config(
         db_path=(db_path or default_db_path()).expanduser(),
@@ -181,5 +238,7 @@ def load_config(
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
         env_file=path,
         next_key_text=values.get("CWDASH_KEY_NEXT") or None,
-        env_checked=(checked,) if default_env or env_file is not None else (),
+        env_checked=checked,
+        site=site,
+        **ryzeapi_settings(values, source),
     )

@@ -19,6 +19,8 @@ from cwdash.store.importer import import_text
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge
 
+pytest_plugins = ("ryzekit",)  # the simulated RyzeAPI server's fixtures
+
 SEED_DOCUMENT: dict[str, object] = {
     "instance_name": "suporte",
     "status": "active",
@@ -51,6 +53,10 @@ _VARS = (
     "CWDASH_ROUND_EVERY",
     "CWDASH_LOG_FILE",
     "TMUX",
+    "RYZEAPI_URL",
+    "RYZEAPI_TOKEN",
+    "CWDASH_SOURCE",
+    "CWDASH_RYZEAPI_RESERVE",
 )
 
 
@@ -65,6 +71,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home" / ".local" / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.delenv("CWDASH_LOG_FILE", raising=False)
     return work
 

@@ -34,6 +34,7 @@ BRIDGE_TITLES = {
     Reason.BAD_ANSWER: "bad answer from bridge",
     Reason.BAD_ID: "integration id not usable",
     Reason.UNEXPECTED: "unexpected error in the live read",
+    Reason.RATE_LIMITED: "bridge rate limit reached",
 }
 BRIDGE_HINTS = {
     Reason.TIMEOUT: "the bridge is slow or hung; check its load and logs",
@@ -46,6 +47,8 @@ BRIDGE_HINTS = {
     Reason.BAD_ID: "the row's bridge_integration_id is not one URL path segment; "
     "set the right one with `cwdash set NAME --bridge-id ID`",
     Reason.UNEXPECTED: "local values shown; the log has the details",
+    Reason.RATE_LIMITED: "the requests a minute of BRIDGE_TOKEN are used up (by cwdash and the token's "
+    "other users); reads resume after the reset",
 }
 
 OTHER = Wording(

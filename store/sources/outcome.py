@@ -30,6 +30,7 @@ class Reason(Enum):
     BAD_ANSWER = "bad_answer"
     BAD_ID = "bad_id"
     UNEXPECTED = "unexpected"
+    RATE_LIMITED = "rate_limited"  # 429, or the token's budget used up for longer than a read may wait
 
     @property
     def title(self) -> str:
@@ -55,17 +56,20 @@ _TITLES = {
     Reason.BAD_ANSWER: "bad answer from {name}",
     Reason.BAD_ID: "{target} not usable",
     Reason.UNEXPECTED: "unexpected error in the live read",
+    Reason.RATE_LIMITED: "{name} rate limit reached",
 }
 _HINTS = {
-    Reason.TIMEOUT: "the {name} is slow or hung; check its load and logs",
+    Reason.TIMEOUT: "{the}{name} is slow or hung; check its load and logs",
     Reason.UNREACHABLE: "check {url} and that the {name} service is running",
-    Reason.TLS: "the {name}'s certificate is not trusted here; check {url} and its certificate",
+    Reason.TLS: "{the}{name}'s certificate is not trusted here; check {url} and its certificate",
     Reason.UNAUTHORIZED: "{credential_hint}",
-    Reason.NOT_FOUND: "the {name} lost this integration; re-run `set` for this instance",
-    Reason.HTTP_ERROR: "the {name} failed this request; check the {name}'s logs",
-    Reason.BAD_ANSWER: "the {name} answered something that is not an integration state",
+    Reason.NOT_FOUND: "{the}{name} lost this integration; re-run `set` for this instance",
+    Reason.HTTP_ERROR: "{the}{name} failed this request; check {the}{name}'s logs",
+    Reason.BAD_ANSWER: "{the}{name} answered something that is not an integration state",
     Reason.BAD_ID: "{target_hint}",
     Reason.UNEXPECTED: "local values shown; the log has the details",
+    Reason.RATE_LIMITED: "the requests a minute of {credential} are used up (by cwdash and the token's "
+    "other users); reads resume after the reset",
 }
 
 
@@ -75,7 +79,15 @@ class Wording:
     __slots__ = ("credential", "hints", "name", "titles")
 
     def __init__(
-        self, *, name: str, url: str, credential: str, credential_hint: str, target: str, target_hint: str
+        self,
+        *,
+        name: str,
+        url: str,
+        credential: str,
+        credential_hint: str,
+        target: str,
+        target_hint: str,
+        the: str = "the ",
     ) -> None:
         self.name = name
         self.credential = credential
@@ -86,6 +98,7 @@ class Wording:
             "credential_hint": credential_hint,
             "target": target,
             "target_hint": target_hint,
+            "the": the,  # "the bridge", but "RyzeAPI"
         }
         self.titles = {reason: text.format(**fields) for reason, text in _TITLES.items()}
         self.hints = {reason: text.format(**fields) for reason, text in _HINTS.items()}
@@ -102,6 +115,18 @@ BRIDGE_WORDING = Wording(
     target="integration id",
     target_hint="the row's bridge_integration_id is not one URL path segment; "
     "set the right one with `cwdash set NAME --bridge-id ID`",
+)
+
+
+RYZEAPI_WORDING = Wording(
+    name="RyzeAPI",
+    url="RYZEAPI_URL",
+    credential="RYZEAPI_TOKEN",
+    credential_hint="RYZEAPI_TOKEN is wrong, expired or revoked; copy a TokenAccount "
+    "(or the instance's TokenInstance) from RyzeAPI",
+    target="instance name",
+    target_hint="the instance name cannot be one path segment of /api/chatwoot/list/",
+    the="",
 )
 
 
