@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cwdash.store.ryzeapi.pacer import Reserve
+    from cwdash.store.ryzeapi.reserve import Reserve
     from cwdash.store.sealing import Sealer
 
 DEFAULT_LIVE_TIMEOUT = 10.0

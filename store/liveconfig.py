@@ -129,7 +129,7 @@ def ryzeapi_settings(env: Mapping[str, str], source: str | None = None) -> dict[
 
     ``source`` (``--source``) wins over ``CWDASH_SOURCE``; a source named without its
     two variables is refused here, not at the first read."""
-    from cwdash.store.ryzeapi.pacer import parse_reserve
+    from cwdash.store.ryzeapi.reserve import parse_reserve
 
     try:
         reserve = parse_reserve(env.get("CWDASH_RYZEAPI_RESERVE", ""))

@@ -209,3 +209,38 @@ def test_sites(cli, monkeypatch: pytest.MonkeyPatch, ryze) -> None:
     assert listed[0]["problem"] and listed[1]["source"] == "ryzeapi"
     assert cli("--site", "nowhere", "list").code == 1
     assert json.loads(cli("site", "list", "--json").out)[1]["problem"] is None
+
+
+def _client_read(url: str, name: str = "inst") -> object:
+    source = RyzeApiSource.connect(url, RYZE_TOKEN, timeout=3)
+    return read(source, name)
+
+
+def test_hostile_answers_get_the_bridges_rules() -> None:
+    import gzip
+
+    from rawserver import RawServer, http
+
+    huge = http(b'{"status": "active", "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+    with RawServer(lambda head: huge) as server:
+        outcome = _client_read(server.url)
+        assert isinstance(outcome, LiveFailure) and outcome.reason is Reason.BAD_ANSWER
+        assert "larger than 1024 KiB" in outcome.detail
+        head = server.heads[0].lower()
+        assert f"token: {RYZE_TOKEN}".lower() in head and "accept-encoding: identity" in head
+        assert "authorization" not in head
+        assert head.startswith("get /api/chatwoot/list/inst http/1.1")
+    bomb = gzip.compress(b"{" + b" " * (8 * 1024 * 1024) + b"}")
+    with RawServer(lambda head: http(bomb, "Content-Encoding: gzip")) as server:
+        outcome = _client_read(server.url)
+        assert isinstance(outcome, LiveFailure) and outcome.reason is Reason.BAD_ANSWER
+    redirect = http(b"", "Location: http://example.com/", status="302 Found")
+    with RawServer(lambda head: redirect) as server:
+        outcome = _client_read(server.url)
+        assert isinstance(outcome, LiveFailure) and outcome.reason is Reason.HTTP_ERROR
+
+
+def test_names_that_cannot_be_one_segment_are_refused_before_any_request() -> None:
+    for name in ("..", ".", "a\nb"):
+        outcome = _client_read("http://127.0.0.1:9", name)
+        assert isinstance(outcome, LiveFailure) and outcome.reason is Reason.BAD_ID

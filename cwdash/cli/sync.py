@@ -30,7 +30,7 @@ from cwdash.cli.common import (
     open_store,
 )
 from cwdash.store.ryzeapi.client import RyzeApi
-from cwdash.store.ryzeapi.pacer import Budget, Pacer, shared
+from cwdash.store.ryzeapi.pacer import DEFAULT_RESERVE, Budget, shared
 from cwdash.store.ryzeapi.sync import (
     ADDED,
     CHANGED,
@@ -136,7 +136,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     sealer = config.sealer()
     store = open_store(config, create=not args.dry_run)
     assert config.ryzeapi_url and config.ryzeapi_token
-    pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve or Pacer().reserve)
+    pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve or DEFAULT_RESERVE)
     api = RyzeApi(config.ryzeapi_url, config.ryzeapi_token, pacer=pacer, timeout=config.live_timeout)
     line = ProgressLine(sys.stderr)
     syncer = Syncer(store, sealer, api, progress=line.update)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from cwdash.store.ryzeapi.client import Answer, RyzeApi, failure_of
 from cwdash.store.ryzeapi.listing import Listed
-from cwdash.store.ryzeapi.pacer import PRIORITY_VISIBLE, Budget, Pacer, shared
+from cwdash.store.ryzeapi.pacer import DEFAULT_RESERVE, PRIORITY_VISIBLE, Budget, Pacer, shared
 from cwdash.store.sources.base import LiveSource, LiveTarget
 from cwdash.store.sources.outcome import RYZEAPI_WORDING, LiveFailure, LiveOutcome, Reason, parse_state
 
@@ -35,7 +35,7 @@ def from_config(config: Config) -> RyzeApiSource | None:
     if config.live_source_name != "ryzeapi":
         return None
     assert config.ryzeapi_url and config.ryzeapi_token
-    pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve)
+    pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve or DEFAULT_RESERVE)
     api = RyzeApi(
         config.ryzeapi_url,
         config.ryzeapi_token,
