@@ -498,6 +498,14 @@ def target_idle(store_1k: Path, key: str, seconds: float) -> tuple[list[Result],
     return results, out
 
 
+def target_sync(quick: bool) -> tuple[list[Result], dict[str, float]]:
+    """Sync from the simulated RyzeAPI server: see bench/sync_bench.py."""
+    from bench import sync_bench
+
+    got, figures = sync_bench.run(quick)
+    return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset, in under a minute")
@@ -505,7 +513,7 @@ def main() -> int:
         "--only",
         action="append",
         metavar="STEP",
-        help="run only this step (start-up, memory, headless, round, responsiveness, idle); repeatable",
+        help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync); repeatable",
     )
     parser.add_argument("--build-store", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -515,10 +523,11 @@ def main() -> int:
     repeats = 3 if args.quick else 7
     round_size = 2_000 if args.quick else 10_000
     idle_seconds = 5.0 if args.quick else 30.0
-    print(f"building stores in {CACHE} (cached between runs)…", flush=True)
-    s1k, k1k = build_store(1_000)
-    sround, kround = build_store(round_size)
-    s100k, k100k = build_store(100_000)
+    if not args.only or any(o != "sync" for o in args.only):
+        print(f"building stores in {CACHE} (cached between runs)…", flush=True)
+        s1k, k1k = build_store(1_000)
+        sround, kround = build_store(round_size)
+        s100k, k100k = build_store(100_000)
     results: list[Result] = []
     figures: dict[str, float] = {}
     steps = [
@@ -528,6 +537,7 @@ def main() -> int:
         ("fleet round", lambda: target_round(sround, kround, round_size)),
         ("responsiveness", lambda: target_responsive(sround, kround, s100k, k100k, round_size)),
         ("idle", lambda: target_idle(s1k, k1k, idle_seconds)),
+        ("sync", lambda: target_sync(args.quick)),
     ]
     for label, step in steps:
         if args.only and not any(label.startswith(o) or o in label for o in args.only):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cwdash.store.ryzeapi.reserve import Reserve
     from cwdash.store.sealing import Sealer
 
 DEFAULT_LIVE_TIMEOUT = 10.0
@@ -23,6 +24,9 @@ DEFAULT_RATE = 20.0
 DEFAULT_ROUND_EVERY = 120.0  # seconds between background rounds over the whole fleet
 
 KEY_BYTES = 32
+SOURCES = ("bridge", "ryzeapi")  # what CWDASH_SOURCE / --source may name
+# what to do when no live source is configured (RyzeAPI's own hint names the bridge only)
+NOT_CONFIGURED_HINT = "set BRIDGE_URL and BRIDGE_TOKEN, or RYZEAPI_URL and RYZEAPI_TOKEN"
 
 
 class ConfigError(Exception):
@@ -80,11 +84,36 @@ class Config:
     env_files: tuple[Path, ...] = ()  # the env files read, highest priority first
     origins: dict[str, str] = field(default_factory=dict)  # setting -> "environment", a file, "--db"
     ca_file: str | None = None  # CWDASH_CA_FILE: a CA bundle trusted besides the system's
+    ryzeapi_url: str | None = None
+    ryzeapi_token: str | None = field(default=None, repr=False)
+    ryzeapi_reserve: Reserve | None = None  # CWDASH_RYZEAPI_RESERVE; None: the default (10%)
+    source: str | None = None  # CWDASH_SOURCE / --source: "bridge" or "ryzeapi"; None: by what is set
+    site: str | None = None  # the site this configuration is (--site NAME), None for the plain .env
+
+    @property
+    def bridge_configured(self) -> bool:
+        return bool(self.bridge_url) and bool(self.bridge_token)
+
+    @property
+    def ryzeapi_configured(self) -> bool:
+        return bool(self.ryzeapi_url) and bool(self.ryzeapi_token)
+
+    @property
+    def live_source_name(self) -> str | None:
+        """The live source in use: the one named (CWDASH_SOURCE / --source), else the
+        bridge when both its variables are set, else RyzeAPI when both of its are, else none."""
+        if self.source is not None:
+            return self.source
+        if self.bridge_configured:
+            return "bridge"
+        if self.ryzeapi_configured:
+            return "ryzeapi"
+        return None
 
     @property
     def gateway_configured(self) -> bool:
-        """RyzeAPI answers 503 unless both bridge variables are set."""
-        return bool(self.bridge_url) and bool(self.bridge_token)
+        """Whether live reads have a source; without one, reads answer 503 as RyzeAPI does."""
+        return self.live_source_name is not None
 
     def key(self) -> bytes:
         """The AES key, or a ConfigError saying how to get one."""
@@ -209,13 +238,24 @@ def _not_same(a: Path, b: Path) -> bool:
 
 
 def load_config(
-    env_file: str | Path | None = None, db: str | Path | None = None, *, default_env: bool = True
+    env_file: str | Path | None = None,
+    db: str | Path | None = None,
+    *,
+    default_env: bool = True,
+    site: str | None = None,
+    source: str | None = None,
 ) -> Config:
     """Read the configuration. Each variable comes from the first place that has it: the
     real environment, then ``--env-file`` (else ``./.env``), then the per-user
     ``$XDG_CONFIG_HOME/cwdash/env`` (see :func:`env_layers`). Where each came from is
-    kept in :attr:`Config.origins`, for ``cwdash doctor``.
+    kept in :attr:`Config.origins`, for ``cwdash doctor``. ``site`` reads the site's env
+    file instead (:mod:`cwdash.store.sites`), whose values win over the environment.
+    ``source`` (``--source``) wins over ``CWDASH_SOURCE``.
     """
+    if site is not None:
+        from cwdash.store.sites import load_site
+
+        return load_site(site, db=db, source=source)
     layers = env_layers(env_file, default_env=default_env)
     values: dict[str, str] = {}
     origins: dict[str, str] = {}
@@ -225,27 +265,57 @@ def load_config(
         origins.update(dict.fromkeys(found, str(path.absolute())))
     values.update(os.environ)
     origins.update(dict.fromkeys(os.environ, ENVIRONMENT))
-    db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
     if db:
         origins["CWDASH_DB"] = "--db"
-    from cwdash.store.liveconfig import live_settings  # the bridge and the refresh limits, validated
-
     key_origin = origins.get("CWDASH_KEY")
     key_file = Path(key_origin) if key_origin and key_origin != ENVIRONMENT else None
     checked = [Path(env_file)] if env_file is not None else [Path(".env")] if default_env else []
     if default_env:
         checked.append(user_env_path())
+    return config_from_values(
+        values,
+        key_file or (layers[0] if layers else None),
+        db,
+        source=source,
+        checked=tuple(checked),
+        env_files=tuple(layers),
+        origins={k: v for k, v in origins.items() if k in SETTINGS},
+    )
+
+
+def env_values(path: Path) -> dict[str, str]:
+    """The variables an env file sets (read with the env-file checks)."""
+    return _read_env_file(path)
+
+
+def config_from_values(
+    values: dict[str, str],
+    path: Path | None,
+    db: str | Path | None = None,
+    *,
+    source: str | None = None,
+    checked: tuple[Path, ...] = (),
+    site: str | None = None,
+    env_files: tuple[Path, ...] = (),
+    origins: dict[str, str] | None = None,
+) -> Config:
+    """The validated configuration of a set of variables (env files merged with the environment)."""
+    db_path = Path(db) if db else Path(values["CWDASH_DB"]) if values.get("CWDASH_DB") else None
+    from cwdash.store.liveconfig import live_settings, ryzeapi_settings  # validated
+
     return Config(
         db_path=(db_path or default_db_path()).expanduser(),
         key_text=values.get("CWDASH_KEY") or None,
         **live_settings(values),
         no_reveal=_truthy(values.get("CWDASH_NO_REVEAL")),
-        env_file=key_file or (layers[0] if layers else None),
+        env_file=path,
         next_key_text=values.get("CWDASH_KEY_NEXT") or None,
-        env_checked=tuple(checked),
-        env_files=tuple(layers),
-        origins={k: v for k, v in origins.items() if k in SETTINGS},
+        env_checked=checked,
+        env_files=env_files or ((path,) if path is not None else ()),
+        origins=origins if origins is not None else {},
         ca_file=ca_file_setting(values),
+        site=site,
+        **ryzeapi_settings(values, source),
     )
 
 

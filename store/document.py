@@ -35,6 +35,10 @@ class InvalidRecord(ValueError):
 
 
 MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER; a larger value cannot be stored
+# The token column of an integration synced from a RyzeAPI that does not return tokens,
+# with no local token to keep. Never a sealed value (those are base64: no spaces).
+TOKEN_NOT_SYNCED = "token not synced"
+NOT_SYNCED_HINT = "RyzeAPI does not return tokens to this sync; set it with `cwdash set NAME --token-stdin`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +53,17 @@ class SealedToken:
     def __repr__(self) -> str:
         return f"SealedToken({self.instance_name!r})"
 
+    @property
+    def synced(self) -> bool:
+        """False for a row whose token RyzeAPI's sync could not get (:data:`TOKEN_NOT_SYNCED`)."""
+        return self.sealed != TOKEN_NOT_SYNCED
+
     def open(self) -> Secret:
         """Decrypt; TokenError (naming the instance and the likely cause) when it cannot be."""
+        if not self.synced:
+            from cwdash.store.sealing import TokenError
+
+            raise TokenError(f"token of {self.instance_name!r} not synced: {NOT_SYNCED_HINT}")
         if self.sealer is None:
             from cwdash.store.sealing import TokenError
 

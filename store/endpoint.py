@@ -57,27 +57,34 @@ _FORBIDDEN_MESSAGE = (
 
 def bridge_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be ``BRIDGE_URL``, or None when it can. Never repeats the URL."""
+    return url_problem(url, "BRIDGE_URL", "the bridge is authenticated with BRIDGE_TOKEN")
+
+
+def ryzeapi_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be ``RYZEAPI_URL`` (same rules as ``BRIDGE_URL``), or None."""
+    return url_problem(url, "RYZEAPI_URL", "RyzeAPI is authenticated with RYZEAPI_TOKEN")
+
+
+def url_problem(url: str, variable: str, auth: str) -> str | None:
+    """Why ``url`` cannot be the base URL held in ``variable``, or None. Never repeats the URL."""
     if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in url):
-        return "BRIDGE_URL contains spaces or control characters"
+        return f"{variable} contains spaces or control characters"
     try:
         parts = urlsplit(url)
         port = parts.port  # raises for a port that is not a number in range
     except ValueError:
-        return "BRIDGE_URL is not a valid URL"
+        return f"{variable} is not a valid URL"
     del port
     if parts.scheme.lower() not in ("http", "https"):
-        return "BRIDGE_URL must start with http:// or https://"
+        return f"{variable} must start with http:// or https://"
     if "@" in parts.netloc:
-        return (
-            "BRIDGE_URL must not contain a user name or password (user:password@); "
-            "the bridge is authenticated with BRIDGE_TOKEN"
-        )
+        return f"{variable} must not contain a user name or password (user:password@); {auth}"
     if not parts.hostname:
-        return "BRIDGE_URL has no host"
+        return f"{variable} has no host"
     if parts.query or parts.fragment or url.endswith(("?", "#")):
-        return "BRIDGE_URL must not have a query (?...) or a fragment (#...)"
+        return f"{variable} must not have a query (?...) or a fragment (#...)"
     if any(seg in (".", "..") for seg in parts.path.split("/")):
-        return "BRIDGE_URL must not contain '.' or '..' path segments"
+        return f"{variable} must not contain '.' or '..' path segments"
     return None
 
 

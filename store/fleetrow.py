@@ -37,6 +37,7 @@ class FleetRow:
         "bad",
         "base_url",
         "changed_at",
+        "connection",
         "failure",
         "has_integration",
         "inbox_id",
@@ -85,6 +86,8 @@ class FleetRow:
         self.account_id = account_id
         self.inbox_id = inbox_id
         self.integration_id = integration_id  # the live source's key, from the listing
+        # the WhatsApp connection (RyzeAPI's listing), "" when unknown: see apply_connections
+        self.connection = vocabulary.UNKNOWN_CONNECTION
         # no live outcome yet: the merge rule shows the local values (set inline: a 100k
         # listing builds a row each)
         self.status = status if has_integration else ""
@@ -141,7 +144,13 @@ class FleetRow:
             or self.mapped is not None
             or self.status in ATTENTION
             or self.failure is not None
+            or self.number_offline
         )
+
+    @property
+    def number_offline(self) -> bool:
+        """The integration says active while its number is logged out or disconnected."""
+        return vocabulary.silently_broken(self.status, self.connection)
 
     @property
     def live_readable(self) -> bool:
@@ -280,6 +289,19 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
             bad,
             integration_id,
         )
+
+
+def apply_connections(rows: dict[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+    """Set each row's WhatsApp connection (from :func:`cwdash.store.upstream.connections` or a
+    RyzeAPI listing, :meth:`cwdash.store.sources.ryzeapi.RyzeApiSource.connections`); the
+    rows whose connection changed. Rows the mapping does not name keep theirs."""
+    changed: list[FleetRow] = []
+    for name, connection in connections.items():
+        row = rows.get(name)
+        if row is not None and row.connection != connection:
+            row.connection = connection
+            changed.append(row)
+    return changed
 
 
 def local_values(row: FleetRow) -> tuple[object, ...]:

@@ -17,9 +17,10 @@ from cwdash.store.config import (
     DEFAULT_LIVE_TIMEOUT,
     DEFAULT_RATE,
     DEFAULT_ROUND_EVERY,
+    SOURCES,
     ConfigError,
 )
-from cwdash.store.endpoint import bridge_url_problem
+from cwdash.store.endpoint import bridge_url_problem, ryzeapi_url_problem
 
 # (lowest, highest, what the number is): beyond these a value is a typo, not a setting.
 _FLOATS = {
@@ -97,3 +98,55 @@ def live_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "rate": bounded_float(env, "CWDASH_RATE"),
         "round_every": bounded_float(env, "CWDASH_ROUND_EVERY"),
     }
+
+
+def ryzeapi_url(env: Mapping[str, str]) -> str | None:
+    """``RYZEAPI_URL`` without its trailing ``/``, or None when unset. Never echoed."""
+    url = (env.get("RYZEAPI_URL") or "").strip().rstrip("/")
+    if not url:
+        return None
+    problem = ryzeapi_url_problem(url)
+    if problem:
+        raise ConfigError(f"{problem}; fix RYZEAPI_URL (environment or .env)")
+    return url
+
+
+def ryzeapi_token(env: Mapping[str, str]) -> str | None:
+    """``RYZEAPI_TOKEN`` (sent as header ``token``), or None when unset. Never echoed."""
+    token = (env.get("RYZEAPI_TOKEN") or "").strip()
+    if not token:
+        return None
+    if not token.isascii() or not token.isprintable() or " " in token:
+        raise ConfigError(
+            "RYZEAPI_TOKEN contains spaces, control characters (a line break?) or non-ASCII "
+            "characters; copy it again from RyzeAPI"
+        )
+    return token
+
+
+def ryzeapi_settings(env: Mapping[str, str], source: str | None = None) -> dict[str, Any]:
+    """RyzeAPI's fields of :class:`cwdash.store.config.Config` and the source selection, validated.
+
+    ``source`` (``--source``) wins over ``CWDASH_SOURCE``; a source named without its
+    two variables is refused here, not at the first read."""
+    from cwdash.store.ryzeapi.reserve import parse_reserve
+
+    try:
+        reserve = parse_reserve(env.get("CWDASH_RYZEAPI_RESERVE", ""))
+    except ValueError as exc:
+        raise ConfigError(f"CWDASH_RYZEAPI_RESERVE {exc}") from None
+    settings: dict[str, Any] = {
+        "ryzeapi_url": ryzeapi_url(env),
+        "ryzeapi_token": ryzeapi_token(env),
+        "ryzeapi_reserve": reserve,
+    }
+    said_as = "--source" if source else "CWDASH_SOURCE"
+    chosen = (source or env.get("CWDASH_SOURCE") or "").strip().lower() or None
+    if chosen is not None and chosen not in SOURCES:
+        raise ConfigError(f"{said_as} must be one of {', '.join(SOURCES)}, got {chosen[:40]!r}")
+    if chosen == "ryzeapi" and not (settings["ryzeapi_url"] and settings["ryzeapi_token"]):
+        raise ConfigError(f"{said_as} is ryzeapi, but RYZEAPI_URL and RYZEAPI_TOKEN are not both set")
+    if chosen == "bridge" and not (env.get("BRIDGE_URL", "").strip() and env.get("BRIDGE_TOKEN", "").strip()):
+        raise ConfigError(f"{said_as} is bridge, but BRIDGE_URL and BRIDGE_TOKEN are not both set")
+    settings["source"] = chosen
+    return settings

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from cwdash.store.config import Config, ConfigError
+from cwdash.store.config import NOT_CONFIGURED_HINT, Config, ConfigError
 from cwdash.store.db import BadRowError, Store, StoreError
 from cwdash.store.document import StatusDocument
 from cwdash.store.merge import inbox_to_fill, merge_volatile
@@ -53,9 +53,7 @@ NO_INTEGRATION = MappedError(
     "no chatwoot integration for this instance",
     "set one up with `cwdash set NAME ...` (RyzeAPI: POST /api/chatwoot/set/:instance)",
 )
-GATEWAY_NOT_CONFIGURED = MappedError(
-    503, "integration gateway not configured", "set BRIDGE_URL and BRIDGE_TOKEN"
-)
+GATEWAY_NOT_CONFIGURED = MappedError(503, "integration gateway not configured", NOT_CONFIGURED_HINT)
 NOTHING_TO_DELETE = MappedError(404, "no chatwoot integration to delete", "nothing to remove")
 
 # A read that failed for a reason cwdash did not foresee (a bug, a store that broke mid-read):

@@ -73,13 +73,16 @@ def register_url(url: str | None) -> None:
 
 
 def register_config(config: object) -> None:
-    """The secrets of a :class:`cwdash.store.config.Config`: BRIDGE_TOKEN, both keys, the URL's password."""
+    """The secrets of a :class:`cwdash.store.config.Config`: BRIDGE_TOKEN, RYZEAPI_TOKEN, both
+    keys, the URLs' passwords."""
     register(
         getattr(config, "bridge_token", None),
+        getattr(config, "ryzeapi_token", None),
         getattr(config, "key_text", None),
         getattr(config, "next_key_text", None),
     )
     register_url(getattr(config, "bridge_url", None))
+    register_url(getattr(config, "ryzeapi_url", None))
 
 
 def _compiled() -> re.Pattern[str] | None:

@@ -87,7 +87,32 @@ def _v2(db: Database) -> None:
     db.conn.execute(META_DDL)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
+UPSTREAM_DDL = """CREATE TABLE IF NOT EXISTS upstream (
+    instance_name TEXT PRIMARY KEY REFERENCES instances(name),
+    connection TEXT NOT NULL DEFAULT '',
+    number_jid TEXT,
+    listed INTEGER NOT NULL DEFAULT 1,
+    unlisted_since TEXT,
+    listed_at TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    synced_at TEXT,
+    flags_synced INTEGER NOT NULL DEFAULT 1
+)"""
+
+
+def _v3(db: Database) -> None:
+    """Third version: ``upstream``, what RyzeAPI's own API last said of each instance.
+
+    One row per instance seen by ``cwdash sync`` (or a RyzeAPI listing): its WhatsApp
+    connection state, whether the last full listing still had it (``listed``, with
+    ``unlisted_since``), the listing's Chatwoot summary digest and when its Status/info
+    was last written (``synced_at``, which lets an interrupted sync continue and an
+    unchanged one skip), and whether the flags came with it. See :mod:`cwdash.store.upstream`.
+    """
+    db.conn.execute(UPSTREAM_DDL)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

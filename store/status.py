@@ -57,3 +57,20 @@ def row_state(status: str, *, gone: bool, bad: bool) -> str:
     if bad:
         return BAD_ROW
     return status if status in SORT_ORDER else UNKNOWN
+
+
+# The WhatsApp connection of an instance, as RyzeAPI's instance listing reports it
+# (``connection.state``); "" when no listing has said (the bridge does not know it).
+CONNECTED, CONNECTING, DISCONNECTED, LOGGEDOUT = "connected", "connecting", "disconnected", "loggedout"
+CONNECTION_STATES = (CONNECTED, CONNECTING, DISCONNECTED, LOGGEDOUT)
+UNKNOWN_CONNECTION = ""
+# A number in these states receives nothing: an integration still "active" on it is broken
+# without saying so (Chatwoot simply stops receiving messages).
+OFFLINE = frozenset({DISCONNECTED, LOGGEDOUT})
+NUMBER_OFFLINE = "number offline"  # the word for that breakage (the filter, the CLI)
+NOT_LISTED = "not listed upstream"  # an instance RyzeAPI's last full listing did not have
+
+
+def silently_broken(status: str, connection: str) -> bool:
+    """An integration that says active while its number is logged out or disconnected."""
+    return status == ACTIVE and connection in OFFLINE

@@ -19,6 +19,8 @@ from cwdash.store.importer import import_text
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge
 
+pytest_plugins = ("ryzekit",)  # the simulated RyzeAPI server's fixtures
+
 SEED_DOCUMENT: dict[str, object] = {
     "instance_name": "suporte",
     "status": "active",
@@ -58,6 +60,10 @@ _VARS = (
     "FORCE_COLOR",
     *(f"{v}_PROXY" for v in ("HTTPS", "HTTP", "ALL", "NO")),
     *(f"{v}_proxy" for v in ("https", "http", "all", "no")),
+    "RYZEAPI_URL",
+    "RYZEAPI_TOKEN",
+    "CWDASH_SOURCE",
+    "CWDASH_RYZEAPI_RESERVE",
 )
 
 

@@ -35,7 +35,7 @@ def test_a_cli_crash_with_a_token_decrypted_is_logged_without_any_secret(
     key = os.environ["CWDASH_KEY"]
     secrets = [SEED_TOKEN, BRIDGE_TOKEN, key, next_key]
 
-    def explode(result: object, problem: object) -> str:
+    def explode(*args: object) -> str:
         raise RuntimeError(
             f"exploded: token={SEED_TOKEN} header=b'Bearer {BRIDGE_TOKEN}' key={key} next={next_key}"
         )

@@ -36,6 +36,7 @@ BRIDGE_TITLES = {
     Reason.PROXY: "proxy refused",
     Reason.PROXY_AUTH: "proxy needs authentication",
     Reason.UNEXPECTED: "unexpected error in the live read",
+    Reason.RATE_LIMITED: "bridge rate limit reached",
 }
 BRIDGE_HINTS = {
     Reason.TIMEOUT: "the bridge is slow or hung; check its load and logs",
@@ -52,6 +53,8 @@ BRIDGE_HINTS = {
     Reason.PROXY_AUTH: "the proxy wants a user and password: put them in the proxy's URL "
     "(HTTPS_PROXY=http://USER:PASSWORD@proxy:port), or ask for the bridge's host in NO_PROXY",
     Reason.UNEXPECTED: "local values shown; the log has the details",
+    Reason.RATE_LIMITED: "the requests a minute of BRIDGE_TOKEN are used up (by cwdash and the token's "
+    "other users); reads resume after the reset",
 }
 
 OTHER = Wording(

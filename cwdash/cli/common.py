@@ -81,7 +81,9 @@ def note(message: str) -> None:
 
 def config_of(args: argparse.Namespace) -> Config:
     """The configuration the options name; its secrets are blanked in the log from here on."""
-    config = load_config(args.env_file, args.db)
+    config = load_config(
+        args.env_file, args.db, site=getattr(args, "site", None), source=getattr(args, "source", None)
+    )
     redact.register_config(config)
     warning = config.env_warning()
     if warning:

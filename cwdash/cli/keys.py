@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cwdash.cli.common import EXIT_OK, EXIT_USAGE, Failure, config_of, open_store, say
 from cwdash.store import envfile, keyguard, redact
-from cwdash.store.config import generate_key, load_config, parse_key, user_env_path
+from cwdash.store.config import NOT_CONFIGURED_HINT, generate_key, load_config, parse_key, user_env_path
 from cwdash.store.document import StatusDocument
 from cwdash.store.sealing import Sealer, TokenError
 
@@ -63,7 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     keyguard.bind_key(store, keys)  # the store now names its key; refused if its tokens are under another
     say(f"store ready at {store.path}")
     if not config.gateway_configured:
-        say(f"set BRIDGE_URL and BRIDGE_TOKEN (environment or {target}) for live reads")
+        say(f"{NOT_CONFIGURED_HINT} (environment or {target}) for live reads")
     return EXIT_OK
 
 
@@ -118,6 +118,8 @@ def cmd_rekey(args: argparse.Namespace) -> int:
         out: dict[str, str] = {}
         problems: list[str] = []
         for row in rows:
+            if not row.chatwoot_api_token.synced:
+                continue  # no token to re-seal: RyzeAPI's sync did not return one
             try:
                 secret = reader.open(row.instance_name, row.sealed_token)
             except TokenError as exc:

@@ -56,6 +56,8 @@ COMMANDS: dict[str, str] = {
     "rekey": "cwdash.cli.keys:cmd_rekey",
     "doctor": "cwdash.cli.doctor:cmd_doctor",
     "completion": "cwdash.cli.completion:cmd_completion",
+    "sync": "cwdash.cli.sync:cmd_sync",
+    "site": "cwdash.cli.sites:cmd_site",
 }
 
 
@@ -88,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="the SQLite store (default $CWDASH_DB or the per-user store)",
+    )
+    common.add_argument(
+        "--site",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="use site NAME's env file ($XDG_CONFIG_HOME/cwdash/sites/NAME.env) instead of .env",
+    )
+    common.add_argument(
+        "--source",
+        choices=("bridge", "ryzeapi"),
+        default=argparse.SUPPRESS,
+        help="the live source (default $CWDASH_SOURCE, else bridge when BRIDGE_URL and BRIDGE_TOKEN "
+        "are set, else ryzeapi when RYZEAPI_URL and RYZEAPI_TOKEN are)",
     )
     common.add_argument(
         "--log-file",
@@ -184,15 +199,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the same checks as JSON")
     p = add("completion", "print a shell completion script (bash, zsh or fish)")
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    _add_sync_and_site(add)
     return parser
+
+
+def _add_sync_and_site(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """``sync`` (RyzeAPI's own API into the store) and ``site add|list``."""
+    p = add("sync", "fill and refresh the store from RyzeAPI's own API (RYZEAPI_URL, RYZEAPI_TOKEN)")
+    p.add_argument("--dry-run", action="store_true", help="read and print the changes, write nothing")
+    p.add_argument("--json", action="store_true", help="print a machine summary")
+    p.add_argument("--names", metavar="A,B", help="sync only these instances")
+    p.add_argument("--prune", action="store_true", help="remove instances no longer listed upstream")
+    p.add_argument(
+        "--max-age",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="re-read an unchanged instance only when synced longer ago than this (default 1800; 0: all)",
+    )
+    p = add("site", "manage sites: several RyzeAPI deployments, each with its own store, key and source")
+    site = p.add_subparsers(title="site commands", dest="site_command", metavar="SITE_COMMAND", required=True)
+    q = site.add_parser("add", help="create a site with its own key and store")
+    q.add_argument("name")
+    q.add_argument("--ryzeapi-url", metavar="URL", help="the site's RYZEAPI_URL")
+    q.add_argument("--bridge-url", metavar="URL", help="the site's BRIDGE_URL")
+    q.add_argument(
+        "--token-stdin", action="store_true", help="read the URL's token from the first line of stdin"
+    )
+    q = site.add_parser("list", help="list the sites")
+    q.add_argument("--json", action="store_true")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("env_file", "db", "log_file"):
+    for name in ("env_file", "db", "log_file", "site", "source"):
         if not hasattr(args, name):
             setattr(args, name, None)
+    if args.site and args.env_file:
+        parser.error("--site and --env-file both name an env file; give one")
     if not hasattr(args, "no_reveal"):
         args.no_reveal = False
     quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
@@ -202,8 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.color = getattr(args, "color", "auto")
     color.configure(args.color)
     # Secrets known before any configuration is read; the file itself opens on the first record.
-    redact.register(*(os.environ.get(v) for v in ("BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT")))
+    redact.register(
+        *(os.environ.get(v) for v in ("BRIDGE_TOKEN", "RYZEAPI_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT"))
+    )
     redact.register_url(os.environ.get("BRIDGE_URL"))
+    redact.register_url(os.environ.get("RYZEAPI_URL"))
     logfile.install(args.log_file)
     name = args.command
     try:

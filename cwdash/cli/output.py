@@ -15,12 +15,13 @@ from collections.abc import Sequence
 
 from cwdash.cli import color
 from cwdash.store.db import ListRow
-from cwdash.store.document import FLAG_MEANINGS
+from cwdash.store.document import FLAG_MEANINGS, NOT_SYNCED_HINT, StatusDocument
 from cwdash.store.readmodel import StatusRead
 from cwdash.store.sources.outcome import LiveFailure
-from cwdash.store.status import BAD_ROW, NO_INTEGRATION, STATES
+from cwdash.store.status import BAD_ROW, NO_INTEGRATION, NOT_LISTED, NUMBER_OFFLINE, STATES, silently_broken
 from cwdash.store.text import cell_width, literal, one_line
 from cwdash.store.timefmt import age
+from cwdash.store.upstream import Upstream
 
 MASK = "••••••••"
 NO_INTEGRATION_WORD = STATES[NO_INTEGRATION].word
@@ -47,7 +48,26 @@ def describe_failure(failure: LiveFailure | None) -> str:
     return f"{failure.describe()} ({failure.hint})" if failure else ""
 
 
-def status_text(result: StatusRead, token_problem: str | None) -> str:
+def connection_text(up: Upstream | None, status: str = "") -> str:
+    """The WhatsApp connection as ``status`` shows it: state, when listed, and what it breaks."""
+    if up is None or not up.connection:
+        text = "— (not known: `cwdash sync` reads it from RyzeAPI)"
+    else:
+        text = up.connection.upper() + (f"  (listed {age(up.listed_at)})" if up.listed_at else "")
+        if silently_broken(status, up.connection):
+            text += f"  — {NUMBER_OFFLINE}: the integration says active, but Chatwoot receives nothing"
+    if up is not None and not up.listed:
+        text += f"  — {NOT_LISTED} since {up.unlisted_since or '?'}"
+    return text
+
+
+def _token_text(doc: StatusDocument, token_problem: str | None) -> str:
+    if not doc.chatwoot_api_token.synced:
+        return f"not synced ({NOT_SYNCED_HINT})"
+    return f"cannot be opened ({token_problem})" if token_problem else f"{MASK} (masked; --json prints it)"
+
+
+def status_text(result: StatusRead, token_problem: str | None, up: Upstream | None = None) -> str:
     """``cwdash status`` without ``--json``: the record, one labelled line per field."""
     doc = result.document
     source = "live" if result.source == "live" else "local"
@@ -64,15 +84,15 @@ def status_text(result: StatusRead, token_problem: str | None) -> str:
             f"{doc.chatwoot_inbox_id or '— (not known yet)'}  {doc.chatwoot_inbox_name}"
             + ("  (backfilled)" if result.backfilled else ""),
         ),
-        (
-            "token",
-            f"cannot be opened ({token_problem})" if token_problem else f"{MASK} (masked; --json prints it)",
-        ),
+        ("token", _token_text(doc, token_problem)),
         ("last error", doc.last_error or "—"),
         ("created", f"{doc.created_at}  ({age(doc.created_at)})"),
+        ("connection", connection_text(up, doc.status)),
     ]
+    unsynced_flags = up is not None and not up.flags_synced
     for flag, meaning in FLAG_MEANINGS.items():
-        rows.append((flag, f"{'on ' if getattr(doc, flag) else 'off'}  {meaning}"))
+        note = "  (not returned by RyzeAPI: local value)" if unsynced_flags else ""
+        rows.append((flag, f"{'on ' if getattr(doc, flag) else 'off'}  {meaning}{note}"))
     width = max(len(k) for k, _ in rows)
     lines = [one_line(doc.instance_name, 200)]
     lines += [f"  {k.ljust(width)}  {literal(v, limit=4000)}" for k, v in rows]
@@ -83,22 +103,53 @@ def status_text(result: StatusRead, token_problem: str | None) -> str:
     return "\n".join(lines)
 
 
-def print_list(rows: Sequence[ListRow]) -> None:
-    """``cwdash list`` without ``--json``: a table of columns padded to the widest cell."""
-    header = ("INSTANCE", "STATUS", "INBOX", "CHATWOOT", "LAST ERROR")
+def _connection_cell(row: ListRow, up: Upstream | None) -> str:
+    if up is None:
+        return "—"
+    cell = up.connection.upper() or "—"
+    if row.has_integration and not row.bad and silently_broken(row.status, up.connection):
+        cell += "!"  # active integration on an offline number: see the last column
+    return cell
+
+
+def _note(row: ListRow, up: Upstream | None, unsynced: frozenset[str]) -> str:
+    if row.bad:
+        return f"bad row: {row.bad}"
+    notes = [one_line(row.last_error, 60)] if row.last_error else []
+    if up is not None and row.has_integration and silently_broken(row.status, up.connection):
+        notes.append(NUMBER_OFFLINE)
+    if up is not None and not up.listed:
+        notes.append(NOT_LISTED)
+    if row.name in unsynced:
+        notes.append("token not synced")
+    return "; ".join(notes)
+
+
+def print_list(
+    rows: Sequence[ListRow],
+    upstream: dict[str, Upstream] | None = None,
+    unsynced: frozenset[str] = frozenset(),
+) -> None:
+    """``cwdash list`` without ``--json``: a table of columns padded to the widest cell.
+
+    CONNECTION is the WhatsApp connection RyzeAPI's listing last reported (``—`` unknown),
+    with ``!`` when the integration says active on a number that is offline."""
+    ups = upstream or {}
+    header = ("INSTANCE", "STATUS", "CONNECTION", "INBOX", "CHATWOOT", "LAST ERROR")
     table = [
         (
             one_line(r.name, 40),
             (BAD_ROW if r.bad else r.status if r.has_integration else NO_INTEGRATION_WORD).upper(),
+            _connection_cell(r, ups.get(r.name)),
             str(r.inbox_id or "—") if r.has_integration and not r.bad else "",
             one_line(r.base_url, 50),
-            f"bad row: {r.bad}" if r.bad else one_line(r.last_error, 60),
+            _note(r, ups.get(r.name), unsynced),
         )
         for r in rows
     ]
-    widths = [max(len(header[i]), *(cell_width(t[i]) for t in table)) for i in range(4)]
+    widths = [max(len(header[i]), *(cell_width(t[i]) for t in table)) for i in range(5)]
     for n, line in enumerate([header, *table]):
-        cells = [c + " " * (w - cell_width(c)) for c, w in zip(line[:4], widths, strict=True)]
+        cells = [c + " " * (w - cell_width(c)) for c, w in zip(line[:5], widths, strict=True)]
         if n:  # the status word is cwdash's own: coloured when colour is on
             cells[1] = color.status_word(line[1]) + cells[1][len(line[1]) :]
-        print("  ".join(cells) + "  " + line[4])
+        print(("  ".join(cells) + "  " + line[5]).rstrip())

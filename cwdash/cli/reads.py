@@ -24,6 +24,7 @@ from cwdash.cli.common import (
     verbosity,
     warn,
 )
+from cwdash.store import upstream
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import MappedError, ReadModel, StatusRead
@@ -55,13 +56,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         warn(f"live read failed, showing local status: {output.describe_failure(result.failure)}")
     if result.backfill_error:
         warn(f"inbox id not saved, will be retried on the next read: {result.backfill_error}")
+    synced = result.document.chatwoot_api_token.synced
     if args.json:
         try:
-            document = result.document.as_json()
+            document = result.document.as_json(include_token=synced)
         except TokenError as exc:
             output.print_json({"success": False, "error": {"message": str(exc)}})
             raise Failure(str(exc)) from None
-        if args.no_reveal or config.no_reveal:
+        if not synced:
+            err("token not synced: RyzeAPI did not return it, so the document has no chatwoot_api_token")
+        elif args.no_reveal or config.no_reveal:
             document["chatwoot_api_token"] = output.MASK
             warn("the token is masked: reveal is off (--no-reveal or CWDASH_NO_REVEAL)")
         else:
@@ -69,8 +73,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         output.print_json(document)
         return EXIT_OK
     problem = token_problem(result)
-    print(output.status_text(result, problem))
-    if problem:
+    up = upstream.read_one(store, result.document.instance_name)
+    print(output.status_text(result, problem, up))
+    if problem and synced:
         err(problem)
         return EXIT_FAIL
     return EXIT_OK
@@ -126,7 +131,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no instances in the store; add some with `cwdash import FILE` or `cwdash add NAME`")
         return EXIT_OK
-    output.print_list(rows)
+    output.print_list(rows, upstream.read_all(store), upstream.unsynced_tokens(store))
     return EXIT_OK
 
 
@@ -136,8 +141,10 @@ def list_json(store: Store, rows: list) -> list[dict[str, object]]:
     from cwdash.store.rows import BadRow
 
     by_name = {r.name if isinstance(r, BadRow) else r.instance_name: r for r in store.integration_records()}
+    ups = upstream.read_all(store)
     out: list[dict[str, object]] = []
     for row in rows:
+        up = ups.get(row.name)
         record = by_name.get(row.name)
         if row.bad or isinstance(record, BadRow):
             out.append({"instance_name": row.name, "bad_row": row.bad or record.field})  # type: ignore[union-attr]
@@ -145,6 +152,8 @@ def list_json(store: Store, rows: list) -> list[dict[str, object]]:
             out.append({"instance_name": row.name})
         else:
             out.append(record.as_json(include_token=False))
+        if up is not None:
+            out[-1]["upstream"] = upstream.as_json(up)
     return out
 
 

@@ -30,8 +30,9 @@ WORDING = BRIDGE_WORDING
 
 
 def from_config(config: Config) -> BridgeSource | None:
-    """The bridge, when ``BRIDGE_URL`` and ``BRIDGE_TOKEN`` are both set."""
-    if not config.gateway_configured:
+    """The bridge, when the configuration selects it (``CWDASH_SOURCE``, or by default
+    when ``BRIDGE_URL`` and ``BRIDGE_TOKEN`` are both set)."""
+    if config.live_source_name != "bridge":
         return None
     assert config.bridge_url and config.bridge_token
     return BridgeSource(

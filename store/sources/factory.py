@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cwdash.store.sources import bridge
+from cwdash.store.sources import bridge, ryzeapi
 from cwdash.store.sources.base import LiveSource
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ SourceMaker = Callable[["Config"], LiveSource | None]
 # One line per live source, in order of preference.
 SOURCES: tuple[SourceMaker, ...] = (
     bridge.from_config,  # BRIDGE_URL + BRIDGE_TOKEN
+    ryzeapi.from_config,  # RYZEAPI_URL + RYZEAPI_TOKEN
 )
 
 

@@ -32,6 +32,7 @@ class Reason(Enum):
     PROXY = "proxy"
     PROXY_AUTH = "proxy_auth"
     UNEXPECTED = "unexpected"
+    RATE_LIMITED = "rate_limited"  # 429, or the token's budget used up for longer than a read may wait
 
     @property
     def title(self) -> str:
@@ -59,21 +60,24 @@ _TITLES = {
     Reason.PROXY: "proxy refused",
     Reason.PROXY_AUTH: "proxy needs authentication",
     Reason.UNEXPECTED: "unexpected error in the live read",
+    Reason.RATE_LIMITED: "{name} rate limit reached",
 }
 _HINTS = {
-    Reason.TIMEOUT: "the {name} is slow or hung; check its load and logs",
+    Reason.TIMEOUT: "{the}{name} is slow or hung; check its load and logs",
     Reason.UNREACHABLE: "check {url} and that the {name} service is running",
-    Reason.TLS: "the {name}'s certificate is not trusted here: trust its CA with CWDASH_CA_FILE=PATH",
+    Reason.TLS: "{the}{name}'s certificate is not trusted here: trust its CA with CWDASH_CA_FILE=PATH",
     Reason.UNAUTHORIZED: "{credential_hint}",
-    Reason.NOT_FOUND: "the {name} lost this integration; re-run `set` for this instance",
-    Reason.HTTP_ERROR: "the {name} failed this request; check the {name}'s logs",
-    Reason.BAD_ANSWER: "the {name} answered something that is not an integration state",
+    Reason.NOT_FOUND: "{the}{name} lost this integration; re-run `set` for this instance",
+    Reason.HTTP_ERROR: "{the}{name} failed this request; check {the}{name}'s logs",
+    Reason.BAD_ANSWER: "{the}{name} answered something that is not an integration state",
     Reason.BAD_ID: "{target_hint}",
     Reason.PROXY: "the proxy (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is down or refused the {name}; "
     "check the proxy, or list the {name}'s host in NO_PROXY to go direct",
     Reason.PROXY_AUTH: "the proxy wants a user and password: put them in the proxy's URL "
     "(HTTPS_PROXY=http://USER:PASSWORD@proxy:port), or ask for the {name}'s host in NO_PROXY",
     Reason.UNEXPECTED: "local values shown; the log has the details",
+    Reason.RATE_LIMITED: "the requests a minute of {credential} are used up (by cwdash and the token's "
+    "other users); reads resume after the reset",
 }
 
 
@@ -83,7 +87,15 @@ class Wording:
     __slots__ = ("credential", "hints", "name", "titles")
 
     def __init__(
-        self, *, name: str, url: str, credential: str, credential_hint: str, target: str, target_hint: str
+        self,
+        *,
+        name: str,
+        url: str,
+        credential: str,
+        credential_hint: str,
+        target: str,
+        target_hint: str,
+        the: str = "the ",
     ) -> None:
         self.name = name
         self.credential = credential
@@ -94,6 +106,7 @@ class Wording:
             "credential_hint": credential_hint,
             "target": target,
             "target_hint": target_hint,
+            "the": the,  # "the bridge", but "RyzeAPI"
         }
         self.titles = {reason: text.format(**fields) for reason, text in _TITLES.items()}
         self.hints = {reason: text.format(**fields) for reason, text in _HINTS.items()}
@@ -110,6 +123,18 @@ BRIDGE_WORDING = Wording(
     target="integration id",
     target_hint="the row's bridge_integration_id is not one URL path segment; "
     "set the right one with `cwdash set NAME --bridge-id ID`",
+)
+
+
+RYZEAPI_WORDING = Wording(
+    name="RyzeAPI",
+    url="RYZEAPI_URL",
+    credential="RYZEAPI_TOKEN",
+    credential_hint="RYZEAPI_TOKEN is wrong, expired or revoked; copy a TokenAccount "
+    "(or the instance's TokenInstance) from RyzeAPI",
+    target="instance name",
+    target_hint="the instance name cannot be one path segment of /api/chatwoot/list/",
+    the="",
 )
 
 
