@@ -99,6 +99,11 @@ class Config:
         return bool(self.ryzeapi_url) and bool(self.ryzeapi_token)
 
     @property
+    def live_url(self) -> str | None:
+        """The base URL of the live source in use (see :attr:`live_source_name`)."""
+        return {"bridge": self.bridge_url, "ryzeapi": self.ryzeapi_url}.get(self.live_source_name or "")
+
+    @property
     def live_source_name(self) -> str | None:
         """The live source in use: the one named (CWDASH_SOURCE / --source), else the
         bridge when both its variables are set, else RyzeAPI when both of its are, else none."""
@@ -346,4 +351,8 @@ SETTINGS = (
     "CWDASH_RATE",
     "CWDASH_ROUND_EVERY",
     "CWDASH_NO_REVEAL",
+    "RYZEAPI_URL",
+    "RYZEAPI_TOKEN",
+    "CWDASH_SOURCE",
+    "CWDASH_RYZEAPI_RESERVE",
 )

@@ -15,13 +15,13 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cwdash.store.config import SETTINGS, Config, ConfigError, user_env_path
+from cwdash.store.config import NOT_CONFIGURED_HINT, SETTINGS, Config, ConfigError, user_env_path
 from cwdash.store.endpoint import display_url
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 PROBE_ID = "cwdash-doctor-probe"  # an integration id no gateway knows: a 404 proves the way there
 PROBE_TIMEOUT = 5.0
-SECRETS = frozenset({"CWDASH_KEY", "CWDASH_KEY_NEXT", "BRIDGE_TOKEN"})
+SECRETS = frozenset({"CWDASH_KEY", "CWDASH_KEY_NEXT", "BRIDGE_TOKEN", "RYZEAPI_TOKEN"})
 PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
@@ -182,13 +182,13 @@ def live_checks(config: Config) -> list[Check]:
             Check(
                 "live",
                 "source",
-                "none (BRIDGE_URL and BRIDGE_TOKEN not both set): local status only",
+                "none configured: local status only",
                 WARN,
-                "set BRIDGE_URL and BRIDGE_TOKEN for live reads",
+                f"{NOT_CONFIGURED_HINT} for live reads",
             )
         ]
-    out = [Check("live", "source", f"{source.name} at {display_url(config.bridge_url or '')}")]
-    url = getattr(source, "base_url", None) or config.bridge_url or ""
+    url = config.live_url or ""
+    out = [Check("live", "source", f"{source.name} at {display_url(url)}")]
     try:
         from cwdash.store.sources.client import route
 

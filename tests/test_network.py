@@ -233,3 +233,27 @@ def test_doctor_shows_the_route_and_trust_and_reaches_the_gateway(
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     down = cli("doctor")
     assert down.code == 1 and "proxy refused" in down.out and "FAIL" in down.out
+
+
+def test_ryzeapi_goes_through_the_same_proxy_as_the_bridge(proxy: ForwardProxy, monkeypatch) -> None:
+    """Every outgoing request, not only the bridge's: RyzeAPI's client is made by the one
+    client factory, so it follows HTTP_PROXY to a name only the proxy resolves."""
+    from cwdash.store.simryze import SimRyze
+    from cwdash.store.sources.ryzeapi import RyzeApiSource
+
+    sim = SimRyze(3).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url())
+
+        async def go() -> LiveOutcome:
+            source = RyzeApiSource.connect(f"http://{NAME}:{sim.port}", sim.token, timeout=5)
+            try:
+                return await source.read(LiveTarget("inst-0000", ""))
+            finally:
+                await source.aclose()
+
+        outcome = asyncio.run(go())
+    finally:
+        sim.stop()
+    assert isinstance(outcome, LiveState), outcome
+    assert proxy.seen and all(line.startswith(f"GET http://{NAME}:{sim.port}/") for line in proxy.seen)

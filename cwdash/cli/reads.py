@@ -36,7 +36,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     config = config_of(args)
     store = open_store(config)
     model = ReadModel.from_config(config, store, live=not args.local)
-    if verbosity() >= VERBOSE and not args.local and config.bridge_url:
+    if verbosity() >= VERBOSE and not args.local and config.live_url:
         note_route(config)
 
     async def run() -> Any:
@@ -86,10 +86,11 @@ def note_route(config: Config) -> None:
     from cwdash.store.sources.client import route
     from cwdash.store.sources.trust import trust_sources
 
-    assert config.bridge_url
-    way = route(config.bridge_url)
-    note(f"live read: bridge at {way.url}, {way.describe()}")
-    if config.bridge_url.lower().startswith("https:"):
+    url = config.live_url
+    assert url
+    way = route(url)
+    note(f"live read: {config.live_source_name} at {way.url}, {way.describe()}")
+    if url.lower().startswith("https:"):
         note(f"TLS trusts: {trust_sources(config.ca_file).describe()}")
 
 

@@ -137,7 +137,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     store = open_store(config, create=not args.dry_run)
     assert config.ryzeapi_url and config.ryzeapi_token
     pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve or DEFAULT_RESERVE)
-    api = RyzeApi(config.ryzeapi_url, config.ryzeapi_token, pacer=pacer, timeout=config.live_timeout)
+    api = RyzeApi(
+        config.ryzeapi_url,
+        config.ryzeapi_token,
+        pacer=pacer,
+        timeout=config.live_timeout,
+        ca_file=config.ca_file,
+    )
     line = ProgressLine(sys.stderr)
     syncer = Syncer(store, sealer, api, progress=line.update)
 

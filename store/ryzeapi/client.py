@@ -94,6 +94,7 @@ class RyzeApi:
         timeout: float = 10.0,
         verify: bool | ssl.SSLContext = True,
         max_connections: int = 4,
+        ca_file: str | None = None,
     ) -> None:
         base = base_url.rstrip("/")
         problem = ryzeapi_url_problem(base)
@@ -106,6 +107,7 @@ class RyzeApi:
         self.timeout = timeout
         self._token = Secret(token)
         self._verify = verify
+        self._ca_file = ca_file
         self._max_connections = max_connections
         self._client: httpx.AsyncClient | None = None
         self._status_prefix = b""
@@ -117,19 +119,20 @@ class RyzeApi:
     def client(self) -> httpx.AsyncClient:
         """Made on the first request (httpx and the CA bundle load then, not at start)."""
         if self._client is None:
-            httpx = load_httpx()
-            from cwdash.store.sources.wire import H11Transport
+            # the one client factory: proxies from the environment, the system's trust
+            # plus CWDASH_CA_FILE, the lean transport for direct connections
+            from cwdash.store.sources.client import http_client
 
-            self._client = httpx.AsyncClient(
+            self._client = http_client(
                 headers={
                     "token": self._token.reveal(),
                     "Accept": "application/json",
                     "Accept-Encoding": "identity",  # a small compressed answer may inflate without bound
                 },
-                timeout=httpx.Timeout(self.timeout),
-                follow_redirects=False,
-                trust_env=False,
-                transport=H11Transport(verify=self._verify, max_connections=self._max_connections),
+                timeout=self.timeout,
+                max_connections=self._max_connections,
+                ca_file=self._ca_file,
+                verify=self._verify if isinstance(self._verify, ssl.SSLContext) else None,
             )
         return self._client
 

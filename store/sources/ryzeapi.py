@@ -42,6 +42,7 @@ def from_config(config: Config) -> RyzeApiSource | None:
         pacer=pacer,
         timeout=config.live_timeout,
         max_connections=config.concurrency,
+        ca_file=config.ca_file,
     )
     return RyzeApiSource(api)
 
