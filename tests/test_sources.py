@@ -142,11 +142,33 @@ def test_the_factory_picks_the_bridge_when_configured(monkeypatch: pytest.Monkey
     assert source.base_url == "http://127.0.0.1:9" and source._max_connections == 3
 
 
+def test_the_factory_loads_only_the_source_in_use() -> None:
+    """The dashboard's start imports no live source; a bridge fleet never loads RyzeAPI's client."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "os.environ.update(BRIDGE_URL='http://127.0.0.1:9', BRIDGE_TOKEN='tok')\n"
+        "from cwdash.store.config import load_config\n"
+        "from cwdash.store.sources.factory import live_source\n"
+        "assert not [m for m in sys.modules if m.startswith(('cwdash.store.sources.bridge', 'cwdash.store.ryzeapi.client'))]\n"
+        "live_source(load_config(None, default_env=False))\n"
+        "assert 'cwdash.store.sources.bridge' in sys.modules\n"
+        "assert not [m for m in sys.modules if m.startswith(('cwdash.store.ryzeapi.client', 'cwdash.store.sources.ryzeapi'))]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_read_model_asks_the_factory(
     monkeypatch: pytest.MonkeyPatch, store: Store, sealer: Sealer, db_path: Path
 ) -> None:
     made = ByName({})
-    monkeypatch.setattr(factory, "SOURCES", (lambda config: None, lambda config: made))
+    monkeypatch.setenv("CWDASH_SOURCE", "ryzeapi")
+    monkeypatch.setenv("RYZEAPI_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("RYZEAPI_TOKEN", "tok")
+    monkeypatch.setattr(factory, "SOURCES", {"bridge": lambda config: None, "ryzeapi": lambda config: made})
     model = ReadModel.from_config(load_config(None), store)
     assert model.live is made and model.gateway_configured
     assert ReadModel.from_config(load_config(None), store, live=False).live is None

@@ -1,9 +1,10 @@
 """The one place configuration picks the live source.
 
-Each entry of :data:`SOURCES` makes its source from the configuration, or returns None
-when the configuration does not ask for it; the first one configured is used. A new
-source is one module in this package (see :mod:`cwdash.store.sources.base`) and one
-line here.
+:attr:`Config.live_source_name <cwdash.store.config.Config.live_source_name>` names the
+source in use; :data:`SOURCES` maps each name to the function that makes it, importing
+that source's module only then (the dashboard's first paint loads no live source, and a
+fleet on the bridge never loads RyzeAPI's client). A new source is one module in this
+package (see :mod:`cwdash.store.sources.base`) and one line here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cwdash.store.sources import bridge, ryzeapi
 from cwdash.store.sources.base import LiveSource
 
 if TYPE_CHECKING:
@@ -19,17 +19,28 @@ if TYPE_CHECKING:
 
 SourceMaker = Callable[["Config"], LiveSource | None]
 
-# One line per live source, in order of preference.
-SOURCES: tuple[SourceMaker, ...] = (
-    bridge.from_config,  # BRIDGE_URL + BRIDGE_TOKEN
-    ryzeapi.from_config,  # RYZEAPI_URL + RYZEAPI_TOKEN
-)
+
+def _bridge(config: Config) -> LiveSource | None:
+    from cwdash.store.sources import bridge
+
+    return bridge.from_config(config)
+
+
+def _ryzeapi(config: Config) -> LiveSource | None:
+    from cwdash.store.sources import ryzeapi
+
+    return ryzeapi.from_config(config)
+
+
+# One line per live source: its name (CWDASH_SOURCE, --source) and how it is made.
+SOURCES: dict[str, SourceMaker] = {
+    "bridge": _bridge,  # BRIDGE_URL + BRIDGE_TOKEN
+    "ryzeapi": _ryzeapi,  # RYZEAPI_URL + RYZEAPI_TOKEN
+}
 
 
 def live_source(config: Config) -> LiveSource | None:
     """The live source the configuration asks for, or None when it asks for none."""
-    for make in SOURCES:
-        source = make(config)
-        if source is not None:
-            return source
-    return None
+    name = config.live_source_name
+    make = SOURCES.get(name) if name else None
+    return make(config) if make is not None else None
