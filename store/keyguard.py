@@ -19,25 +19,14 @@ from typing import TYPE_CHECKING
 
 from cwdash.store.db import Store, StoreError
 from cwdash.store.document import FIELDS, TOKEN
-from cwdash.store.schema import META_DDL
+from cwdash.store.schema import META_DDL, SEALED_WITH, recorded
 
 if TYPE_CHECKING:
     from cwdash.store.sealing import Sealer, Secret
 
-SEALED_WITH = "sealed_with"
-
 
 class KeyMismatch(StoreError):
     """The writer's key is not the store's; nothing was written. The message says which is which."""
-
-
-def recorded(conn: sqlite3.Connection) -> str | None:
-    """The fingerprint the store records, or None (none yet, or a store without ``meta``)."""
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE name = ?", (SEALED_WITH,)).fetchone()
-    except sqlite3.OperationalError:  # no meta table: a schema-1 store opened without migrating
-        return None
-    return str(row[0]) if row else None
 
 
 def record(conn: sqlite3.Connection, fp: str) -> None:

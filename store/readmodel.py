@@ -204,7 +204,7 @@ class ReadModel:
             import contextlib
             import sqlite3
 
-            from cwdash.store.keyguard import recorded
+            from cwdash.store.schema import recorded
 
             with contextlib.suppress(sqlite3.DatabaseError):  # a damaged store: the read itself says so
                 sealer.store_key = recorded(store.conn)  # "wrong key" messages name the store's key

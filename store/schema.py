@@ -138,3 +138,17 @@ def migrate(db: Database) -> int:
         conn.execute("ROLLBACK")
         raise
     return before
+
+
+SEALED_WITH = "sealed_with"  # the meta row naming the key the store's tokens are sealed with
+
+
+def recorded(conn: sqlite3.Connection) -> str | None:
+    """The fingerprint of the key the store's tokens are sealed with, or None (none yet, or
+    a schema-1 store without ``meta``). Here, beside the table it reads, so that the read
+    model can name the store's key without loading the key guard (:mod:`cwdash.store.keyguard`)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE name = ?", (SEALED_WITH,)).fetchone()
+    except sqlite3.OperationalError:  # no meta table: a schema-1 store opened without migrating
+        return None
+    return str(row[0]) if row else None

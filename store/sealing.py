@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 from typing import Any
@@ -33,6 +32,8 @@ def fingerprint(key: bytes) -> str:
     Recorded in the store and shown in messages so an operator can tell keys apart;
     it is a MAC of a fixed label, so it reveals nothing that helps recover the key.
     """
+    import hashlib  # with OpenSSL (~6 ms): on the first fingerprint, not at start-up
+
     return hmac.new(key, b"cwdash key fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
 
@@ -43,13 +44,13 @@ def _aad(instance_name: str) -> bytes:
 class Sealer:
     """Seals and opens tokens with one AES-256 key."""
 
-    __slots__ = ("_ciphers", "_keys", "fingerprints", "store_key")
+    __slots__ = ("_ciphers", "_fingerprints", "_keys", "store_key")
 
     def __init__(self, key: bytes, fallbacks: list[bytes] | tuple[bytes, ...] = ()) -> None:
         """``key`` seals and opens; ``fallbacks`` only open (a key rotation under way)."""
         self._keys = (key, *fallbacks)
         self._ciphers: tuple[Any, ...] | None = None  # made on first use: see _aeads
-        self.fingerprints: tuple[str, ...] = tuple(fingerprint(k) for k in self._keys)
+        self._fingerprints: tuple[str, ...] | None = None  # worked out on first use
         # the fingerprint the store records (set by whoever reads a store with this sealer),
         # so that "cannot be opened" can say which key was expected and which is in hand
         self.store_key: str | None = None
@@ -65,6 +66,13 @@ class Sealer:
 
             self._ciphers = tuple(AESGCM(k) for k in self._keys)
         return self._ciphers
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """The fingerprints of this sealer's keys, the sealing key's first."""
+        if self._fingerprints is None:
+            self._fingerprints = tuple(fingerprint(k) for k in self._keys)
+        return self._fingerprints
 
     @property
     def fingerprint(self) -> str:
