@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
-from textual.dom import DOMNode
+from textual.binding import Binding, BindingType
+from textual.keys import key_to_character
 from textual.screen import Screen
 
 from cwdash.store import prefs, redact
@@ -33,10 +33,31 @@ from cwdash.store.text import one_line
 from cwdash.tui.crash import CrashReport
 from cwdash.tui.notices import LiteralNotifications
 from cwdash.tui.screen import BINDINGS, DashboardScreen, Timing
+from cwdash.tui.table import FleetTable
 
 log = logging.getLogger("cwdash")
 BINDING_IDS = tuple(b.id for b in BINDINGS if b.id)  # what config.toml's [keys] may name
 STYLES = str(resources.files("cwdash.styles") / "cwdash.tcss")  # a package resource, installed or not
+
+
+def keymap_clashes(keymap: dict[str, str], bindings: Iterable[BindingType], where: Path) -> list[str]:
+    """Keys that [keys] gives a binding while another binding keeps them (Textual resolves
+    such a clash silently: one of the two just never fires)."""
+    owners: dict[str, Binding] = {}
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.id not in keymap:  # a rebound binding frees its keys
+            for key in binding.key.split(","):
+                owners[key_to_character(key.strip()) or key.strip()] = binding
+    clashes = []
+    for binding_id, keys in keymap.items():
+        for key in keys.split(","):
+            other = owners.get(key_to_character(key) or key)
+            if other is not None and other.id != binding_id:
+                clashes.append(
+                    f"{where}: [keys] {binding_id} = {key!r}: {key!r} is already the key of "
+                    f"{other.description or other.action}; pick another"
+                )
+    return clashes
 
 
 class CwdashApp(LiteralNotifications, CrashReport, App[None]):
@@ -105,6 +126,7 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
                 )
         if self.keymap:
             self.set_keymap(self.keymap)
+            problems += keymap_clashes(self.keymap, [*BINDINGS, *FleetTable.BINDINGS], self.prefs_file)
         for problem in problems:
             self.notify(one_line(problem, 400), title="preferences", severity="warning", timeout=15)
 
@@ -119,20 +141,6 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
             self.notify(one_line(str(exc), 400), title="theme not saved", severity="warning")
             return
         self._saved_theme = theme
-
-    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
-        """A [keys] entry took a key another binding had: said once per binding and key."""
-        for binding in clashed_bindings:
-            if (binding.id or binding.action, binding.key) in self._clashes:
-                continue
-            self._clashes.add((binding.id or binding.action, binding.key))
-            self.notify(
-                f"{binding.key!r} now does what [keys] in {self.prefs_file} says; "
-                f"{binding.description or binding.action} lost it",
-                title="preferences",
-                severity="warning",
-                timeout=15,
-            )
 
     def _hide_token(self) -> None:
         """A crash hides a revealed token before anything else (cwdash.tui.crash)."""

@@ -279,3 +279,25 @@ async def test_without_a_key_the_detail_says_so_and_still_shows(dash) -> None:
         await pilot.press("t")
         await pilot.pause()
         assert TOKENS["alpha"] not in screen_text(app)
+
+
+async def test_a_revealed_token_copied_by_selection_leaves_textuals_clipboard_when_it_hides(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.dashboard.token.secret is not None, "the reveal")
+        app.copy_to_clipboard(f"token  {TOKENS['alpha']}")  # what ctrl+c on a selection does
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.clipboard == ""
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.dashboard.token.secret is not None, "the reveal")
+        app.copy_to_clipboard(TOKENS["alpha"][:12])  # or on a part of it
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.clipboard == ""
+        app.copy_to_clipboard("alpha")  # other text is left alone
+        await pilot.press("t", "t")
+        await pilot.pause()
+        assert app.clipboard == "alpha"
