@@ -64,13 +64,7 @@ BINDINGS = [
     Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
     Binding("S", "sort_reverse", "Reverse", id="sort_reverse", show=False, tooltip="reverse the sort"),
     Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
-    Binding(
-        "y",
-        "copy_token",
-        "Copy",
-        id="copy",
-        tooltip="copy the token (OSC 52; inside tmux through tmux), not shown",
-    ),
+    Binding("y", "copy_token", "Copy", id="copy", tooltip="copy the token (OSC 52), not shown"),
     Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
     Binding("question_mark", "help", "Keys", key_display="?", id="help", tooltip="show every key"),
 ]
