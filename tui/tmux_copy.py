@@ -129,15 +129,15 @@ def _tmux_report(who: str, delivery: TmuxDelivery) -> CopyReport:
     if delivery.delivered:
         return CopyReport(
             "copied",
-            f"token of {who} copied through tmux (load-buffer -w, set-clipboard {value}), not shown; "
-            "tmux's buffer of it is deleted",
+            f"token of {who} copied through tmux (load-buffer -w, set-clipboard {value}), not shown"
+            + ("; tmux's buffer of it is deleted" if not delivery.leftover else ""),
             "information",
             COPY_TMUX,
         )
     if delivery.taken:
         return CopyReport(
             "copy not confirmed",
-            f"token of {who} handed to tmux (load-buffer -w, buffer deleted), not shown, but with "
+            f"token of {who} handed to tmux (load-buffer -w), not shown, but with "
             f"set-clipboard {value} tmux may keep it from the terminal's clipboard: {FIX} makes copying work",
             "warning",
             COPY_TMUX_UNCONFIRMED,
