@@ -1,15 +1,17 @@
-"""Copy to the clipboard with OSC 52, so it works over SSH, wrapped for tmux when inside it.
+"""The OSC 52 sequences that ask the terminal to put text on its clipboard.
 
-Textual's own ``copy_to_clipboard`` writes a bare OSC 52, which tmux drops unless
-``set-clipboard on``. Inside tmux we also send the sequence through tmux's DCS
-passthrough (honoured with ``allow-passthrough on``), so one of the two reaches the
-outer terminal.
+Inside tmux only tmux's DCS passthrough is sent (honoured with ``allow-passthrough
+on``): a bare OSC 52 is dropped by tmux's default ``set-clipboard external``, and with
+``on`` tmux would keep the token in a buffer of its own that nothing deletes. The copy
+that works inside tmux goes through tmux itself (:mod:`cwdash.tui.tmux_copy`).
+Textual's ``copy_to_clipboard`` is not used: it keeps the text in ``App.clipboard``.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -17,9 +19,10 @@ from dataclasses import dataclass
 class ClipboardWrite:
     sequences: tuple[str, ...]
     via: str
+    tmux: bool = False  # inside tmux: tmux itself should be asked too
 
 
-def osc52_sequences(text: str, environ: dict[str, str] | None = None) -> ClipboardWrite:
+def osc52_sequences(text: str, environ: Mapping[str, str] | None = None) -> ClipboardWrite:
     """The escape sequences that put ``text`` on the clipboard of the terminal we run in."""
     env = os.environ if environ is None else environ
     payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
@@ -27,7 +30,7 @@ def osc52_sequences(text: str, environ: dict[str, str] | None = None) -> Clipboa
     if env.get("TMUX"):
         # DCS passthrough: every ESC inside is doubled, the whole wrapped in ESC P tmux; ... ESC \
         wrapped = "\x1bPtmux;" + osc.replace("\x1b", "\x1b\x1b") + "\x1b\\"
-        return ClipboardWrite((osc, wrapped), "OSC 52 through tmux")
+        return ClipboardWrite((wrapped,), "OSC 52 through tmux's passthrough", tmux=True)
     if env.get("STY"):  # GNU screen: DCS passthrough, no doubling
-        return ClipboardWrite((osc, "\x1bP" + osc + "\x1b\\"), "OSC 52 through screen")
+        return ClipboardWrite((osc, "\x1bP" + osc + "\x1b\\"), "OSC 52 (also through screen)")
     return ClipboardWrite((osc,), "OSC 52")

@@ -37,6 +37,8 @@ REASON_SHORT = {
     "http_error": "bridge err",
     "bad_answer": "bad answer",
     "bad_id": "bad id",
+    "proxy": "proxy",
+    "proxy_auth": "proxy auth",
     "unexpected": "error",
 }
 HIGHLIGHT_SECONDS = 4.0

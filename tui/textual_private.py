@@ -5,6 +5,9 @@
   bare OSC 52 only (tmux drops it unless ``set-clipboard on``; we also need tmux's and
   screen's DCS passthrough, see :mod:`cwdash.tui.clipboard`), and it keeps the copied
   text in ``App.clipboard`` — for us, a plaintext token held for the app's lifetime.
+- :func:`forget_clipboard`: a revealed token selected on screen and copied with Textual's
+  own ctrl+c stays in ``App.clipboard`` (``App._clipboard``); it is dropped when the
+  token hides. Textual has no public way to clear it.
 
 The crash report (:mod:`cwdash.tui.crash`) overrides Textual's private crash handling
 (``_handle_exception``, ``_fatal_error``, ``_print_error_renderables``): Textual has no
@@ -24,3 +27,11 @@ def write_to_terminal(app: App[object], sequence: str) -> None:
     driver = app._driver
     if driver is not None:
         driver.write(sequence)
+
+
+def forget_clipboard(app: App[object], secret: str) -> None:
+    """Drop Textual's own copy of a selection (``App._clipboard``, kept for in-app paste)
+    when it holds ``secret``: text selected on screen and copied with ctrl+c lands there."""
+    held = app.clipboard
+    if held and secret and (secret in held or (len(held) >= 8 and held in secret)):
+        app._clipboard = ""

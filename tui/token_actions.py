@@ -2,8 +2,10 @@
 
 Mixed into the dashboard screen, beside the detail it changes. The plaintext lives only
 in :class:`~cwdash.tui.detail.TokenView` while revealed (until ``hide_at``) and in the
-OSC 52 sequences for the moment they are written; every reveal and copy is recorded in
-the store's audit table from a thread, so the screen never waits for a busy store.
+OSC 52 sequences for the moment they are written (inside tmux also on tmux's stdin, its
+buffer deleted at once: :mod:`cwdash.tui.tmux_copy`). A copy says what was actually done
+and nothing more; every reveal and copy is recorded in the store's audit table, with
+how the copy went, from a thread, so the screen never waits for tmux or a busy store.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from textual import work
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import ReadResult, StatusRead
 from cwdash.store.sealing import TokenError
-from cwdash.store.text import one_line
+from cwdash.store.secret import Secret
 from cwdash.tui.clipboard import osc52_sequences
 from cwdash.tui.detail import TokenView
-from cwdash.tui.textual_private import write_to_terminal
+from cwdash.tui.textual_private import forget_clipboard, write_to_terminal
+from cwdash.tui.tmux_copy import CopyReport, copy_report, deliver
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -48,13 +51,16 @@ class TokenActions(_Base):
     def _render_detail(self) -> None: ...  # the screen's
 
     def hide_token(self) -> None:
+        if self.token.secret is not None:
+            # a revealed token selected on screen and copied (ctrl+c) sits in App.clipboard
+            forget_clipboard(self.app, self.token.secret.reveal())
         self.token = TokenView()
 
     def hide_token_if_due(self, now: float) -> None:
         if self.token.hide_at is not None and now >= self.token.hide_at:
             self.hide_token()
 
-    def _open_token(self) -> object | None:
+    def _open_token(self) -> Secret | None:
         self._sync_selection()
         if self.no_reveal:
             self.notify("reveal and copy are off (--no-reveal / CWDASH_NO_REVEAL)", severity="warning")
@@ -79,7 +85,7 @@ class TokenActions(_Base):
         secret = self._open_token()
         if secret is None:
             return
-        self.token = TokenView(secret=secret, hide_at=time.monotonic() + self.reveal_seconds)  # type: ignore[arg-type]
+        self.token = TokenView(secret=secret, hide_at=time.monotonic() + self.reveal_seconds)
         self._render_detail()
         self.audit(self.selected or "", "reveal")
 
@@ -87,20 +93,40 @@ class TokenActions(_Base):
         secret = self._open_token()
         if secret is None:
             return
-        write = osc52_sequences(secret.reveal())  # type: ignore[attr-defined]
+        name = self.selected or ""
+        write = osc52_sequences(secret.reveal())
         for sequence in write.sequences:
             write_to_terminal(self.app, sequence)
+        if write.tmux:
+            self._copy_through_tmux(name, secret, write.via)
+        else:
+            self._report_copy(name, copy_report(name, None, write.via))
         del secret, write
-        self.notify(
-            f"token of {one_line(self.selected or '', 60)} copied to the clipboard, not shown "
-            f"({osc52_sequences('', None).via}; the terminal must allow OSC 52)",
-            title="copied",
-        )
-        self.audit(self.selected or "", "copy")
+
+    @work(thread=True, group="copy", exit_on_error=False)
+    def _copy_through_tmux(self, name: str, secret: Secret, via: str) -> None:
+        """Hand the token to tmux (a few short subprocesses), off the event loop.
+        ``secret`` stays a Secret up to here: the worker's description shows its repr."""
+        delivery = deliver(secret.reveal())
+        del secret
+        self._report_copy(name, copy_report(name, delivery, via), in_thread=True)
+
+    def _report_copy(self, name: str, report: CopyReport, *, in_thread: bool = False) -> None:
+        """Say what was done, and record exactly that (safe from a thread: notify posts)."""
+        self.notify(report.message, title=report.title, severity=report.severity)  # type: ignore[arg-type]
+        if report.severity == "error":
+            store_log.error("copy of %r: %s", name, report.message)
+        if in_thread:
+            self._record_audit(name, report.audit)
+        else:
+            self.audit(name, report.audit)
 
     @work(thread=True, group="audit", exit_on_error=False)
     def audit(self, name: str, action: str) -> None:
         """Record a reveal or copy in the store's audit table, off the event loop."""
+        self._record_audit(name, action)
+
+    def _record_audit(self, name: str, action: str) -> None:
         try:
             writer = Store.open(self.store_path)
             try:

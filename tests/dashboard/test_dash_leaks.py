@@ -55,7 +55,7 @@ async def test_a_masked_token_is_nowhere_on_screen_in_the_log_or_in_messages(
             screens.append(screen_text(app))
         screens.append(app.export_screenshot())
     notifications = [f"{title} {message}" for title, message, _ in raised]
-    assert any("copied" in n for n in notifications)  # the copy did happen
+    assert any("token of alpha sent to the terminal" in n for n in notifications)  # the copy did happen
     log = log_file.read_text(encoding="utf-8")
     assert "dashboard test: the log is being written" in log  # the log was on
     assert messages  # and the hook saw the app's messages

@@ -125,8 +125,8 @@ async def test_hostile_names_are_copied_and_revealed_literally(hostile: Dash) ->
         await until(pilot, lambda: app.dashboard.loaded and app.dashboard.selected is not None, "the list")
         for name in HOSTILE:
             await select(pilot, name)
-            await pilot.press("y")  # copy: "token of <name> copied"
-            await until(pilot, lambda n=name: any(f"token of {n} copied" in t for t in toasts(app)), name)
+            await pilot.press("y")  # copy: "token of <name> sent to the terminal"
+            await until(pilot, lambda n=name: any(f"token of {n} sent" in t for t in toasts(app)), name)
             await pilot.press("t")  # reveal
             await pilot.pause()
             assert app.dashboard.token.secret is not None
@@ -134,8 +134,8 @@ async def test_hostile_names_are_copied_and_revealed_literally(hostile: Dash) ->
         assert app.is_running  # "[@click=app.quit]" quit nothing
         shown = "\n".join(toasts(app))
         for name in HOSTILE:
-            assert f"token of {name} copied" in shown
-        assert "token of x copied" not in shown  # "[b]x[/b]" was not taken as bold markup
+            assert f"token of {name} sent" in shown
+        assert "token of x sent" not in shown  # "[b]x[/b]" was not taken as bold markup
 
 
 async def test_a_path_with_markup_in_a_start_up_warning_and_store_errors(

@@ -133,7 +133,9 @@ async def test_t_right_after_a_move_reveals_the_token_under_the_cursor(dash) -> 
         assert text.startswith("bravo") and TOKENS["bravo"] in text and TOKENS["alpha"] not in text
 
 
-async def test_y_copies_with_osc52_without_showing_the_token(dash, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_y_sends_osc52_without_showing_the_token_and_never_says_copied(
+    dash, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = dash.app(dash.bridge())
     notes = record_notifications(app)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -145,17 +147,20 @@ async def test_y_copies_with_osc52_without_showing_the_token(dash, monkeypatch: 
         assert osc52(written) == [f"\x1b]52;c;{payload}\x07"]
         assert MASK in detail_text(app)
         assert TOKENS["alpha"] not in screen_text(app)
-        copied = [(title, message) for title, message, _ in notes if title == "copied"]
-        assert len(copied) == 1
-        assert "token of alpha copied to the clipboard, not shown" in copied[0][1]
-        assert "OSC 52" in copied[0][1] and "tmux" not in copied[0][1]
-        await wait_until(pilot, lambda: audit_actions(dash.path) == [("alpha", "copy")], "the audit row")
+        assert app.clipboard == ""  # Textual's own copy never holds it
+        (sent,) = [(title, message) for title, message, _ in notes if "token of alpha" in message]
+        assert sent[0] == "sent" and "copied" not in sent[1]
+        assert "token of alpha sent to the terminal as OSC 52, not shown" in sent[1]
+        assert "allows clipboard writes" in sent[1] and "tmux" not in sent[1]
+        await wait_until(
+            pilot, lambda: audit_actions(dash.path) == [("alpha", "copy:osc52-unconfirmed")], "the audit row"
+        )
 
 
-async def test_y_inside_tmux_also_sends_the_sequence_through_tmux(
-    dash, monkeypatch: pytest.MonkeyPatch
+async def test_y_inside_tmux_with_no_tmux_server_sends_only_the_passthrough_and_says_so(
+    dash, monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
-    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,4242,0")
+    monkeypatch.setenv("TMUX", f"{tmp_path / 'no-server.sock'},4242,0")
     app = dash.app(dash.bridge())
     notes = record_notifications(app)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -164,13 +169,19 @@ async def test_y_inside_tmux_also_sends_the_sequence_through_tmux(
         await wait_until(pilot, lambda: app.dashboard.selected == "charlie", "charlie")
         written = capture_terminal(app, monkeypatch)
         await pilot.press("y")
-        await pilot.pause()
+        await wait_until(pilot, lambda: any(t == "not copied" for t, _, _ in notes), "the copy's report")
         payload = base64.b64encode(TOKENS["charlie"].encode()).decode()
-        bare = f"\x1b]52;c;{payload}\x07"
         wrapped = f"\x1bPtmux;\x1b\x1b]52;c;{payload}\x07\x1b\\"
-        assert osc52(written) == [bare, wrapped]
-        assert any(title == "copied" and "through tmux" in message for title, message, _ in notes)
+        assert osc52(written) == [wrapped]  # no bare OSC 52: with set-clipboard on tmux would keep it
+        ((_, message, severity),) = [n for n in notes if n[0] == "not copied"]
+        assert severity == "warning" and "the tmux server did not answer" in message
+        assert "allow-passthrough on" in message
         assert TOKENS["charlie"] not in screen_text(app)
+        await wait_until(
+            pilot,
+            lambda: audit_actions(dash.path) == [("charlie", "copy:osc52-unconfirmed")],
+            "the audit row",
+        )
 
 
 async def test_no_reveal_refuses_reveal_and_copy(dash, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -268,3 +279,25 @@ async def test_without_a_key_the_detail_says_so_and_still_shows(dash) -> None:
         await pilot.press("t")
         await pilot.pause()
         assert TOKENS["alpha"] not in screen_text(app)
+
+
+async def test_a_revealed_token_copied_by_selection_leaves_textuals_clipboard_when_it_hides(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.dashboard.token.secret is not None, "the reveal")
+        app.copy_to_clipboard(f"token  {TOKENS['alpha']}")  # what ctrl+c on a selection does
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.clipboard == ""
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.dashboard.token.secret is not None, "the reveal")
+        app.copy_to_clipboard(TOKENS["alpha"][:12])  # or on a part of it
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.clipboard == ""
+        app.copy_to_clipboard("alpha")  # other text is left alone
+        await pilot.press("t", "t")
+        await pilot.pause()
+        assert app.clipboard == "alpha"
