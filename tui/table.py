@@ -39,6 +39,7 @@ REASON_SHORT = {
     "bad_id": "bad id",
     "proxy": "proxy",
     "proxy_auth": "proxy auth",
+    "rate_limited": "rate limit",
     "unexpected": "error",
 }
 HIGHLIGHT_SECONDS = 4.0
