@@ -2,8 +2,9 @@
 
 Inside tmux, an application's OSC 52 reaches the outer terminal only with tmux's
 ``set-clipboard on``; with ``external`` (tmux's default) tmux drops it and only
-tmux's own copies (``tmux load-buffer -w -``) reach the terminal; with ``off``
-nothing does. Outside tmux, OSC 52 goes straight to the terminal, which must allow it.
+tmux's own copies (``tmux load-buffer -w -``) reach the terminal, which is how the
+dashboard copies; with ``off`` tmux makes no promise (some versions still pass its own
+copies on), so a copy cannot be confirmed. Outside tmux, OSC 52 goes straight to the terminal, which must allow it.
 Read here (no Textual) for ``cwdash doctor`` and for the screens' copy.
 """
 
@@ -59,13 +60,13 @@ def tmux_set_clipboard(run: Callable[..., subprocess.CompletedProcess[str]] = su
 _TMUX_MEANING = {
     "on": (OK, "tmux passes OSC 52 on to the terminal (and keeps a tmux buffer)"),
     "external": (
-        WARN,
-        "tmux drops an application's OSC 52; only copies made through tmux itself "
-        "(tmux load-buffer -w) reach the terminal. `tmux set -g set-clipboard on` lets OSC 52 through",
+        OK,
+        "tmux drops an application's OSC 52, but copies made through tmux itself "
+        "(tmux load-buffer -w, as the dashboard's y does) reach the terminal",
     ),
     "off": (
         WARN,
-        "nothing reaches the terminal's clipboard from inside tmux; "
+        "tmux may keep copies from the terminal's clipboard, so a copy cannot be confirmed; "
         "`tmux set -g set-clipboard on` (or external) fixes it",
     ),
 }

@@ -161,7 +161,7 @@ def test_quiet_and_verbose(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-@pytest.mark.parametrize(("value", "state"), [("on", "ok"), ("external", "warn"), ("off", "warn")])
+@pytest.mark.parametrize(("value", "state"), [("on", "ok"), ("external", "ok"), ("off", "warn")])
 def test_clipboard_path_inside_tmux(tmp_path: Path, value: str, state: str) -> None:
     sock = tmp_path / "tmux.sock"
     base = ["tmux", "-S", str(sock)]
