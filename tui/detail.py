@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.document import FLAG_MEANINGS
 from cwdash.store.fleet import FleetRow
 from cwdash.store.readmodel import MappedError, StatusRead
@@ -140,7 +141,7 @@ def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_confi
         fields.add(
             "source",
             ("local", "yellow"),
-            "  integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN",
+            f"  integration gateway not configured: {NOT_CONFIGURED_HINT}",
         )
         return
     if read.source == "live" and row.live_at is not None:

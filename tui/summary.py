@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.endpoint import display_url
 from cwdash.store.fleet import Counts, Fleet
 from cwdash.store.text import one_line
@@ -129,9 +130,7 @@ class Banner(Static):
             text.append(" — the list and the live state are unaffected")
         elif not gateway_configured:
             text.append("integration gateway not configured", style="bold")
-            text.append(
-                " — set BRIDGE_URL and BRIDGE_TOKEN (environment or .env); local data shown, marked local"
-            )
+            text.append(f" — {NOT_CONFIGURED_HINT} (environment or .env); local data shown, marked local")
         elif readonly:
             text.append("store is read-only", style="bold")
             text.append(" — reading works; backfills and the token audit cannot be saved")

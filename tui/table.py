@@ -38,6 +38,9 @@ REASON_SHORT = {
     "bad_answer": "bad answer",
     "bad_id": "bad id",
     "unexpected": "error",
+    "proxy": "proxy",
+    "proxy_auth": "proxy auth",
+    "rate_limited": "rate limit",
 }
 HIGHLIGHT_SECONDS = 4.0
 
