@@ -25,6 +25,7 @@ from cwdash.store.readmodel import MappedError, StatusRead
 from cwdash.store.sealing import Secret
 from cwdash.store.text import literal, one_line
 from cwdash.store.timefmt import age, ago
+from cwdash.tui.connections import detail_parts as connection_parts
 from cwdash.tui.look import detail_style
 from cwdash.tui.scrolling import set_content_size
 
@@ -110,6 +111,8 @@ def render_detail(
     doc = read.document
     fields = _Fields()
     fields.add("status", (one_line(doc.status, 100), detail_style(doc.status)))
+    if row.connection:
+        fields.add("connection.state", *connection_parts(row))
     _source_rows(fields, row, read, gateway_configured)
     if doc.last_error:
         fields.add("last_error", (literal(doc.last_error), "red"))

@@ -85,7 +85,7 @@ class ListActions(_Base):
         self.fleet.attention_only = not self.fleet.attention_only
         self._view_changed()
         self.notify(
-            "showing only rows that need attention (error, live read failing, no integration)"
+            "showing only rows that need attention (error, live read failing, no integration, number offline)"
             if self.fleet.attention_only
             else "showing every instance",
             timeout=3,

@@ -29,6 +29,7 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
+from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import RESULTS_EVERY, LiveFeed, LiveResults
@@ -79,9 +80,10 @@ class Timing:
     results_every: float = RESULTS_EVERY
     detail_settle: float = 0.06  # the cursor must rest this long before a racing cursor's detail renders
     reveal_seconds: float = 20.0
+    connections_every: float = 60.0  # RyzeAPI's instance listing at most this often (tui/connections.py)
 
 
-class DashboardScreen(ListActions, TokenActions, Screen[None]):
+class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None]):
     """The one screen of the dashboard; the key help is a modal on top of it."""
 
     BINDINGS = BINDINGS
@@ -122,6 +124,7 @@ class DashboardScreen(ListActions, TokenActions, Screen[None]):
                 results_every=self.timing.results_every,
                 fleet=self.fleet,
             )
+        self.connection_view = connection_view_for(self, self.timing.connections_every)
 
     # -- layout ------------------------------------------------------------------
 

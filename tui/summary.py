@@ -81,6 +81,11 @@ class SummaryBar(Static):
             text.append(f"✖ {c.error:,} error", style="bold red" if c.error else "")
             text.append("  ")
             text.append(f"○ {c.no_integration:,} {'none' if narrow else 'no integration'}", style="dim")
+            if c.number_offline:
+                text.append("  ")
+                text.append(
+                    f"⚠ {c.number_offline:,} {'offline' if narrow else 'number offline'}", style="bold red"
+                )
             if c.gone:
                 text.append("  ")
                 text.append(f"⊘ {c.gone:,} gone", style="bold magenta")
