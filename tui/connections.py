@@ -173,8 +173,10 @@ def connection_view_for(screen: ConnectionHandlers, floor: float) -> ConnectionV
     listed = isinstance(source, RyzeApiSource) and feed is not None
     if listed:
         assert feed is not None and isinstance(source, RyzeApiSource)
-        settings = feed.scheduler.settings
-        feed.poller = ConnectionPoller(source, screen.post_message, lambda: settings.round_every, floor=floor)
+        scheduler = feed.scheduler  # its settings follow the budget (tui/budget.py)
+        feed.poller = ConnectionPoller(
+            source, screen.post_message, lambda: scheduler.settings.round_every, floor=floor
+        )
     return ConnectionView(listed=listed)
 
 

@@ -31,6 +31,7 @@ from cwdash.store.db import Store
 from cwdash.store.fleet import Fleet, background_read
 from cwdash.store.readmodel import LiveResult, ReadModel, ReadResult
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.sources.base import LiveSource
 from cwdash.tui.connections import ConnectionPoller
 
 RESULTS_EVERY = 0.25  # seconds: live results are applied and painted in batches at most this often
@@ -67,6 +68,8 @@ class LiveFeed:
         self._pending = False
         # RyzeAPI's instance listing, once a round, on this feed's loop (tui/connections.py)
         self.poller: ConnectionPoller | None = None
+        # what the reads go through, when not the model's source as it is (tui/budget.py)
+        self.reader_source: LiveSource | None = None
 
     # -- from the screen ---------------------------------------------------------
 
@@ -123,7 +126,7 @@ class LiveFeed:
         self._reader = ReadModel(
             store,
             self.model.sealer,
-            self.model.live,
+            self.reader_source or self.model.live,
             key_problem=self.model.key_problem,
             backfill_timeout=self.model.backfill_timeout,
         )

@@ -29,6 +29,7 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
+from cwdash.tui.budget import budget_for, live_state
 from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
@@ -37,7 +38,7 @@ from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import STORE_CHECK_EVERY, RowsLoaded, StoreFailed, StoreLoader
-from cwdash.tui.summary import Banner, LiveState, SummaryBar
+from cwdash.tui.summary import Banner, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 
@@ -125,11 +126,12 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
                 fleet=self.fleet,
             )
         self.connection_view = connection_view_for(self, self.timing.connections_every)
+        self.budget = budget_for(self.feed, model.live, self.timing.connections_every)
 
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        live = LiveState(self.config.bridge_url or "") if self.feed is not None else None
+        live = live_state(self.config, self.budget) if self.feed is not None else None
         self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
         self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")

@@ -8,6 +8,7 @@ when its text differs, and never asks for a layout pass (its height is fixed).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -29,6 +30,8 @@ class LiveState:
     url: str
     last_answer: float | None = None
     paused: bool = False
+    label: str = "gateway"  # how the header names the live source ("RyzeAPI")
+    extra: Callable[[bool], Text] | None = None  # more after the last answer (the budget: tui/budget.py)
 
 
 class SummaryBar(Static):
@@ -97,12 +100,14 @@ class SummaryBar(Static):
             text.append("gateway not configured", style="bold yellow")
             text.append(" · showing local data", style="dim")
         else:
-            text.append("gateway ", style="dim")
+            text.append(f"{live.label} ", style="dim")
             text.append(one_line(display_url(live.url), 60))
             if live.last_answer is None:
                 text.append(" · no answer yet", style="yellow")
             else:
                 text.append(f" · last answer {ago(time.monotonic() - live.last_answer)}", style="dim")
+            if live.extra is not None:
+                text.append_text(live.extra(self.app.size.width < NARROW))
             if c.failing:
                 text.append(f" · {c.failing} failing", style="bold red")
             if live.paused:

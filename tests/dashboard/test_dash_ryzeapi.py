@@ -4,6 +4,7 @@ says without a source, the WhatsApp connection beside the integration, the budge
 from __future__ import annotations
 
 import argparse
+import itertools
 
 import pytest
 
@@ -88,9 +89,15 @@ CONNECTIONS = {
 }
 
 
-def ryze_app(dash, source, **kwargs):  # type: ignore[no-untyped-def]
-    """The dashboard on RyzeAPI's own API (``source``: an in-memory stand-in), as launch wires it."""
+def ryze_app(dash, source, *, generous: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    """The dashboard on RyzeAPI's own API (``source``: an in-memory stand-in), as launch wires it.
+
+    ``generous``: the pacer has heard of a budget big enough that it never slows a test."""
     import dataclasses
+    import time
+
+    if generous:
+        source.answered(60_000, 60_000, time.time() + 3600)
 
     from dashkit import FAST, QUICK
 
@@ -121,7 +128,7 @@ async def test_the_connection_shows_beside_the_integration_from_one_listing(dash
     from memryze import MemoryRyze
 
     source = MemoryRyze(STATES, CONNECTIONS)
-    app = ryze_app(dash, source)
+    app = ryze_app(dash, source, generous=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_settled(pilot)
         await wait_until(pilot, lambda: "number offline" in summary_text(app), "the header's count")
@@ -147,7 +154,7 @@ async def test_a_narrow_list_says_number_offline_in_place_of_the_column(dash) ->
     from dashkit import row_texts, summary_text, wait_settled, wait_until
     from memryze import MemoryRyze
 
-    app = ryze_app(dash, MemoryRyze(STATES, CONNECTIONS))
+    app = ryze_app(dash, MemoryRyze(STATES, CONNECTIONS), generous=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
         await wait_until(pilot, lambda: "offline" in summary_text(app), "the header's count")
@@ -166,7 +173,7 @@ async def test_a_new_listing_moves_a_row_into_the_attention_view(dash) -> None:
     from memryze import MemoryRyze
 
     source = MemoryRyze(STATES, dict(CONNECTIONS, echo="connected", golf="connected"))
-    app = ryze_app(dash, source)
+    app = ryze_app(dash, source, generous=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_settled(pilot)
         await wait_until(pilot, lambda: source.listings >= 1, "the first listing")
@@ -211,3 +218,130 @@ async def test_without_stored_connections_the_bridge_shows_no_whatsapp_column(da
         await pilot.pause(0.3)
         assert "WHATSAPP" not in row_texts(app)[0]
         assert "number offline" not in " ".join(row_texts(app))
+
+
+# -- the budget bounds the schedule ----------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_the_header_shows_the_budget_its_reset_and_the_rounds_eta(dash) -> None:
+    import time
+
+    from dashkit import summary_text, wait_settled, wait_until
+    from memryze import MemoryRyze
+
+    source = MemoryRyze(STATES, CONNECTIONS)
+    source.answered(100, 50, time.time() + 40)
+    app = ryze_app(dash, source)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_settled(pilot)
+        await wait_until(pilot, lambda: "budget" in summary_text(app), "the budget in the header")
+        header = summary_text(app)
+        assert "RyzeAPI https://ryzeapi.memory.test" in header
+        assert "budget 40/100 (10 kept), resets in" in header  # 50 left, 10 kept for the token's other users
+        governor = app.dashboard.budget
+        assert governor is not None and governor.rate == pytest.approx((90 - 1) / 60)  # less the listing
+        settings = app.dashboard.feed.scheduler.settings
+        assert settings.rate == governor.rate and settings.round_every >= 120
+        assert settings.selected_every >= 1 / (governor.rate * 0.2)
+    app = ryze_app(dash, MemoryRyze(STATES, CONNECTIONS))  # nothing answered yet
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: "budget" in summary_text(app), "the budget in the header")
+        assert "budget not known yet" in summary_text(app)
+
+
+@pytest.mark.anyio
+async def test_reads_carry_their_priority_and_a_spent_budget_holds_all_but_the_selected(dash) -> None:
+    import time
+
+    from dashkit import select, summary_text, wait_until
+    from memryze import MemoryRyze
+
+    from cwdash.store.ryzeapi.pacer import PRIORITY_BACKGROUND, PRIORITY_SELECTED, PRIORITY_VISIBLE
+
+    source = MemoryRyze(STATES, CONNECTIONS)
+    source.answered(100, 10, time.time() + 600)  # 10 left: the reserve, for the token's other users
+    app = ryze_app(dash, source)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: source.reads, "the selected instance's read")
+        await select(pilot, "bravo")
+        await wait_until(pilot, lambda: ("bravo", PRIORITY_SELECTED) in source.reads, "bravo's read")
+        await pilot.pause(0.5)
+        assert {name for name, _ in source.reads} <= {"alpha", "bravo"}  # only ever the selected one
+        assert {priority for _, priority in source.reads} == {PRIORITY_SELECTED}
+        assert "budget 0/100" in summary_text(app)
+        source.answered(6000, 6000, time.time() + 1200)  # a new window, a bigger budget
+        await wait_until(pilot, lambda: {n for n, _ in source.reads} >= set(STATES), "the round")
+        priorities = {priority for _, priority in source.reads}
+        assert (
+            PRIORITY_VISIBLE in priorities and PRIORITY_BACKGROUND not in priorities
+        )  # six rows: all on screen
+
+
+def test_a_spent_budget_holds_the_round_in_the_scheduler() -> None:
+    from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+
+    async def reader(name: str):  # type: ignore[no-untyped-def]
+        raise AssertionError("not read")
+
+    scheduler = RefreshScheduler(reader, lambda *a: None, RefreshSettings(round_every=0))
+    scheduler.set_names(["a", "b", "c"])
+    scheduler.set_visible(["b"])
+    scheduler.select("c")
+    held = [5.0]
+    scheduler.hold = lambda: held[0]
+    assert scheduler.next_name(0.0) == "c"  # the selected instance is never held
+    scheduler.last_start["c"] = 0.0
+    assert scheduler.next_name(0.1) is None and scheduler._sleep_for(0.1) <= 5.0
+    held[0] = 0.0
+    assert scheduler.next_name(0.2) == "b" and scheduler.round_left == 3
+
+
+@pytest.mark.anyio
+async def test_against_the_simulated_server_the_requests_stay_within_the_budget(dash, ryze) -> None:
+    """The real source and pacer, on 127.0.0.1: the reads start at the budget's pace, the
+    server never sees more than the limit minus the reserve in one of its windows, and the
+    connections come from one listing. (bench/run.py measures 1,000 instances over minutes.)"""
+    import dataclasses
+    from collections import Counter
+
+    from dashkit import FAST, QUICK, summary_text, wait_until
+
+    from cwdash.store.config import Config
+    from cwdash.store.db import Store
+    from cwdash.store.readmodel import ReadModel
+    from cwdash.store.simryze import SimInstance, document
+
+    instances = [
+        SimInstance(
+            name,
+            CONNECTIONS[name],
+            None
+            if name == "delta"
+            else document(name, i, status=STATES[name], bridge_integration_id=f"int_{name}"),
+        )
+        for i, name in enumerate(sorted(CONNECTIONS))
+    ]
+    sim = ryze(instances, limit=100, window=60.0)  # RyzeAPI's documented budget
+    config = Config(db_path=dash.path, key_text=dash.key, ryzeapi_url=sim.url, ryzeapi_token=sim.token)
+    store = Store.open(config.db_path)
+    dash._stores.append(store)
+    app = CwdashApp(
+        config,
+        store,
+        ReadModel.from_config(config, store),
+        settings=dataclasses.replace(FAST, selected_every=0.1, visible_every=0.1),
+        timing=QUICK,
+    )
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: sim.count("status") >= 4, "four Status/info reads", limit=30)
+        assert "⚠ 2 number offline" in summary_text(app)  # echo, golf
+        assert "budget" in summary_text(app) and "/100 (10 kept)" in summary_text(app)
+    per_window = Counter(s.window for s in sim.seen)
+    assert max(per_window.values()) <= 100 - 10  # the limit less the reserve (10%)
+    rate = (90 - 1) / 60  # the share less the listing's, a second
+    # the first request also opens the connection (and loads httpx): timed from the second on
+    reads = [s.at for s in sim.seen if s.kind == "status"][1:]
+    assert all(later - earlier >= 0.9 / rate for earlier, later in itertools.pairwise(reads))
+    assert sim.count(status=429) == 0
+    assert sim.count("list") <= 2  # the connections: one listing a round, not one call per instance
