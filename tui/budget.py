@@ -141,7 +141,7 @@ def budget_text(governor: BudgetGovernor, *, narrow: bool) -> Text:
     if not narrow:
         text.append(f" ({budget.reserve} kept)", style="dim")
     if budget.resets_in is not None:
-        text.append(f", resets in {span(budget.resets_in)}", style="dim")
+        text.append(f", {'reset' if narrow else 'resets in'} {span(budget.resets_in)}", style="dim")
     if budget.waiting_until is not None:
         wait = max(0.0, budget.waiting_until - budget.now)
         text.append(f" · waiting {span(wait)}", style="bold yellow")
@@ -150,7 +150,7 @@ def budget_text(governor: BudgetGovernor, *, narrow: bool) -> Text:
         return text
     left_in_round = governor.scheduler.round_left
     if left_in_round:
-        text.append(f" · round ETA {span(governor.round_eta())}", style="dim")
+        text.append(f" · {'ETA' if narrow else 'round ETA'} {span(governor.round_eta())}", style="dim")
     return text
 
 

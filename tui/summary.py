@@ -102,12 +102,12 @@ class SummaryBar(Static):
         else:
             text.append(f"{live.label} ", style="dim")
             text.append(one_line(display_url(live.url), 60))
+            if live.extra is not None:  # before the rest: what a narrow header keeps
+                text.append_text(live.extra(self.app.size.width < NARROW))
             if live.last_answer is None:
                 text.append(" · no answer yet", style="yellow")
             else:
                 text.append(f" · last answer {ago(time.monotonic() - live.last_answer)}", style="dim")
-            if live.extra is not None:
-                text.append_text(live.extra(self.app.size.width < NARROW))
             if c.failing:
                 text.append(f" · {c.failing} failing", style="bold red")
             if live.paused:
