@@ -506,6 +506,14 @@ def target_sync(quick: bool) -> tuple[list[Result], dict[str, float]]:
     return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
 
 
+def target_dash_ryze(store: Path, key: str, quick: bool) -> tuple[list[Result], dict[str, float]]:
+    """The dashboard on RyzeAPI's own API: see bench/dash_ryze_bench.py."""
+    from bench import dash_ryze_bench
+
+    got, figures = dash_ryze_bench.run(store, key, quick)
+    return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset, in under a minute")
@@ -513,7 +521,8 @@ def main() -> int:
         "--only",
         action="append",
         metavar="STEP",
-        help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync); repeatable",
+        help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync, "
+        "dashboard on RyzeAPI); repeatable",
     )
     parser.add_argument("--build-store", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -538,6 +547,7 @@ def main() -> int:
         ("responsiveness", lambda: target_responsive(sround, kround, s100k, k100k, round_size)),
         ("idle", lambda: target_idle(s1k, k1k, idle_seconds)),
         ("sync", lambda: target_sync(args.quick)),
+        ("dashboard on RyzeAPI", lambda: target_dash_ryze(s1k, k1k, args.quick)),
     ]
     for label, step in steps:
         if args.only and not any(label.startswith(o) or o in label for o in args.only):

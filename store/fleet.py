@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
-from cwdash.store.status import ACTIVE, ERROR, LAST, PAUSED, SORT_ORDER
+from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
 
 __all__ = [
     "Counts",
@@ -71,6 +71,7 @@ class Counts:
     not_live: int
     failing: int
     gone: int = 0
+    number_offline: int = 0  # active integrations on a logged-out or disconnected number
 
 
 class Fleet:
@@ -175,6 +176,9 @@ class Fleet:
             return lambda r: (r.base_url, r.name)
         if key == "inbox":
             return lambda r: (r.inbox_id, r.name)
+        if key == "connection":  # a click on the WhatsApp column's title: offline numbers first
+            order = {state: -i for i, state in enumerate(CONNECTION_STATES)}
+            return lambda r: (order.get(r.connection, 1), r.name)
         return lambda r: r.name
 
     def index_of(self, name: str) -> int | None:
@@ -184,7 +188,7 @@ class Fleet:
         return None
 
     def counts(self) -> Counts:
-        active = paused = error = no_integration = not_live = failing = gone = 0
+        active = paused = error = no_integration = not_live = failing = gone = offline = 0
         for row in self.rows.values():
             if row.gone:
                 gone += 1  # vanished from the store: its last status no longer counts
@@ -195,6 +199,8 @@ class Fleet:
             status = row.status
             if status == ACTIVE:
                 active += 1
+                if row.connection in OFFLINE:
+                    offline += 1
             elif status == PAUSED:
                 paused += 1
             elif status == ERROR:
@@ -203,7 +209,7 @@ class Fleet:
                 not_live += 1
             if row.failure is not None:
                 failing += 1
-        return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing, gone)
+        return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing, gone, offline)
 
 
 async def background_read(

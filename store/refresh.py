@@ -71,6 +71,10 @@ class RefreshScheduler:
         self._stopping = False
         self._starts: deque[float] = deque(maxlen=max(1, int(self.settings.rate)))
         self._tasks: set[asyncio.Task[None]] = set()
+        # Seconds the rows on screen and the round must wait, or 0 (a live source with a rate
+        # budget says when it is spent: the dashboard on RyzeAPI); the selected row is never held.
+        self.hold: Callable[[], float] | None = None
+        self._held = 0.0
 
     # -- inputs from the screen ------------------------------------------------
     #
@@ -153,6 +157,9 @@ class RefreshScheduler:
         s = self.settings
         if self.selected is not None and self._due(self.selected, s.selected_every, now):
             return self.selected
+        self._held = self.hold() if self.hold is not None else 0.0
+        if self._held > 0:
+            return None
         for name in self.visible:
             if self._due(name, s.visible_every, now):
                 return name
@@ -185,6 +192,11 @@ class RefreshScheduler:
         self.rounds_done += 1
         return None
 
+    @property
+    def round_left(self) -> int:
+        """Instances of the current round not started yet (for an ETA; safe from any thread)."""
+        return max(0, len(self.names) - self._cursor)
+
     def _round_due(self, index: int) -> float:
         """When the round's ``index``-th read is due."""
         assert self._round_started is not None
@@ -194,6 +206,8 @@ class RefreshScheduler:
         """How long nothing can become due (capped, so new inputs are noticed)."""
         waits = [1.0]
         s = self.settings
+        if self._held > 0:
+            waits.append(self._held)
         if self._round_started is not None and self._cursor < len(self.names):
             waits.append(self._round_due(self._cursor) - now)
         if self.selected is not None and self.selected not in self.in_flight:
@@ -223,7 +237,8 @@ class RefreshScheduler:
         self._next_slot += interval
         cap = int(self.settings.rate)
         if cap >= 1 and len(self._starts) >= cap:
-            window_wait = self._starts[-cap] + WINDOW - now
+            # no more than ``cap`` starts in any ``cap / rate`` seconds (one second at a whole rate)
+            window_wait = self._starts[-cap] + WINDOW * cap / self.settings.rate - now
             wait = max(wait, window_wait)
         if wait > 0:
             await asyncio.sleep(wait)

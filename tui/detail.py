@@ -18,12 +18,14 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.document import FLAG_MEANINGS
 from cwdash.store.fleet import FleetRow
 from cwdash.store.readmodel import MappedError, StatusRead
 from cwdash.store.sealing import Secret
 from cwdash.store.text import literal, one_line
 from cwdash.store.timefmt import age, ago
+from cwdash.tui.connections import detail_parts as connection_parts
 from cwdash.tui.look import detail_style
 from cwdash.tui.scrolling import set_content_size
 
@@ -109,6 +111,8 @@ def render_detail(
     doc = read.document
     fields = _Fields()
     fields.add("status", (one_line(doc.status, 100), detail_style(doc.status)))
+    if row.connection:
+        fields.add("connection.state", *connection_parts(row))
     _source_rows(fields, row, read, gateway_configured)
     if doc.last_error:
         fields.add("last_error", (literal(doc.last_error), "red"))
@@ -140,7 +144,7 @@ def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_confi
         fields.add(
             "source",
             ("local", "yellow"),
-            "  integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN",
+            f"  integration gateway not configured: {NOT_CONFIGURED_HINT}",
         )
         return
     if read.source == "live" and row.live_at is not None:

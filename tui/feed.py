@@ -31,6 +31,8 @@ from cwdash.store.db import Store
 from cwdash.store.fleet import Fleet, background_read
 from cwdash.store.readmodel import LiveResult, ReadModel, ReadResult
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.sources.base import LiveSource
+from cwdash.tui.connections import ConnectionPoller
 
 RESULTS_EVERY = 0.25  # seconds: live results are applied and painted in batches at most this often
 
@@ -64,6 +66,10 @@ class LiveFeed:
         self._results: list[tuple[str, ReadResult | LiveResult]] = []
         self._lock = threading.Lock()
         self._pending = False
+        # RyzeAPI's instance listing, once a round, on this feed's loop (tui/connections.py)
+        self.poller: ConnectionPoller | None = None
+        # what the reads go through, when not the model's source as it is (tui/budget.py)
+        self.reader_source: LiveSource | None = None
 
     # -- from the screen ---------------------------------------------------------
 
@@ -101,6 +107,8 @@ class LiveFeed:
 
     def refresh_now(self) -> None:
         self.scheduler.refresh_now()
+        if self.poller is not None:
+            self.poller.poke()
 
     @property
     def paused(self) -> bool:
@@ -118,7 +126,7 @@ class LiveFeed:
         self._reader = ReadModel(
             store,
             self.model.sealer,
-            self.model.live,
+            self.reader_source or self.model.live,
             key_problem=self.model.key_problem,
             backfill_timeout=self.model.backfill_timeout,
         )
@@ -127,12 +135,16 @@ class LiveFeed:
         # ends through that stop (a failing read is a result, not an exception).
         cancelled = loop.run_in_executor(None, worker.cancelled_event.wait)
         cancelled.add_done_callback(lambda _: self.scheduler.stop())
+        listing = asyncio.create_task(self.poller.run()) if self.poller is not None else None
         try:
             if not worker.is_cancelled:
                 await self.scheduler.run()
         except asyncio.CancelledError:
             pass
         finally:
+            if listing is not None:
+                listing.cancel()
+                await asyncio.gather(listing, return_exceptions=True)
             await self._reader.aclose()
             store.close()
 

@@ -24,7 +24,9 @@ def _fail(message: str) -> int:
 def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
     try:
-        config = load_config(args.env_file, args.db)
+        config = load_config(
+            args.env_file, args.db, site=getattr(args, "site", None), source=getattr(args, "source", None)
+        )
         redact.register_config(config)  # blanked in the log from here on
         config.key()
         store = Store.open(config.db_path)
@@ -35,7 +37,14 @@ def run_dashboard(args: argparse.Namespace) -> int:
     model = ReadModel.from_config(config, store)
     from cwdash.tui.app import CwdashApp
 
-    app = CwdashApp(config, store, model, no_reveal=args.no_reveal or config.no_reveal, notices=notices)
+    app = CwdashApp(
+        config,
+        store,
+        model,
+        no_reveal=args.no_reveal or config.no_reveal,
+        notices=notices,
+        label=config.site or "",
+    )
     app.run()
     return 0
 

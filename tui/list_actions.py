@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 
+from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.fleet import SORT_KEYS, Fleet
 from cwdash.tui.feed import LiveFeed
 from cwdash.tui.filter_input import FilterInput
@@ -84,7 +85,7 @@ class ListActions(_Base):
         self.fleet.attention_only = not self.fleet.attention_only
         self._view_changed()
         self.notify(
-            "showing only rows that need attention (error, live read failing, no integration)"
+            "showing only rows that need attention (error, live read failing, no integration, number offline)"
             if self.fleet.attention_only
             else "showing every instance",
             timeout=3,
@@ -112,9 +113,7 @@ class ListActions(_Base):
     def action_refresh(self) -> None:
         self.load_rows()
         if self.feed is None:
-            self.notify(
-                "integration gateway not configured: set BRIDGE_URL and BRIDGE_TOKEN; reloaded local data"
-            )
+            self.notify(f"integration gateway not configured: {NOT_CONFIGURED_HINT}; reloaded local data")
             return
         self.feed.refresh_now()
         self.notify(f"reading {len(self.fleet.rows):,} instances live again", timeout=3)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.widget import Widget
 
+from cwdash.store import upstream
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import FleetRow, ListingDiff, diff_listing, rows_from_listing
+from cwdash.tui.connections import ConnectionsLoaded
 
 FIRST_PAGE = 200
 STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
@@ -75,6 +77,8 @@ class StoreLoader:
             reader = Store.open(self.store.path)
             try:
                 rows = diff_listing(shown, rows_from_listing(reader.iter_list()))
+                # the WhatsApp connections the last `cwdash sync` stored (tui/connections.py)
+                stored = upstream.connections(reader)
             finally:
                 reader.close()
         except StoreError as exc:
@@ -84,6 +88,7 @@ class StoreLoader:
         # A big store takes a while to list: the next reload waits ten times as long.
         self.reload_gap = max(self.check_every, 10 * seconds)
         self.owner.post_message(RowsLoaded(rows, seconds))
+        self.owner.post_message(ConnectionsLoaded(stored))  # applied once the rows are
 
     def check(self, shown: dict[str, FleetRow]) -> None:
         """Reload when another process committed (raises StoreError when the store cannot be checked)."""

@@ -29,6 +29,8 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
+from cwdash.tui.budget import budget_for, live_state
+from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import RESULTS_EVERY, LiveFeed, LiveResults
@@ -36,7 +38,7 @@ from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import STORE_CHECK_EVERY, RowsLoaded, StoreFailed, StoreLoader
-from cwdash.tui.summary import Banner, LiveState, SummaryBar
+from cwdash.tui.summary import Banner, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 
@@ -79,9 +81,10 @@ class Timing:
     results_every: float = RESULTS_EVERY
     detail_settle: float = 0.06  # the cursor must rest this long before a racing cursor's detail renders
     reveal_seconds: float = 20.0
+    connections_every: float = 60.0  # RyzeAPI's instance listing at most this often (tui/connections.py)
 
 
-class DashboardScreen(ListActions, TokenActions, Screen[None]):
+class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None]):
     """The one screen of the dashboard; the key help is a modal on top of it."""
 
     BINDINGS = BINDINGS
@@ -122,11 +125,13 @@ class DashboardScreen(ListActions, TokenActions, Screen[None]):
                 results_every=self.timing.results_every,
                 fleet=self.fleet,
             )
+        self.connection_view = connection_view_for(self, self.timing.connections_every)
+        self.budget = budget_for(self.feed, model.live, self.timing.connections_every)
 
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        live = LiveState(self.config.bridge_url or "") if self.feed is not None else None
+        live = live_state(self.config, self.budget) if self.feed is not None else None
         self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
         self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")

@@ -8,11 +8,13 @@ when its text differs, and never asks for a layout pass (its height is fixed).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import Static
 
+from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.endpoint import display_url
 from cwdash.store.fleet import Counts, Fleet
 from cwdash.store.text import one_line
@@ -28,6 +30,8 @@ class LiveState:
     url: str
     last_answer: float | None = None
     paused: bool = False
+    label: str = "gateway"  # how the header names the live source ("RyzeAPI")
+    extra: Callable[[bool], Text] | None = None  # more after the last answer (the budget: tui/budget.py)
 
 
 class SummaryBar(Static):
@@ -80,6 +84,11 @@ class SummaryBar(Static):
             text.append(f"✖ {c.error:,} error", style="bold red" if c.error else "")
             text.append("  ")
             text.append(f"○ {c.no_integration:,} {'none' if narrow else 'no integration'}", style="dim")
+            if c.number_offline:
+                text.append("  ")
+                text.append(
+                    f"⚠ {c.number_offline:,} {'offline' if narrow else 'number offline'}", style="bold red"
+                )
             if c.gone:
                 text.append("  ")
                 text.append(f"⊘ {c.gone:,} gone", style="bold magenta")
@@ -91,8 +100,10 @@ class SummaryBar(Static):
             text.append("gateway not configured", style="bold yellow")
             text.append(" · showing local data", style="dim")
         else:
-            text.append("gateway ", style="dim")
+            text.append(f"{live.label} ", style="dim")
             text.append(one_line(display_url(live.url), 60))
+            if live.extra is not None:  # before the rest: what a narrow header keeps
+                text.append_text(live.extra(self.app.size.width < NARROW))
             if live.last_answer is None:
                 text.append(" · no answer yet", style="yellow")
             else:
@@ -129,9 +140,7 @@ class Banner(Static):
             text.append(" — the list and the live state are unaffected")
         elif not gateway_configured:
             text.append("integration gateway not configured", style="bold")
-            text.append(
-                " — set BRIDGE_URL and BRIDGE_TOKEN (environment or .env); local data shown, marked local"
-            )
+            text.append(f" — {NOT_CONFIGURED_HINT} (environment or .env); local data shown, marked local")
         elif readonly:
             text.append("store is read-only", style="bold")
             text.append(" — reading works; backfills and the token audit cannot be saved")

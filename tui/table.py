@@ -25,6 +25,7 @@ from textual.strip import Strip
 from cwdash.store.fleet import Fleet, FleetRow
 from cwdash.store.text import one_line
 from cwdash.store.timefmt import span
+from cwdash.tui import connections
 from cwdash.tui.look import list_cell
 from cwdash.tui.scrolling import set_content_size
 
@@ -41,6 +42,9 @@ REASON_SHORT = {
     "proxy_auth": "proxy auth",
     "rate_limited": "rate limit",
     "unexpected": "error",
+    "proxy": "proxy",
+    "proxy_auth": "proxy auth",
+    "rate_limited": "rate limit",
 }
 HIGHLIGHT_SECONDS = 4.0
 
@@ -124,6 +128,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._clock_shown: tuple[tuple[str, str, bool], ...] = ()
         self.empty_text = "loading…"
         self._styles: dict[str, Style] = {}
+        self.show_connection = False  # the WhatsApp column: when the source provides it (tui/connections.py)
 
     # -- layout ------------------------------------------------------------------
 
@@ -132,6 +137,8 @@ class FleetTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width
         wide = width >= 94
         cols = [Column("status", "STATUS", 9), Column("name", "INSTANCE", 0), Column("source", "SOURCE", 17)]
+        if wide and self.show_connection:
+            cols.insert(2, Column(connections.COLUMN_KEY, connections.COLUMN_TITLE, connections.COLUMN_WIDTH))
         if wide:
             cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
         cols += [Column("inbox", "INBOX", 6), Column("last_error", "LAST ERROR", 0)]
@@ -311,6 +318,8 @@ class FleetTable(ScrollView, can_focus=True):
             return one_line(row.name, 200), ""
         if key == "source":
             return source_cell(row, now)
+        if key == connections.COLUMN_KEY:
+            return connections.connection_cell(row)
         if not row.has_integration:
             return ("no integration", "dim") if key == "last_error" else ("", "")
         if row.mapped is not None:  # gone from the store: its old values mean nothing now
@@ -322,5 +331,7 @@ class FleetTable(ScrollView, can_focus=True):
         if key == "inbox":
             return (str(row.inbox_id), "") if row.inbox_id else ("—", "dim")
         if key == "last_error":
+            if not row.last_error and row.connection:
+                return connections.offline_note(row), "error"
             return one_line(row.last_error, 300), "error" if row.last_error else ""
         return "", ""

@@ -1,0 +1,232 @@
+"""The WhatsApp connection beside the integration: where the fleet's states come from, and how
+they look in the list, the detail and the header.
+
+An integration can say ``active`` while its number is logged out or disconnected: Chatwoot
+then simply stops receiving messages, and nothing else on screen says so. The connection
+state of the whole fleet comes cheaply:
+
+- with RyzeAPI's own API as the live source, from its instance listing: one
+  :meth:`~cwdash.store.sources.ryzeapi.RyzeApiSource.connections` call per round
+  (:class:`ConnectionPoller`, on the live feed's loop, where the source's reads run),
+  never one call per instance;
+- otherwise (the bridge), the values the last ``cwdash sync`` stored
+  (:func:`cwdash.store.upstream.connections`), read with the listing
+  (:class:`~cwdash.tui.loader.StoreLoader`) and posted as :class:`ConnectionsLoaded`.
+
+A live listing is fresher than the store: once one has arrived, stored values are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from cwdash.store.fleetrow import FleetRow, apply_connections
+from cwdash.store.status import CONNECTED, CONNECTING, DISCONNECTED, LOGGEDOUT, NUMBER_OFFLINE, OFFLINE
+from cwdash.store.text import one_line
+
+if TYPE_CHECKING:
+    from cwdash.store.sources.ryzeapi import RyzeApiSource
+
+log = logging.getLogger("cwdash.live")
+
+COLUMN_KEY, COLUMN_TITLE, COLUMN_WIDTH = "connection", "WHATSAPP", 14
+# connection -> (label in the list, style class of the list); always a word beside the glyph
+CELL: dict[str, tuple[str, str]] = {
+    CONNECTED: ("● connected", "dim"),
+    CONNECTING: ("◐ connecting", "paused"),
+    DISCONNECTED: ("✖ disconnected", "error"),
+    LOGGEDOUT: ("✖ loggedout", "error"),
+}
+DETAIL_STYLE = {CONNECTED: "green", CONNECTING: "yellow", DISCONNECTED: "bold red", LOGGEDOUT: "bold red"}
+# sorting by the column (a click on its title): offline numbers first, unknown last
+ORDER = {LOGGEDOUT: 0, DISCONNECTED: 1, CONNECTING: 2, CONNECTED: 3}
+DEFAULT_EVERY = 60.0  # seconds between listings at least (a round of a big fleet takes longer)
+
+
+def connection_cell(row: FleetRow) -> tuple[str, str]:
+    """Label and style class of a row's connection in the list ("—" when no listing said)."""
+    return CELL.get(row.connection, ("—", "dim"))
+
+
+def offline_note(row: FleetRow) -> str:
+    """What LAST ERROR says of an active row whose number is offline and that has no error
+    of its own ("number loggedout": the narrow list has no WHATSAPP column); '' otherwise."""
+    if row.connection in OFFLINE and row.number_offline:
+        return f"number {row.connection}"
+    return ""
+
+
+def detail_parts(row: FleetRow) -> list[tuple[str, str] | str]:
+    """The detail's ``connection.state`` value ([] when no listing has said)."""
+    state = row.connection
+    if not state:
+        return []
+    parts: list[tuple[str, str] | str] = [(one_line(state, 40), DETAIL_STYLE.get(state, "bold"))]
+    if row.number_offline:
+        parts.append(
+            (f"  {NUMBER_OFFLINE}: the integration says active, but Chatwoot receives nothing", "red")
+        )
+    elif state in OFFLINE:
+        parts.append(("  the number receives nothing until it is connected again", "dim"))
+    return parts
+
+
+# -- where the states come from ---------------------------------------------------------------
+
+
+@dataclass
+class ConnectionsLoaded(Message):
+    """The connection states the store holds (from the last ``cwdash sync``), by name."""
+
+    connections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ConnectionsListed(Message):
+    """RyzeAPI's instance listing answered: the connection state of every instance it lists."""
+
+    connections: dict[str, str] = field(default_factory=dict)
+
+
+class ConnectionView:
+    """Applies the states to the fleet's rows, the freshest source winning."""
+
+    def __init__(self, *, listed: bool) -> None:
+        self.listing_source = listed  # the live source lists connections (RyzeAPI)
+        self.listed = False  # a live listing has arrived: stored values are older
+        self.known = listed  # whether the list shows the column
+
+    def stored(self, rows: dict[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+        if connections:
+            self.known = True
+        if self.listed:
+            return []
+        return apply_connections(rows, connections)
+
+    def live(self, rows: dict[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+        self.listed = self.known = True
+        return apply_connections(rows, connections)
+
+
+class ConnectionPoller:
+    """Asks RyzeAPI's listing for the whole fleet's connections: at once, then once a round
+    (``every()`` seconds, never less than ``floor``), and again on :meth:`poke` (``r``)."""
+
+    def __init__(
+        self,
+        source: RyzeApiSource,
+        post: Callable[[Message], object],
+        every: Callable[[], float],
+        *,
+        floor: float = DEFAULT_EVERY,
+    ) -> None:
+        self.source = source
+        self.post = post
+        self.every = every
+        self.floor = floor
+        self.listings = 0
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def poke(self) -> None:
+        """List again now (from any thread)."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        while True:
+            self._wake.clear()
+            await self.once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(self.floor, self.every()))
+
+    async def once(self) -> None:
+        try:
+            listed = await self.source.connections()
+        except Exception:  # a bug must not end the feed; the reads go on
+            log.exception("unexpected error in RyzeAPI's instance listing")
+            return
+        self.listings += 1
+        if isinstance(listed, dict):
+            self.post(ConnectionsListed({name: item.connection for name, item in listed.items()}))
+        else:
+            log.info("RyzeAPI's instance listing failed: %s", listed.describe())
+
+
+def connection_view_for(screen: ConnectionHandlers, floor: float) -> ConnectionView:
+    """The screen's :class:`ConnectionView`; with RyzeAPI as the live source, the feed also
+    gets a :class:`ConnectionPoller` listing once a round (``floor``: at most this often)."""
+    from cwdash.store.sources.ryzeapi import RyzeApiSource
+
+    source = screen.model.live
+    feed = screen.feed
+    listed = isinstance(source, RyzeApiSource) and feed is not None
+    if listed:
+        assert feed is not None and isinstance(source, RyzeApiSource)
+        scheduler = feed.scheduler  # its settings follow the budget (tui/budget.py)
+        feed.poller = ConnectionPoller(
+            source, screen.post_message, lambda: scheduler.settings.round_every, floor=floor
+        )
+    return ConnectionView(listed=listed)
+
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from cwdash.store.fleet import Fleet
+    from cwdash.store.readmodel import ReadModel
+    from cwdash.tui.feed import LiveFeed
+    from cwdash.tui.summary import SummaryBar
+    from cwdash.tui.table import FleetTable
+
+    _Base = Screen[None]
+else:
+    _Base = object
+
+
+class ConnectionHandlers(_Base):
+    """The screen's handlers of the connection messages (a mixin: Textual's naming
+    convention, as a mixin's @on handlers are not collected)."""
+
+    model: ReadModel
+    feed: LiveFeed | None
+    fleet: Fleet
+    table: FleetTable
+    summary: SummaryBar
+    connection_view: ConnectionView
+    selected: str | None
+
+    def _render_detail(self) -> None: ...  # the screen's
+
+    def on_connections_loaded(self, message: ConnectionsLoaded) -> None:
+        self._connections_changed(self.connection_view.stored(self.fleet.rows, message.connections))
+
+    def on_connections_listed(self, message: ConnectionsListed) -> None:
+        self._connections_changed(self.connection_view.live(self.fleet.rows, message.connections))
+
+    def _connections_changed(self, changed: list[FleetRow]) -> None:
+        table = self.table
+        if table.show_connection != self.connection_view.known:
+            table.show_connection = self.connection_view.known
+            table.refresh()
+        if not changed:
+            return
+        fleet = self.fleet
+        if fleet.attention_only or fleet.sort_key == COLUMN_KEY:
+            fleet.rebuild(full=True)  # a number going offline can bring a row into the view
+            table.view_changed()
+        else:
+            table.refresh_rows({row.name for row in changed})
+        self.summary.mark_changed(rows=True)
+        if self.selected is not None and any(row.name == self.selected for row in changed):
+            self._render_detail()
