@@ -42,9 +42,6 @@ REASON_SHORT = {
     "proxy_auth": "proxy auth",
     "rate_limited": "rate limit",
     "unexpected": "error",
-    "proxy": "proxy",
-    "proxy_auth": "proxy auth",
-    "rate_limited": "rate limit",
 }
 HIGHLIGHT_SECONDS = 4.0
 
