@@ -85,7 +85,7 @@ async def test_t_reveals_the_token_and_t_hides_it_again(dash) -> None:
 
 
 async def test_a_revealed_token_hides_itself_after_the_reveal_time(dash) -> None:
-    app = dash.app(dash.bridge(), reveal_seconds=0.2)
+    app = dash.app(dash.bridge(), reveal_seconds=1.5)  # long enough to see it shown on a loaded machine
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_settled(pilot)
         await pilot.press("t")
