@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from cwdash.store.ryzeapi.pacer import PRIORITY_BACKGROUND, PRIORITY_SELECTED, PRIORITY_VISIBLE, Budget
 from cwdash.store.sources.base import LiveSource, LiveTarget
 from cwdash.store.sources.outcome import LiveOutcome
 from cwdash.store.timefmt import span
@@ -36,6 +35,7 @@ from cwdash.tui.summary import LiveState
 if TYPE_CHECKING:
     from cwdash.store.config import Config
     from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+    from cwdash.store.ryzeapi.pacer import Budget
     from cwdash.store.sources.ryzeapi import RyzeApiSource
     from cwdash.tui.feed import LiveFeed
 
@@ -53,15 +53,20 @@ class Prioritised(LiveSource):
         self.scheduler = scheduler
         self.wording = source.wording  # type: ignore[misc]  # the source's words, per instance
         self._visible: tuple[object, frozenset[str]] = ((), frozenset())
+        # the pacer's levels, loaded with RyzeAPI (not at start-up) and kept for every read
+        from cwdash.store.ryzeapi.pacer import PRIORITY_BACKGROUND, PRIORITY_SELECTED, PRIORITY_VISIBLE
+
+        self._levels = (PRIORITY_SELECTED, PRIORITY_VISIBLE, PRIORITY_BACKGROUND)
 
     def priority(self, name: str) -> int:
         scheduler = self.scheduler
+        selected, visible_level, background = self._levels
         if name == scheduler.selected:
-            return PRIORITY_SELECTED
+            return selected
         visible = scheduler.visible
         if self._visible[0] is not visible:  # a new tuple each tick: a set once per tick
             self._visible = (visible, frozenset(visible))
-        return PRIORITY_VISIBLE if name in self._visible[1] else PRIORITY_BACKGROUND
+        return visible_level if name in self._visible[1] else background
 
     async def read(self, target: LiveTarget) -> LiveOutcome:
         return await self.source.read(target, priority=self.priority(target.instance_name))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -166,13 +167,15 @@ class ConnectionPoller:
 def connection_view_for(screen: ConnectionHandlers, floor: float) -> ConnectionView:
     """The screen's :class:`ConnectionView`; with RyzeAPI as the live source, the feed also
     gets a :class:`ConnectionPoller` listing once a round (``floor``: at most this often)."""
-    from cwdash.store.sources.ryzeapi import RyzeApiSource
-
     source = screen.model.live
     feed = screen.feed
-    listed = isinstance(source, RyzeApiSource) and feed is not None
+    # RyzeAPI's module is loaded only when it is the live source (the factory imports the
+    # source in use): when it is not loaded, the source is not RyzeAPI, and the first
+    # paint of a bridge fleet stays without RyzeAPI's client
+    ryzeapi = sys.modules.get("cwdash.store.sources.ryzeapi")
+    listed = ryzeapi is not None and isinstance(source, ryzeapi.RyzeApiSource) and feed is not None
     if listed:
-        assert feed is not None and isinstance(source, RyzeApiSource)
+        assert feed is not None and ryzeapi is not None and isinstance(source, ryzeapi.RyzeApiSource)
         scheduler = feed.scheduler  # its settings follow the budget (tui/budget.py)
         feed.poller = ConnectionPoller(
             source, screen.post_message, lambda: scheduler.settings.round_every, floor=floor

@@ -24,10 +24,11 @@ from cwdash.store.secret import Secret
 from cwdash.tui.clipboard import osc52_sequences
 from cwdash.tui.detail import TokenView
 from cwdash.tui.textual_private import forget_clipboard, write_to_terminal
-from cwdash.tui.tmux_copy import CopyReport, copy_report, deliver
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+    from cwdash.tui.tmux_copy import CopyReport
 
     _Base = Screen[None]
 else:
@@ -100,6 +101,8 @@ class TokenActions(_Base):
         if write.tmux:
             self._copy_through_tmux(name, secret, write.via)
         else:
+            from cwdash.tui.tmux_copy import copy_report  # loaded with the first copy
+
             self._report_copy(name, copy_report(name, None, write.via))
         del secret, write
 
@@ -107,6 +110,8 @@ class TokenActions(_Base):
     def _copy_through_tmux(self, name: str, secret: Secret, via: str) -> None:
         """Hand the token to tmux (a few short subprocesses), off the event loop.
         ``secret`` stays a Secret up to here: the worker's description shows its repr."""
+        from cwdash.tui.tmux_copy import copy_report, deliver  # loaded with the first copy
+
         delivery = deliver(secret.reveal())
         del secret
         self._report_copy(name, copy_report(name, delivery, via), in_thread=True)
