@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cwdash.cli import color
 from cwdash.cli.common import (
     EXIT_FAIL,
     EXIT_PIPE,
@@ -245,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("-q and -v cannot be used together")
     set_verbosity(QUIET if quiet else VERBOSE if verbose else NORMAL)
     args.color = getattr(args, "color", "auto")
-    color.configure(args.color)
+    if args.command not in ("dashboard", "demo"):  # the screens have their own colours
+        from cwdash.cli import color
+
+        color.configure(args.color)
     # Secrets known before any configuration is read; the file itself opens on the first record.
     redact.register(
         *(os.environ.get(v) for v in ("BRIDGE_TOKEN", "RYZEAPI_TOKEN", "CWDASH_KEY", "CWDASH_KEY_NEXT"))
