@@ -6,6 +6,7 @@ Plain Python, no Textual: see :mod:`cwdash.store.fleet` for the fleet and its vi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from cwdash.store import status as vocabulary
@@ -27,6 +28,20 @@ from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState
 
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
+_DIGITS = re.compile(r"\d+")
+
+
+def _pad(match: re.Match[str]) -> str:
+    digits = match.group()
+    return "0" * (12 - len(digits)) + digits
+
+
+def natural_key(name: str) -> str:
+    """``name`` with its numbers zero-padded, so academia-2 sorts before academia-10.
+
+    A string, not a tuple: compared as fast as the name itself, and worked out once
+    per row (on the loader's thread), never per sort."""
+    return _DIGITS.sub(_pad, name)
 
 
 class FleetRow:
@@ -51,7 +66,9 @@ class FleetRow:
         "name",
         "name_folded",
         "read_at",
+        "sort_name",
         "status",
+        "written_at",
     )
 
     def __init__(
@@ -65,8 +82,11 @@ class FleetRow:
         inbox_id: int,
         bad: str | None = None,
         integration_id: str = "",
+        written_at: str = "",
     ) -> None:
         self.name = name
+        self.sort_name = natural_key(name)
+        self.written_at = written_at  # when cwdash last wrote the local row (RFC 3339, or "")
         # lower-cased once for the filter; the same string object when already lower case
         self.name_folded = name if name.islower() or not name else name.lower()
         self.live_status: str | None = None
@@ -102,6 +122,7 @@ class FleetRow:
             row.inbox_id,
             row.bad,
             row.bridge_integration_id,
+            row.written_at,
         )
 
     def update_local(self, other: FleetRow) -> None:
@@ -113,6 +134,7 @@ class FleetRow:
         self.account_id = other.account_id
         self.inbox_id = other.inbox_id
         self.integration_id = other.integration_id
+        self.written_at = other.written_at
         self.bad = other.bad
         self.mapped = other.mapped  # None, or the bad row's state
         self._settle()
@@ -129,6 +151,16 @@ class FleetRow:
     def gone(self) -> bool:
         """Vanished from the store while shown (kept listed as ``instance not found``)."""
         return self.mapped is not None and self.mapped.message == INSTANCE_NOT_FOUND.message
+
+    @property
+    def stale(self) -> bool:
+        """Shown from local data because its live read is failing (not merely pending)."""
+        return self.failure is not None and self.has_integration and self.mapped is None
+
+    def view_key(self) -> tuple[object, ...]:
+        """What the filter, the attention view and the sorts read of the live side: a
+        batch of results re-applies the view only when this changed for some row."""
+        return (self.status, self.mapped, self.failure is None, self.live_status is None, self.last_error)
 
     @property
     def is_live(self) -> bool:
@@ -268,7 +300,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
     Statuses and URLs repeat across a fleet, so each distinct value is kept once.
     """
     shared: dict[str, str] = {}
-    for name, has, status, error, url, account, inbox, _, integration_id, bad in listing:
+    for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
         yield FleetRow(
             name,
             has,
@@ -279,6 +311,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
             inbox,
             bad,
             integration_id,
+            written,
         )
 
 
@@ -292,4 +325,5 @@ def local_values(row: FleetRow) -> tuple[object, ...]:
         row.account_id,
         row.inbox_id,
         row.integration_id,
+        row.written_at,
     )

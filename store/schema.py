@@ -87,7 +87,17 @@ def _v2(db: Database) -> None:
     db.conn.execute(META_DDL)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2]
+def _v3(db: Database) -> None:
+    """Third version: ``local_written_at`` on each integration, when cwdash last wrote
+    the row here (imported, set, synced or backfilled), apart from ``updated_at``, which a
+    sync may take from the gateway. The dashboard says how old local data is with it.
+    Rows written before this version start from their ``updated_at``.
+    """
+    db.conn.execute("ALTER TABLE chatwoot_integrations ADD COLUMN local_written_at TEXT NOT NULL DEFAULT ''")
+    db.conn.execute("UPDATE chatwoot_integrations SET local_written_at = updated_at")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

@@ -133,9 +133,11 @@ def test_set_and_import_make_the_same_record(cli, configure) -> None:
 
 
 def test_every_state_has_a_look_and_every_look_a_state() -> None:
-    from cwdash.tui.look import DETAIL_STYLE, GLYPH, LIST_CELL, list_cell
+    from cwdash.tui.look import ASCII, DETAIL_STYLE, LIST_STYLE, UNICODE, list_cell
 
-    assert set(LIST_CELL) == set(GLYPH) == set(status.STATES)
+    assert set(LIST_STYLE) == set(UNICODE.states) == set(ASCII.states) == set(status.STATES)
+    assert all(g.isascii() for g in ASCII.states.values())
+    assert len(set(ASCII.states.values())) == len(set(UNICODE.states.values())) + 1  # bad row: "!"
     assert set(DETAIL_STYLE) == set(status.STATUSES)
     assert list_cell("weird", gone=False, bad=False) == ("? weird", "error")
     assert list_cell("active", gone=True, bad=True)[0] == "⊘ gone"

@@ -9,6 +9,7 @@ sets it up. Every notification is literal text and identical ones coalesce
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
@@ -25,6 +26,7 @@ from cwdash.tui.crash import CrashReport
 from cwdash.tui.notices import LiteralNotifications
 from cwdash.tui.screen import DashboardScreen, Timing
 
+DEPTHS = {"standard": "16", "windows": "16", "256": "256", "truecolor": "truecolor"}
 STYLES = str(resources.files("cwdash.styles") / "cwdash.tcss")  # a package resource, installed or not
 
 
@@ -47,8 +49,19 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         reveal_seconds: float | None = None,
         timing: Timing | None = None,
         notices: Sequence[str] = (),
+        depth: str | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR (Textual reads and removes it in __init__): colours become the
+        # terminal's defaults (not greys, which put error rows at 240 on 233), and the
+        # screens mark the rest by weight and glyphs (the "-no-color" class)
+        no_color = "NO_COLOR" in os.environ
+        super().__init__(ansi_color=True if no_color else None)
+        # "none", "16", "256" or "truecolor" (tests pass the last three; else the terminal's, as Rich detects it)
+        self.depth = "none" if no_color else depth or DEPTHS.get(self.console.color_system or "", "truecolor")
+        if self.depth == "16":
+            # 16 colours: the terminal's own palette, so the cursor, paused and error each
+            # keep a colour of their own (converted from a truecolor theme they collide)
+            self.theme = "ansi-dark"
         redact.register_config(config)  # blanked in the log from here on
         self.config = config
         self.store = store
@@ -75,9 +88,14 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         self.dashboard.hide_token()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's Keys panel takes half of an 80-column screen and Escape does not
+        # close it: `?` (HelpScreen) lists every key instead
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         for binding in self.dashboard.BINDINGS:
-            if binding.action in ("app.quit", "help"):
+            if (
+                binding.action in ("app.quit", "help")
+                or self.dashboard.check_action(binding.action, ()) is False
+            ):
                 continue
             yield SystemCommand(
                 binding.description,

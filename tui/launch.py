@@ -21,8 +21,16 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _glyphs(args: argparse.Namespace) -> None:
+    """ASCII glyphs with ``--ascii`` (CWDASH_ASCII=1) or where the locale is not UTF-8."""
+    from cwdash.tui import look
+
+    look.use_ascii(bool(getattr(args, "ascii", False)) or look.wants_ascii())
+
+
 def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
+    _glyphs(args)
     try:
         config = load_config(args.env_file, args.db)
         redact.register_config(config)  # blanked in the log from here on
@@ -42,6 +50,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``cwdash demo``: a throwaway store, a simulated gateway on 127.0.0.1, then the dashboard."""
+    _glyphs(args)
     from cwdash.store import demo
     from cwdash.store.simbridge import SimBridge, self_signed_context
     from cwdash.store.sources.bridge import BridgeSource

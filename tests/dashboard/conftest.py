@@ -25,7 +25,16 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def _clean_terminal_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No tmux/screen or cwdash settings leak in from the machine running the tests."""
-    for name in ("TMUX", "STY", "CWDASH_NO_REVEAL", "BRIDGE_URL", "BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_DB"):
+    for name in (
+        "TMUX",
+        "STY",
+        "CWDASH_NO_REVEAL",
+        "BRIDGE_URL",
+        "BRIDGE_TOKEN",
+        "CWDASH_KEY",
+        "CWDASH_DB",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

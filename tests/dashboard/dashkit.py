@@ -159,6 +159,7 @@ class Dash:
         shown_url: str | None = None,
         settings: RefreshSettings | None = None,
         timing: Timing = QUICK,
+        depth: str = "truecolor",
     ) -> CwdashApp:
         """The dashboard, wired as ``run_dashboard`` wires it (config -> store -> read model -> app).
 
@@ -190,6 +191,7 @@ class Dash:
             settings=settings or dataclasses.replace(FAST),
             reveal_seconds=reveal_seconds,
             timing=timing,
+            depth=depth,
         )
 
     def delete_instance(self, name: str) -> None:

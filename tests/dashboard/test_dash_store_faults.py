@@ -131,7 +131,7 @@ async def test_bad_rows_are_listed_never_read_live_and_the_detail_says_why(dash)
     conn.close()
     sim = dash.bridge()
     app = dash.app(sim)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await wait_settled(pilot)
         await wait_until(pilot, lambda: app.dashboard.fleet.rows["alpha"].is_live, "the good rows read live")
         assert {"alpha", "bravo", "⟨blob 626c6f62⟩"} <= set(view_names(app))
