@@ -110,9 +110,13 @@ class Fleet:
         """
         return self.apply_diff(diff_listing(self.rows, map(self._fleet_row, rows)), keep)
 
-    def apply_diff(self, diff: ListingDiff, keep: str | None = None) -> tuple[int, int]:
+    def apply_diff(
+        self, diff: ListingDiff, keep: str | None = None, *, keep_gone: bool = False
+    ) -> tuple[int, int]:
         """Apply a :func:`diff_listing` result: see :meth:`replace_local`. Returns (added,
-        removed); ``keep`` counts as removed though it stays listed."""
+        removed); ``keep`` counts as removed though it stays listed. With ``keep_gone``
+        every vanished row stays listed as gone (the dashboard's reloads on another
+        process's commit: deleted while you watch), until a reload without it."""
         added = 0
         for row in diff.changed:
             existing = self.rows.get(row.name)
@@ -123,7 +127,7 @@ class Fleet:
                 existing.update_local(row)
         removed = len(diff.removed)
         for name in diff.removed:
-            if name == keep and name in self.rows:
+            if (keep_gone or name == keep) and name in self.rows:
                 self.rows[name].mapped = INSTANCE_NOT_FOUND
                 continue
             self.rows.pop(name, None)

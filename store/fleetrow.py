@@ -85,10 +85,10 @@ class FleetRow:
         written_at: str = "",
     ) -> None:
         self.name = name
-        self.sort_name = natural_key(name)
-        self.written_at = written_at  # when cwdash last wrote the local row (RFC 3339, or "")
         # lower-cased once for the filter; the same string object when already lower case
         self.name_folded = name if name.islower() or not name else name.lower()
+        self.sort_name = natural_key(self.name_folded)
+        self.written_at = written_at  # when cwdash last wrote the local row (RFC 3339, or "")
         self.live_status: str | None = None
         self.live_error: str | None = None
         self.live_at: float | None = None
@@ -203,7 +203,7 @@ class FleetRow:
         self.read_at = now
         if self.bad:
             return False
-        before = (self.status, self.mapped)
+        before = (self.status, self.gone)  # the state shown: a first mapped answer is no change
         if result is READ_FAILED:
             self.failure = UNEXPECTED  # a failed read says nothing about the row: its local values stay
         elif isinstance(result, MappedError):
@@ -224,7 +224,7 @@ class FleetRow:
             else:
                 self.failure = result.failure
         self._settle()
-        changed = (self.status, self.mapped) != before
+        changed = (self.status, self.gone) != before
         if changed:
             self.changed_at = now
         return changed
@@ -290,6 +290,7 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
         or statuses[r.status]
         or urls[r.base_url]
         or ((r.local_error or r.live_error) and needle in r.last_error.lower())
+        or (r.mapped is not None and needle in r.mapped.message)  # "instance not found", ...
     ]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from cwdash.store import redact
@@ -22,6 +23,7 @@ from cwdash.store.db import Store
 from cwdash.store.readmodel import ReadModel
 from cwdash.store.refresh import RefreshSettings
 from cwdash.store.text import one_line
+from cwdash.tui import look
 from cwdash.tui.crash import CrashReport
 from cwdash.tui.notices import LiteralNotifications
 from cwdash.tui.screen import DashboardScreen, Timing
@@ -68,7 +70,7 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         self.model = model
         self.no_reveal = no_reveal
         self.notices = tuple(notices)
-        self.title = "cwdash" + (f" · {label}" if label else "")
+        self.title = "cwdash" + (f" {look.G.sep} {label}" if label else "")
         timing = timing or Timing()
         if reveal_seconds is not None:
             timing = dataclasses.replace(timing, reveal_seconds=reveal_seconds)
@@ -86,6 +88,9 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
     def _hide_token(self) -> None:
         """A crash hides a revealed token before anything else (cwdash.tui.crash)."""
         self.dashboard.hide_token()
+
+    def get_key_display(self, binding: Binding) -> str:
+        return look.key_display(super().get_key_display(binding))  # ASCII where the glyphs are
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's Keys panel takes half of an 80-column screen and Escape does not

@@ -3,6 +3,8 @@ of every status glyph, every SOURCE label and the list's other marks."""
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +20,7 @@ TABLE_KEYS = [
     ("↑ ↓  j k", "move the cursor (the detail follows)"),
     ("PgUp PgDn", "page"),
     ("Home End  g G", "first / last instance"),
-    ("Tab", "move the keys to the detail (↑ ↓ PgUp PgDn scroll it), Tab again: back"),
+    ("Tab", "the keys go to the detail, which ↑ ↓ PgUp PgDn scroll; Tab again: back to the list"),
     ("mouse", "click a row to select it, a column title to sort"),
 ]
 FILTER_KEYS = [
@@ -58,21 +60,30 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.app_bindings = app_bindings
 
+    def on_mount(self) -> None:
+        self.set_class(look.G.ascii, "-ascii")
+
     def compose(self) -> ComposeResult:
         g = look.G
-        text = Text()
+        parts: list[object] = [Text("cwdash keys", style="bold")]
+        grid: Table | None = None
 
         def line(key: str, what: str) -> None:
-            text.append(f"  {key:<16}", style="bold")
-            text.append(f"{what}\n")
+            assert grid is not None
+            if g.ascii:
+                key, what = _ascii(key), _ascii(what)
+            grid.add_row(Text(key, style="bold"), Text(what))  # wrapped under its own column
 
         def heading(title: str) -> None:
-            text.append(f"\n{title}\n", style="bold underline")
+            nonlocal grid
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(width=18, no_wrap=True, overflow="crop")
+            grid.add_column(ratio=1)
+            parts.extend([Text(f"\n{title}", style="bold underline"), grid])
 
-        text.append("cwdash keys\n", style="bold")
         heading("List")
         for key, what in TABLE_KEYS:
-            line(_ascii(key) if g.ascii else key, what)
+            line(key, what)
         heading("Filter")
         for key, what in FILTER_KEYS:
             line(key, what)
@@ -90,17 +101,18 @@ class HelpScreen(ModalScreen[None]):
         heading("SOURCE")
         line("live 5s", "read live from the gateway, 5 s ago")
         line("local 3d", "the store's values, written here 3 days ago (imported, set, synced, backfilled)")
+        line(f"local{g.sep}auth 3d", "the same, and why its live read fails (the age follows each below)")
         for reason, what in REASONS.items():
-            line(f"local{g.sep}{REASON_SHORT[reason]} 3d", f"live read failing: {what}")
+            line(f"local{g.sep}{REASON_SHORT[reason]}", f"live read failing: {what}")
         line(g.dash, "nothing to read live (no integration, gone, bad row)")
         heading("Marks")
         line(f"{g.up} {g.down}", "the column sorted by, ascending / descending (s, S)")
         line(g.ellipsis, "the cell is cut: Enter shows the whole text")
         line(g.mask, "the token, masked (t reveals it, y copies it)")
-        text.append(f"\n  CHATWOOT and ACCT are shown from {WITH_URL} columns of list.\n", style="dim")
-        text.append("\nEscape or ? closes this help.", style="dim")
+        parts.append(Text(f"\nCHATWOOT and ACCT are shown from {WITH_URL} columns of list.", style="dim"))
+        parts.append(Text("Escape or ? closes this help.", style="dim"))
         with VerticalScroll(id="help-box"):
-            yield Static(text, markup=False)
+            yield Static(Group(*parts), markup=False)  # type: ignore[arg-type]
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

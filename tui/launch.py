@@ -26,6 +26,10 @@ def _glyphs(args: argparse.Namespace) -> None:
     from cwdash.tui import look
 
     look.use_ascii(bool(getattr(args, "ascii", False)) or look.wants_ascii())
+    if look.G.ascii:
+        from cwdash.tui.asciimode import use_ascii_scrollbars
+
+        use_ascii_scrollbars()
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
@@ -80,10 +84,17 @@ def run_demo(args: argparse.Namespace) -> int:
             main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             routes = {inst.bridge_id: tls for inst in fleet if inst.behaviour == "tls"}
-            model = ReadModel(store, config.sealer(), demo.RoutedSource(main, routes))
+            no_gateway = frozenset(inst.name for inst in fleet if inst.behaviour == "nogateway")
+            model = demo.DemoReadModel(
+                store, config.sealer(), demo.RoutedSource(main, routes), no_gateway=no_gateway
+            )
+            vanish = demo.delete_later(config.db_path, fleet)
             from cwdash.tui.app import CwdashApp
 
             app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
-            app.run()
+            try:
+                app.run()
+            finally:
+                vanish.cancel()
         store.close()
     return 0

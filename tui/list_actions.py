@@ -34,6 +34,7 @@ class ListActions(_Base):
     filter_input: FilterInput
     summary: SummaryBar
     feed: LiveFeed | None
+    drop_gone: bool
 
     def load_rows(self) -> None: ...  # the screen's: read the whole listing again
 
@@ -110,6 +111,7 @@ class ListActions(_Base):
         self._view_changed()
 
     def action_refresh(self) -> None:
+        self.drop_gone = True  # rows shown as gone go now
         self.load_rows()
         if self.feed is None:
             self.notify(

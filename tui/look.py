@@ -90,6 +90,19 @@ def use_ascii(on: bool) -> None:
     G = ASCII if on else UNICODE
 
 
+# what Textual draws for some keys, and their ASCII names
+_KEY_NAMES = {"⏎": "Enter", "↑": "Up", "↓": "Down", "←": "Left", "→": "Right", "⇥": "Tab", "⌫": "Bksp"}
+
+
+def key_display(text: str) -> str:
+    """A key as the footer shows it, in ASCII when the glyphs are (``⏎`` -> ``Enter``)."""
+    if not G.ascii or text.isascii():
+        return text
+    for glyph, name in _KEY_NAMES.items():
+        text = text.replace(glyph, name)
+    return text
+
+
 def wants_ascii(environ: Mapping[str, str] | None = None) -> bool:
     """Whether the terminal should get ASCII only: ``CWDASH_ASCII=1``, or a locale that is
     not UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as the C library looks them up; none
@@ -122,7 +135,7 @@ LIST_STYLE: dict[str, str] = {
 # status -> Rich style of the detail's status line (anything else: bold)
 DETAIL_STYLE: dict[str, str] = {ACTIVE: "bold green", PAUSED: "bold yellow", ERROR: "bold red"}
 # The widest status label of the list (the column is this wide).
-STATUS_WIDTH = max(len(s.word) for s in STATES.values()) + 2
+STATUS_WIDTH = max(len(s.word) for s in STATES.values()) + 3  # glyph, space, word, a space
 
 
 def state_label(state: str) -> str:

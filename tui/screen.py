@@ -65,11 +65,13 @@ BINDINGS = [
         priority=True,
     ),
     Binding("r", "refresh", "Refresh", id="refresh", tooltip="read every instance live again, now"),
-    Binding("a", "attention", "Attn", id="attention", tooltip="only rows that need attention"),
-    Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
+    # a and s: in ? (the footer keeps room at 80 columns for the on-call keys n, :, Enter)
+    Binding("a", "attention", "Attn", id="attention", show=False, tooltip="only rows that need attention"),
+    Binding("s", "sort", "Sort", id="sort", show=False, tooltip="sort by the next column"),
     Binding("S", "sort_reverse", "Reverse", id="sort_reverse", show=False, tooltip="reverse the sort"),
     Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
-    Binding("y", "copy_token", "Copy", id="copy", tooltip="copy the token (OSC 52), not shown"),
+    # y: the detail's token line says it ("t reveals, y copies"); the footer keeps its room
+    Binding("y", "copy_token", "Copy", id="copy", show=False, tooltip="copy the token (OSC 52), not shown"),
     Binding("n", "next_attention(1)", "Next", id="next", tooltip="next instance that needs attention"),
     Binding(
         "N",
@@ -139,6 +141,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, Screen[None]):
         self.failures = ReadFailures()
         self.fleet = Fleet()
         self.loaded = False
+        self.drop_gone = False  # the next reload drops the rows listed as gone (`r`)
         self.selected: str | None = None
         self.current: ReadResult | None = None
         self.token = TokenView()
@@ -192,7 +195,9 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, Screen[None]):
         self.filter_input.display = False
         self.jump_input.display = False
         self.set_class(look.G.ascii, "-ascii")
-        self.set_class(getattr(self.app, "depth", "") == "none", "-no-color")
+        depth = getattr(self.app, "depth", "")
+        self.set_class(depth == "none", "-no-color")
+        self.set_class(depth == "16", "-depth-16")
         self._update_banner()
         self.summary.update_summary()
         self.table.focus()
@@ -252,7 +257,9 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, Screen[None]):
             self.store_problem = None
             self._update_banner()
             return
-        added, removed = self.fleet.apply_diff(diff, keep=keep)
+        # rows deleted by another process stay listed as gone until `r` reloads
+        keep_gone, self.drop_gone = self.loaded and not self.drop_gone, False
+        added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
         self.failures.forget(diff.removed)
         if not self.loaded:
             # Everything alive after the first load (the fleet, the screen) is long-lived:

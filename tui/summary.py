@@ -87,7 +87,7 @@ class SummaryBar(Static):
             def count(state: str, number: int, style: str, word: str | None = None) -> None:
                 glyph, _, label = look.state_label(state).partition(" ")
                 text.append(f"{glyph} {number:,} {word or label}", style=style)
-                text.append("  ")
+                text.append(" " if narrow else "  ")
 
             count(ACTIVE, c.active, "green")
             count(PAUSED, c.paused, "yellow")

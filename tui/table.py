@@ -144,7 +144,7 @@ class FleetTable(ScrollView, can_focus=True):
         cols = [
             Column("status", "STATUS", STATUS_WIDTH),
             Column("name", "INSTANCE", 0),
-            Column("source", "SOURCE", 20),
+            Column("source", "SOURCE", 21),
         ]
         if wide:
             cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
