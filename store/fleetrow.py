@@ -290,7 +290,8 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
         or statuses[r.status]
         or urls[r.base_url]
         or ((r.local_error or r.live_error) and needle in r.last_error.lower())
-        or (r.mapped is not None and needle in r.mapped.message)  # "instance not found", ...
+        # a mapped state shown as LAST ERROR ("instance not found", the demo's 503)
+        or (r.mapped is not None and (r.has_integration or r.gone) and needle in r.mapped.message)
     ]
 
 

@@ -93,8 +93,14 @@ def _v3(db: Database) -> None:
     sync may take from the gateway. The dashboard says how old local data is with it.
     Rows written before this version start from their ``updated_at``.
     """
-    db.conn.execute("ALTER TABLE chatwoot_integrations ADD COLUMN local_written_at TEXT NOT NULL DEFAULT ''")
-    db.conn.execute("UPDATE chatwoot_integrations SET local_written_at = updated_at")
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(chatwoot_integrations)")}
+    if "local_written_at" not in columns:  # a store put back to an older version may have it
+        db.conn.execute(
+            "ALTER TABLE chatwoot_integrations ADD COLUMN local_written_at TEXT NOT NULL DEFAULT ''"
+        )
+    db.conn.execute(
+        "UPDATE chatwoot_integrations SET local_written_at = updated_at WHERE local_written_at = ''"
+    )
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]

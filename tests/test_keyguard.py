@@ -18,7 +18,7 @@ import pytest
 from storekit import rows
 
 from cwdash.cli.main import main
-from cwdash.store import keyguard
+from cwdash.store import keyguard, schema
 from cwdash.store.config import generate_key, load_config, parse_key, user_env_path
 from cwdash.store.db import Store
 from cwdash.store.sealing import Sealer, fingerprint
@@ -162,7 +162,7 @@ def test_a_schema_1_store_records_its_key_on_the_first_write_that_proves_it(
     assert cli("set", "suporte", "--token-stdin", stdin="sk_right\n").code == 0
     conn = sqlite3.connect(db_path)
     assert keyguard.recorded(conn) == fingerprint(parse_key(key))
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST
     assert opened(db_path, key)["suporte"] == "sk_right"
 
 

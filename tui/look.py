@@ -135,7 +135,7 @@ LIST_STYLE: dict[str, str] = {
 # status -> Rich style of the detail's status line (anything else: bold)
 DETAIL_STYLE: dict[str, str] = {ACTIVE: "bold green", PAUSED: "bold yellow", ERROR: "bold red"}
 # The widest status label of the list (the column is this wide).
-STATUS_WIDTH = max(len(s.word) for s in STATES.values()) + 3  # glyph, space, word, a space
+STATUS_WIDTH = max(len(s.word) for s in STATES.values()) + 2  # glyph, space, word (the marker follows)
 
 
 def state_label(state: str) -> str:

@@ -338,9 +338,10 @@ class FleetTable(ScrollView, can_focus=True):
             return one_line(row.name, 200), ""
         if key == "source":
             return source_cell(row, now)
-        if row.mapped is not None:  # gone from the store: its old values mean nothing now
-            return (row.mapped.message, "gone") if key == "last_error" else (look.G.dash, "dim")
-        if not row.has_integration:
+        if row.has_integration or row.gone:
+            if row.mapped is not None:  # gone, a bad row, a 503: its old values mean nothing now
+                return (row.mapped.message, "gone") if key == "last_error" else (look.G.dash, "dim")
+        else:
             return ("no integration", "dim") if key == "last_error" else ("", "")
         if key == "url":  # the host says it all; "http://" stays, as a warning
             return one_line(row.base_url.removeprefix("https://"), 200), "dim"

@@ -227,7 +227,7 @@ async def wait_until(pilot, predicate: Callable[[], bool], what: str, limit: flo
 
 
 # The names Textual gives the keys the bursts below use that are not their own character.
-KEY_NAMES = {"/": "slash", "?": "question_mark", "\r": "enter", "\x1b": "escape"}
+KEY_NAMES = {"/": "slash", "?": "question_mark", ":": "colon", "\r": "enter", "\x1b": "escape"}
 
 
 def burst(app: CwdashApp, keys: str) -> None:
