@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from time import perf_counter
 
 from textual import on
 from textual.app import ComposeResult
@@ -320,10 +321,10 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, Screen[None]):
         """Live changes re-apply the view; the cursor stays on the selected instance,
         which stays listed even if it no longer matches (until the cursor leaves it)."""
         self._view_timer = None
-        started = time.perf_counter()
+        started = perf_counter()
         self.fleet.rebuild(full=True, keep=self.selected)
         self.table.view_changed()
-        self._view_cost = time.perf_counter() - started
+        self._view_cost = perf_counter() - started
         self.summary.mark_changed()
 
     def _apply_result(self, name: str, result: ReadResult | LiveResult) -> None:

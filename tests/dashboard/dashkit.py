@@ -31,6 +31,7 @@ BRIDGE_TOKEN = "dash-bridge-token"
 CREATED = "2026-04-20T10:15:30Z"
 # "now" for the snapshot tests: created_at is then exactly 11 days old.
 FROZEN_NOW = datetime(2026, 5, 1, 10, 15, 30, tzinfo=UTC)
+WRITTEN = "2026-04-28T10:15:30Z"  # the local write time of every row, for snapshots: "local 3d"
 
 # Every plaintext token of the fleet: distinctive, so a leak anywhere is found by a substring search.
 TOKENS = {
