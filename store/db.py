@@ -81,6 +81,7 @@ class ListRow:
     inbox_name: str
     bridge_integration_id: str
     bad: str | None = None  # the first bad field of a row another tool wrote
+    written_at: str = ""  # when cwdash last wrote the row here (RFC 3339; "" when unknown)
 
 
 _RECORD_SQL = f"SELECT {', '.join(FIELDS)} FROM chatwoot_integrations"
@@ -164,6 +165,7 @@ class Store:
             except sqlite3.Error as exc:
                 raise _wrap(exc, self.path) from None
             self.schema_version = schema.LATEST
+            self.__dict__.pop("_has_written_at", None)  # looked up again after the migration
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -203,7 +205,7 @@ class Store:
     _LIST_SQL = (
         "SELECT i.name, c.instance_name IS NOT NULL, c.status, c.bridge_integration_id, "
         "c.chatwoot_base_url, c.chatwoot_account_id, c.chatwoot_inbox_id, c.chatwoot_inbox_name, "
-        f"c.last_error, c.created_at, {checks.UNSHOWN_PROBLEM_SQL} "
+        f"c.last_error, c.created_at, {checks.UNSHOWN_PROBLEM_SQL}, {{written}} "
         "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name "
         "ORDER BY i.name"
     )
@@ -214,7 +216,7 @@ class Store:
         A row another tool wrote wrong is listed with ``bad`` naming its first bad field."""
         urls: dict[str, str] = {}  # few distinct URLs: share one string per URL
         return [
-            ListRow(r[0], r[1], r[2], r[3], urls.setdefault(r[4], r[4]), r[5], r[6], r[7], r[8], r[9])
+            ListRow(r[0], r[1], r[2], r[3], urls.setdefault(r[4], r[4]), r[5], r[6], r[7], r[8], r[9], r[10])
             for r in self.iter_list(limit)
         ]
 
@@ -225,13 +227,24 @@ class Store:
         The dashboard builds its rows from these one at a time, so a 100k fleet never
         exists twice in memory (all rows fetched, then all rows converted).
         """
-        sql = self._LIST_SQL + ("" if limit is None else f" LIMIT {int(limit)}")
+        # a store of an older schema is read as it is (no local write times yet), and so
+        # is a table another tool rebuilt without the column
+        written = "c.local_written_at" if self._has_written_at else "''"
+        sql = self._LIST_SQL.format(written=written) + ("" if limit is None else f" LIMIT {int(limit)}")
         urls = UrlCheck()
         try:
             for raw in fetch(self.conn, sql):
                 yield check_listing(raw, urls)
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from None
+
+    @cached_property
+    def _has_written_at(self) -> bool:
+        """Whether the integrations table has schema v3's ``local_written_at`` column."""
+        if self.schema_version < 3:
+            return False
+        columns = self._query("SELECT name FROM pragma_table_info('chatwoot_integrations')")
+        return any(c[0] == "local_written_at" for c in columns)
 
     def instance_count(self) -> int:
         return int(self._query("SELECT count(*) FROM instances")[0][0])
@@ -288,6 +301,7 @@ class Store:
     def _row(values: dict[str, object], updated_at: str) -> dict[str, object]:
         row = to_sql(values)
         row["updated_at"] = updated_at
+        row["local_written_at"] = updated_at  # schema v3: this process wrote it, now
         return row
 
     def _upsert(self, db: Database, values: dict[str, object]) -> None:
@@ -322,11 +336,12 @@ class Store:
 
     def backfill_inbox(self, name: str, inbox_id: int) -> bool:
         """Fill a still-zero ``chatwoot_inbox_id``; never overwrite a value set meanwhile."""
+        now = now_rfc3339()
         with self.write():
             cur = self.conn.execute(
-                "UPDATE chatwoot_integrations SET chatwoot_inbox_id = ?, updated_at = ? "
-                "WHERE instance_name = ? AND chatwoot_inbox_id = 0",
-                (inbox_id, now_rfc3339(), name),
+                "UPDATE chatwoot_integrations SET chatwoot_inbox_id = ?, updated_at = ?, "
+                "local_written_at = ? WHERE instance_name = ? AND chatwoot_inbox_id = 0",
+                (inbox_id, now, now, name),
             )
         return cur.rowcount > 0
 

@@ -4,15 +4,26 @@ No set-up and no network beyond 127.0.0.1: the fleet covers every state the dash
 shows (active, paused, error, no integration, a token that cannot be opened, an inbox
 id the gateway backfills) and the simulated gateway answers with latency, changes
 some states over time and produces every live-read failure reason at least once.
+
+Every mapped state shows in the one list within the first minute: an instance without
+integration (404 ``no chatwoot integration``), one deleted while you watch (404
+``instance not found``, shown as gone: :func:`delete_later`), and a few of a second
+fleet whose gateway is not configured (503 ``integration gateway not configured``:
+:class:`DemoReadModel`).
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from cwdash.store.db import Store
+from cwdash.store.db import Store, StoreError
+from cwdash.store.document import StatusDocument
+from cwdash.store.readmodel import GATEWAY_NOT_CONFIGURED, LiveResult, ReadModel, ReadResult
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, live
 from cwdash.store.sources.base import LiveSource, LiveTarget
@@ -73,7 +84,9 @@ class DemoInstance:
     name: str
     bridge_id: str
     local_status: str
-    behaviour: str  # "healthy", "flapping", "backfill", "tls", a FAULTS key, or "none"
+    behaviour: (
+        str  # "healthy", "flapping", "backfill", "tls", "vanishing", "nogateway", a FAULTS key, or "none"
+    )
 
 
 def demo_names(count: int) -> list[str]:
@@ -98,6 +111,9 @@ def plan(count: int, seed: int = 7) -> list[DemoInstance]:
         "paused",
         "error",
         "none",
+        "vanishing",
+        "nogateway",
+        "nogateway",
     ]
     out = []
     for i, name in enumerate(demo_names(count)):
@@ -160,6 +176,8 @@ class DemoRouter:
         inst = self.by_id.get(ident)
         if inst is None or inst.behaviour == "none":
             return Reply(status=404, body={"error": "integration not found"})
+        if inst.behaviour == "vanishing" and time.monotonic() - self.started >= VANISH_AFTER:
+            return Reply(status=404, body={"error": "instance not found"})
         delay = self.latency * (0.5 + self.rng.random())
         if inst.behaviour in FAULTS:
             reply = FAULTS[inst.behaviour]
@@ -175,6 +193,54 @@ class DemoRouter:
             reply = live(inst.local_status)
         reply.delay = delay
         return reply
+
+
+VANISH_AFTER = 15.0  # seconds into the demo: the "vanishing" instance is deleted
+log = logging.getLogger("cwdash.store")
+
+
+def delete_later(path: Path, instances: list[DemoInstance], after: float = VANISH_AFTER) -> threading.Timer:
+    """Delete the "vanishing" instances from the store ``after`` seconds from now, as
+    another process would: the dashboard shows them gone (404 instance not found)."""
+
+    def delete() -> None:
+        try:
+            store = Store.open(path)
+            try:
+                for inst in instances:
+                    if inst.behaviour == "vanishing":
+                        store.delete_integration(inst.name)
+                        with store.write():
+                            store.conn.execute("DELETE FROM instances WHERE name = ?", (inst.name,))
+            finally:
+                store.close()
+        except StoreError as exc:  # a demo nicety: never worth a crash
+            log.warning("the demo could not delete its vanishing instance: %s", exc)
+
+    timer = threading.Timer(after, delete)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+class DemoReadModel(ReadModel):
+    """The demo's read model: the instances of its second fleet ("nogateway") have no
+    gateway configured, so their reads answer 503 like a read model without one."""
+
+    def __init__(self, *args: object, no_gateway: frozenset[str] = frozenset(), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.no_gateway = no_gateway
+
+    async def status(self, name: str, *, live: bool = True) -> ReadResult:
+        if live and name in self.no_gateway:
+            document = self.document(name)
+            return document if not isinstance(document, StatusDocument) else GATEWAY_NOT_CONFIGURED
+        return await super().status(name, live=live)
+
+    async def read_live(self, target: LiveTarget, local_inbox_id: int) -> LiveResult:
+        if target.instance_name in self.no_gateway:  # what status() answers, as the full read would
+            return await self.status(target.instance_name)  # type: ignore[return-value]
+        return await super().read_live(target, local_inbox_id)
 
 
 class RoutedSource(LiveSource):

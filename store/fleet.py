@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
+from cwdash.store.sources.outcome import LiveFailure, Reason
 from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
 
 __all__ = [
@@ -68,9 +69,12 @@ class Counts:
     paused: int
     error: int
     no_integration: int
-    not_live: int
+    not_live: int  # rows with an integration never read yet (failed reads are ``failing``)
     failing: int
     gone: int = 0
+    read: int = 0  # rows with an integration read at least once
+    top_failure: LiveFailure | None = None  # the most common failure, one of them
+    top_failing: int = 0  # how many rows fail that way
     number_offline: int = 0  # active integrations on a logged-out or disconnected number
 
 
@@ -107,9 +111,13 @@ class Fleet:
         """
         return self.apply_diff(diff_listing(self.rows, map(self._fleet_row, rows)), keep)
 
-    def apply_diff(self, diff: ListingDiff, keep: str | None = None) -> tuple[int, int]:
+    def apply_diff(
+        self, diff: ListingDiff, keep: str | None = None, *, keep_gone: bool = False
+    ) -> tuple[int, int]:
         """Apply a :func:`diff_listing` result: see :meth:`replace_local`. Returns (added,
-        removed); ``keep`` counts as removed though it stays listed."""
+        removed); ``keep`` counts as removed though it stays listed. With ``keep_gone``
+        every vanished row stays listed as gone (the dashboard's reloads on another
+        process's commit: deleted while you watch), until a reload without it."""
         added = 0
         for row in diff.changed:
             existing = self.rows.get(row.name)
@@ -120,7 +128,7 @@ class Fleet:
                 existing.update_local(row)
         removed = len(diff.removed)
         for name in diff.removed:
-            if name == keep and name in self.rows:
+            if (keep_gone or name == keep) and name in self.rows:
                 self.rows[name].mapped = INSTANCE_NOT_FOUND
                 continue
             self.rows.pop(name, None)
@@ -131,12 +139,24 @@ class Fleet:
             self.rebuild(full=True)
         return added, removed
 
-    def rebuild(self, *, full: bool = False) -> None:
+    @property
+    def plain(self) -> bool:
+        """Every row listed by name: live results cannot change the view's order or members."""
+        return (
+            self.sort_key == "name"
+            and not self.sort_reverse
+            and not self.attention_only
+            and not (self.filter_text.strip())
+        )
+
+    def rebuild(self, *, full: bool = False, keep: str | None = None) -> None:
         """Recompute the view from the filter, the attention toggle and the sort.
 
         Typing more of a filter (the first character included) narrows the current
         view instead of listing and sorting the whole fleet again: the view is already
-        sorted, and filtering keeps the order.
+        sorted, and filtering keeps the order. ``keep`` (the selected instance) stays
+        listed even when it no longer matches: a live change re-applies the view
+        without taking the row from under the cursor.
         """
         needle = self.filter_text.strip().lower()
         shape = (needle, self.attention_only, self.sort_key, self.sort_reverse)
@@ -158,6 +178,11 @@ class Fleet:
             rows = [r for r in rows if r.needs_attention]
         if needle:
             rows = filter_rows(rows, needle)
+        kept = self.rows.get(keep) if keep is not None else None
+        if kept is not None and (self.attention_only or needle):
+            rows = list(rows)
+            if not any(r is kept for r in rows):
+                rows.append(kept)
         if self.sort_key == "name" and not self.sort_reverse:
             # rows are listed by name already: sorting is a nearly free check
             self.view = sorted(rows, key=_by_name)
@@ -167,19 +192,19 @@ class Fleet:
     def _key(self):  # type: ignore[no-untyped-def]
         key = self.sort_key
         if key == "status":
-            return lambda r: (SORT_ORDER.get(r.status, LAST), r.name)
+            return lambda r: (SORT_ORDER.get(r.status, LAST), r.sort_name)
         if key == "source":
-            return lambda r: (0 if r.failure else 1 if not r.is_live else 2, r.name)
+            return lambda r: (0 if r.failure else 1 if not r.is_live else 2, r.sort_name)
         if key == "last_error":
-            return lambda r: (r.last_error == "", r.last_error.lower(), r.name)
+            return lambda r: (r.last_error == "", r.last_error.lower(), r.sort_name)
         if key == "url":
-            return lambda r: (r.base_url, r.name)
+            return lambda r: (r.base_url, r.sort_name)
         if key == "inbox":
-            return lambda r: (r.inbox_id, r.name)
+            return lambda r: (r.inbox_id, r.sort_name)
         if key == "connection":  # a click on the WhatsApp column's title: offline numbers first
             order = {state: -i for i, state in enumerate(CONNECTION_STATES)}
-            return lambda r: (order.get(r.connection, 1), r.name)
-        return lambda r: r.name
+            return lambda r: (order.get(r.connection, 1), r.sort_name)
+        return _by_name
 
     def index_of(self, name: str) -> int | None:
         for i, row in enumerate(self.view):
@@ -188,7 +213,9 @@ class Fleet:
         return None
 
     def counts(self) -> Counts:
-        active = paused = error = no_integration = not_live = failing = gone = offline = 0
+        active = paused = error = no_integration = not_live = failing = gone = read = offline = 0
+        reasons: dict[Reason, int] = {}
+        example: dict[Reason, LiveFailure] = {}
         for row in self.rows.values():
             if row.gone:
                 gone += 1  # vanished from the store: its last status no longer counts
@@ -205,11 +232,31 @@ class Fleet:
                 paused += 1
             elif status == ERROR:
                 error += 1
-            if row.live_at is None:
+            if row.read_at is None:
                 not_live += 1
-            if row.failure is not None:
+            else:
+                read += 1
+            failure = row.failure
+            if failure is not None:
                 failing += 1
-        return Counts(len(self.rows), active, paused, error, no_integration, not_live, failing, gone, offline)
+                reason = failure.reason
+                reasons[reason] = reasons.get(reason, 0) + 1
+                example[reason] = failure
+        top = max(reasons, key=reasons.__getitem__) if reasons else None
+        return Counts(
+            len(self.rows),
+            active,
+            paused,
+            error,
+            no_integration,
+            not_live,
+            failing,
+            gone,
+            read,
+            example[top] if top is not None else None,
+            reasons[top] if top is not None else 0,
+            offline,
+        )
 
 
 async def background_read(
@@ -230,7 +277,7 @@ async def background_read(
 
 
 def _by_name(row: FleetRow) -> str:
-    return row.name
+    return row.sort_name  # natural order: academia-2 before academia-10
 
 
 def now() -> float:

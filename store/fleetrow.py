@@ -6,6 +6,7 @@ Plain Python, no Textual: see :mod:`cwdash.store.fleet` for the fleet and its vi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from cwdash.store import status as vocabulary
@@ -27,6 +28,20 @@ from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState
 
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
+_DIGITS = re.compile(r"\d+")
+
+
+def _pad(match: re.Match[str]) -> str:
+    digits = match.group()
+    return "0" * (12 - len(digits)) + digits
+
+
+def natural_key(name: str) -> str:
+    """``name`` with its numbers zero-padded, so academia-2 sorts before academia-10.
+
+    A string, not a tuple: compared as fast as the name itself, and worked out once
+    per row (on the loader's thread), never per sort."""
+    return _DIGITS.sub(_pad, name)
 
 
 class FleetRow:
@@ -52,7 +67,9 @@ class FleetRow:
         "name",
         "name_folded",
         "read_at",
+        "sort_name",
         "status",
+        "written_at",
     )
 
     def __init__(
@@ -66,10 +83,13 @@ class FleetRow:
         inbox_id: int,
         bad: str | None = None,
         integration_id: str = "",
+        written_at: str = "",
     ) -> None:
         self.name = name
         # lower-cased once for the filter; the same string object when already lower case
         self.name_folded = name if name.islower() or not name else name.lower()
+        self.sort_name = natural_key(self.name_folded)
+        self.written_at = written_at  # when cwdash last wrote the local row (RFC 3339, or "")
         self.live_status: str | None = None
         self.live_error: str | None = None
         self.live_at: float | None = None
@@ -105,6 +125,7 @@ class FleetRow:
             row.inbox_id,
             row.bad,
             row.bridge_integration_id,
+            row.written_at,
         )
 
     def update_local(self, other: FleetRow) -> None:
@@ -116,6 +137,7 @@ class FleetRow:
         self.account_id = other.account_id
         self.inbox_id = other.inbox_id
         self.integration_id = other.integration_id
+        self.written_at = other.written_at
         self.bad = other.bad
         self.mapped = other.mapped  # None, or the bad row's state
         self._settle()
@@ -132,6 +154,16 @@ class FleetRow:
     def gone(self) -> bool:
         """Vanished from the store while shown (kept listed as ``instance not found``)."""
         return self.mapped is not None and self.mapped.message == INSTANCE_NOT_FOUND.message
+
+    @property
+    def stale(self) -> bool:
+        """Shown from local data because its live read is failing (not merely pending)."""
+        return self.failure is not None and self.has_integration and self.mapped is None
+
+    def view_key(self) -> tuple[object, ...]:
+        """What the filter, the attention view and the sorts read of the live side: a
+        batch of results re-applies the view only when this changed for some row."""
+        return (self.status, self.mapped, self.failure is None, self.live_status is None, self.last_error)
 
     @property
     def is_live(self) -> bool:
@@ -180,7 +212,7 @@ class FleetRow:
         self.read_at = now
         if self.bad:
             return False
-        before = (self.status, self.mapped)
+        before = (self.status, self.gone)  # the state shown: a first mapped answer is no change
         if result is READ_FAILED:
             self.failure = UNEXPECTED  # a failed read says nothing about the row: its local values stay
         elif isinstance(result, MappedError):
@@ -201,7 +233,7 @@ class FleetRow:
             else:
                 self.failure = result.failure
         self._settle()
-        changed = (self.status, self.mapped) != before
+        changed = (self.status, self.gone) != before
         if changed:
             self.changed_at = now
         return changed
@@ -267,6 +299,8 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
         or statuses[r.status]
         or urls[r.base_url]
         or ((r.local_error or r.live_error) and needle in r.last_error.lower())
+        # a mapped state shown as LAST ERROR ("instance not found", the demo's 503)
+        or (r.mapped is not None and (r.has_integration or r.gone) and needle in r.mapped.message)
     ]
 
 
@@ -277,7 +311,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
     Statuses and URLs repeat across a fleet, so each distinct value is kept once.
     """
     shared: dict[str, str] = {}
-    for name, has, status, error, url, account, inbox, _, integration_id, bad in listing:
+    for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
         yield FleetRow(
             name,
             has,
@@ -288,6 +322,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
             inbox,
             bad,
             integration_id,
+            written,
         )
 
 
@@ -314,4 +349,5 @@ def local_values(row: FleetRow) -> tuple[object, ...]:
         row.account_id,
         row.inbox_id,
         row.integration_id,
+        row.written_at,
     )

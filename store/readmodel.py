@@ -13,6 +13,7 @@ local inbox id), so such a read touches the store only to write a backfill.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -190,6 +191,14 @@ class ReadModel:
         self.key_problem = key_problem
         self.backfill_timeout = backfill_timeout
         self.backfills = BackfillWriter(store.path, backfill_timeout)
+
+    def on_store(self, store: Store) -> ReadModel:
+        """The same read model on another connection (the dashboard's feed thread); a
+        subclass keeps what it adds (the demo's)."""
+        other = copy.copy(self)
+        other.store = store
+        other.backfills = BackfillWriter(store.path, self.backfill_timeout)
+        return other
 
     @classmethod
     def from_config(cls, config: Config, store: Store, *, live: bool = True) -> ReadModel:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,12 +19,21 @@ from dataclasses import dataclass
 
 from cwdash.store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
 from cwdash.store.readmodel import READ_FAILED, ReadResult
+from cwdash.store.sources.outcome import Reason
 
 log = logging.getLogger("cwdash.live")
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
 WINDOW = 1.01  # seconds: the rate window, with a margin for arrival jitter at the gateway
+# Failures that say the gateway itself turns every read away, whichever the integration:
+# after REFUSALS_TO_BACK_OFF of them in a row, reads back off (see RefreshScheduler.note).
+REFUSING = frozenset(
+    {Reason.UNAUTHORIZED, Reason.UNREACHABLE, Reason.TIMEOUT, Reason.TLS, Reason.PROXY, Reason.PROXY_AUTH}
+)
+REFUSALS_TO_BACK_OFF = 8
+BACKOFF_FIRST = 2.0  # seconds before the first probe; doubled after each refused probe
+BACKOFF_MAX = 60.0
 
 
 @dataclass
@@ -74,7 +84,14 @@ class RefreshScheduler:
         # Seconds the rows on screen and the round must wait, or 0 (a live source with a rate
         # budget says when it is spent: the dashboard on RyzeAPI); the selected row is never held.
         self.hold: Callable[[], float] | None = None
-        self._held = 0.0
+        self._held = 0.0  # the live source's hold, as last asked (see next_name)
+        # backing off from a gateway that refuses everything: one probe read at a time,
+        # ever further apart (with jitter), until a read gets through
+        self._refusals = 0  # refused reads in a row
+        self.backoff_level = 0  # 0: not backing off
+        self.hold_until = 0.0  # no read starts before this (clock time)
+        self._probe: str | None = None  # the one read in flight while backing off
+        self.jitter: Callable[[], float] = random.random
 
     # -- inputs from the screen ------------------------------------------------
     #
@@ -122,6 +139,8 @@ class RefreshScheduler:
         self._in_loop(self._refresh_now)
 
     def _refresh_now(self) -> None:
+        self._refusals = self.backoff_level = 0  # asked for: try again at once
+        self.hold_until = 0.0
         self.last_start.clear()
         self._cursor = 0
         self._round_started = None
@@ -218,6 +237,44 @@ class RefreshScheduler:
             waits.append(self._round_started + s.round_every - now)
         return max(0.01, min(waits))
 
+    # -- backing off -----------------------------------------------------------
+
+    @property
+    def backing_off(self) -> bool:
+        return self.backoff_level > 0
+
+    def _backing_off(self, now: float) -> float:
+        """How long no read may start because the gateway refuses everything (0: go)."""
+        if not self.backoff_level:
+            return 0.0
+        if self._probe is not None:
+            return 1.0  # until the probe's result wakes the loop
+        return max(0.0, self.hold_until - now)
+
+    def note(self, name: str, result: ReadResult) -> None:
+        """Count refused reads: after REFUSALS_TO_BACK_OFF in a row, or a refused probe,
+        hold every read for a doubling delay with jitter; any read that gets through ends it."""
+        failure = getattr(result, "failure", None)
+        refused = failure is not None and failure.reason in REFUSING
+        probe = name == self._probe
+        if probe:
+            self._probe = None
+        if not refused:
+            self._refusals = self.backoff_level = 0
+            self.hold_until = 0.0
+            self._wake.set()
+            return
+        self._refusals += 1
+        if (self.backoff_level and probe) or (
+            not self.backoff_level and self._refusals >= REFUSALS_TO_BACK_OFF
+        ):
+            self.backoff_level += 1
+            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self.backoff_level - 1))
+            self.hold_until = self.clock() + delay * (0.5 + self.jitter() / 2)  # "equal jitter"
+            if self.backoff_level == 1:
+                log.warning("the gateway refuses every read (%s): backing off", failure.title)
+        self._wake.set()
+
     # -- running ---------------------------------------------------------------
 
     async def _pace(self) -> None:
@@ -255,8 +312,17 @@ class RefreshScheduler:
                     self._wake.clear()
                     await self._wake.wait()
                     continue
+                held = self._backing_off(self.clock())
+                if held > 0:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), min(held, 1.0))
+                    continue
                 await slots.acquire()
                 now = self.clock()
+                if self._backing_off(now) > 0:
+                    slots.release()
+                    continue
                 name = self.next_name(now)
                 if name is None:
                     slots.release()
@@ -269,6 +335,8 @@ class RefreshScheduler:
                 self._starts.append(start)
                 self.in_flight.add(name)
                 self.last_start[name] = start
+                if self.backoff_level:
+                    self._probe = name
                 task = asyncio.create_task(self._read(name, slots))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -288,4 +356,5 @@ class RefreshScheduler:
         finally:
             self.in_flight.discard(name)
             slots.release()
+        self.note(name, result)
         self.on_result(name, result)

@@ -185,7 +185,7 @@ UNSHOWN_PROBLEM_SQL = (
 )
 
 # What the fleet list needs of a row, with the bad field last (None for a good row).
-ListingTuple = tuple[str, bool, str, str, str, int, int, str, str, str | None]
+ListingTuple = tuple[str, bool, str, str, str, int, int, str, str, str | None, str]
 _NO_VALUES = ("", "", "", 0, 0, "", "")
 
 
@@ -195,11 +195,13 @@ def check_listing(raw: tuple, urls: UrlCheck) -> ListingTuple:
     fleet list's tuple: (name, has, status, last error, URL, account, inbox, inbox name,
     bridge id, bad field). The values of a bad row are replaced by neutral ones, so
     nothing downstream meets a wrong type."""
-    name, has, status, bridge_id, url, account, inbox, inbox_name, error, created, unshown = raw
+    name, has, status, bridge_id, url, account, inbox, inbox_name, error, created, unshown, written = raw
+    if type(written) is not str:
+        written = ""  # only shown as an age: a wrong one is no reason to refuse the row
     if not has:
         if _name_ok(name):
-            return (name, False, "", "", "", 0, 0, "", "", None)
-        return (shown_name(name), False, *_NO_VALUES, "instance_name")
+            return (name, False, "", "", "", 0, 0, "", "", None, "")
+        return (shown_name(name), False, *_NO_VALUES, "instance_name", "")
     if (  # the common case, inline: a 100k listing pays a few type checks a row
         unshown is None
         and status in STATUSES
@@ -219,6 +221,6 @@ def check_listing(raw: tuple, urls: UrlCheck) -> ListingTuple:
         and _bridge_id_ok(bridge_id)
         and type(status) is str
     ):
-        return (name, True, status, error, url, account, inbox, inbox_name, bridge_id, None)
+        return (name, True, status, error, url, account, inbox, inbox_name, bridge_id, None, written)
     problem = _shown_problem(name, status, bridge_id, url, account, inbox, inbox_name, error, created, urls)
-    return (shown_name(name), True, *_NO_VALUES, problem or str(unshown))
+    return (shown_name(name), True, *_NO_VALUES, problem or str(unshown), written)

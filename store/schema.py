@@ -112,7 +112,23 @@ def _v3(db: Database) -> None:
     db.conn.execute(UPSTREAM_DDL)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
+def _v4(db: Database) -> None:
+    """Fourth version: ``local_written_at`` on each integration, when cwdash last wrote
+    the row here (imported, set, synced or backfilled), apart from ``updated_at``, which a
+    sync may take from the gateway. The dashboard says how old local data is with it.
+    Rows written before this version start from their ``updated_at``.
+    """
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(chatwoot_integrations)")}
+    if "local_written_at" not in columns:  # a store put back to an older version may have it
+        db.conn.execute(
+            "ALTER TABLE chatwoot_integrations ADD COLUMN local_written_at TEXT NOT NULL DEFAULT ''"
+        )
+    db.conn.execute(
+        "UPDATE chatwoot_integrations SET local_written_at = updated_at WHERE local_written_at = ''"
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 

@@ -40,6 +40,14 @@ def ago(seconds: float) -> str:
     return "just now" if seconds < 10 else f"{span(seconds)} ago"
 
 
+def since(value: str, now: datetime | None = None) -> float | None:
+    """Seconds from an RFC 3339 time to now (None if unparseable)."""
+    when = parse_rfc3339(value)
+    if when is None:
+        return None
+    return max(0.0, ((now or datetime.now(UTC)) - when).total_seconds())
+
+
 def age(value: str, now: datetime | None = None) -> str:
     """``"219d ago"`` for an RFC 3339 time (``"in 2h"`` for the future); ``"?"`` if unparseable."""
     when = parse_rfc3339(value)
@@ -47,3 +55,8 @@ def age(value: str, now: datetime | None = None) -> str:
         return "?"
     delta = ((now or datetime.now(UTC)) - when).total_seconds()
     return f"{span(delta)} ago" if delta >= 0 else f"in {span(delta)}"
+
+
+def clock() -> str:
+    """The local wall-clock time as ``03:12``, for "since" in messages."""
+    return datetime.now().strftime("%H:%M")  # naive: local time

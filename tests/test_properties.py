@@ -364,6 +364,7 @@ fleet_rows = st.builds(
 def test_filter_holds_exactly_the_rows_whose_shown_text_holds_the_needle(specs: list, needles: list) -> None:
     """Whatever was typed before (narrowing) and whatever the rows' live state."""
     from cwdash.store.fleet import Fleet, FleetRow
+    from cwdash.store.fleetrow import natural_key
 
     fleet = Fleet()
     for i, (name, has, status, error, url, live) in enumerate(specs):
@@ -382,7 +383,7 @@ def test_filter_holds_exactly_the_rows_whose_shown_text_holds_the_needle(specs: 
         typed = needle.strip().lower()
         expected = [
             r.name
-            for r in sorted(fleet.rows.values(), key=lambda r: r.name)
+            for r in sorted(fleet.rows.values(), key=lambda r: natural_key(r.name.lower()))
             if any(
                 typed in text
                 for text in (

@@ -51,11 +51,12 @@ def test_a_fresh_store_has_the_records_fields_as_columns(db_path: Path) -> None:
     """The migrations keep their literal column lists (history); what they build is the record."""
     Store.open(db_path, create=True).close()
     columns = _columns(db_path)
-    assert [c for c in columns if c != "updated_at"] == list(FIELDS)  # same names, same order
+    # same names, same order; updated_at and local_written_at (schema v3) are the store's own
+    assert [c for c in columns if c not in ("updated_at", "local_written_at")] == list(FIELDS)
     assert {name: kind for name, (kind, _, _) in columns.items() if name in FIELDS} == SQL_TYPES
     assert all(notnull for name, (_, notnull, _) in columns.items() if name != "instance_name")  # the key
     for name, (_, _, sql_default) in columns.items():  # a default the store has is the record's
-        if sql_default is not None:
+        if sql_default is not None and name != "local_written_at":  # the store's own ("": unknown)
             assert name in DEFAULTS, name
             expected = DEFAULTS[name]
             literal = f"'{expected}'" if isinstance(expected, str) else str(int(expected))  # type: ignore[call-overload]
@@ -133,9 +134,11 @@ def test_set_and_import_make_the_same_record(cli, configure) -> None:
 
 
 def test_every_state_has_a_look_and_every_look_a_state() -> None:
-    from cwdash.tui.look import DETAIL_STYLE, GLYPH, LIST_CELL, list_cell
+    from cwdash.tui.look import ASCII, DETAIL_STYLE, LIST_STYLE, UNICODE, list_cell
 
-    assert set(LIST_CELL) == set(GLYPH) == set(status.STATES)
+    assert set(LIST_STYLE) == set(UNICODE.states) == set(ASCII.states) == set(status.STATES)
+    assert all(g.isascii() for g in ASCII.states.values())
+    assert len(set(ASCII.states.values())) == len(set(UNICODE.states.values())) + 1  # bad row: "!"
     assert set(DETAIL_STYLE) == set(status.STATUSES)
     assert list_cell("weird", gone=False, bad=False) == ("? weird", "error")
     assert list_cell("active", gone=True, bad=True)[0] == "⊘ gone"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,7 @@ from cwdash.store.db import Store
 from cwdash.store.readmodel import ReadModel
 from cwdash.store.refresh import RefreshSettings
 from cwdash.store.text import one_line
+from cwdash.tui import look
 from cwdash.tui.crash import CrashReport
 from cwdash.tui.notices import LiteralNotifications
 from cwdash.tui.screen import BINDINGS, DashboardScreen, Timing
@@ -37,6 +39,7 @@ from cwdash.tui.table import FleetTable
 
 log = logging.getLogger("cwdash")
 BINDING_IDS = tuple(b.id for b in BINDINGS if b.id)  # what config.toml's [keys] may name
+DEPTHS = {"standard": "16", "windows": "16", "256": "256", "truecolor": "truecolor"}
 STYLES = str(resources.files("cwdash.styles") / "cwdash.tcss")  # a package resource, installed or not
 
 
@@ -80,20 +83,31 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         timing: Timing | None = None,
         notices: Sequence[str] = (),
         prefs_file: Path | None = None,
+        depth: str | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR (Textual reads and removes it in __init__): colours become the
+        # terminal's defaults (not greys, which put error rows at 240 on 233), and the
+        # screens mark the rest by weight and glyphs (the "-no-color" class)
+        no_color = "NO_COLOR" in os.environ
+        super().__init__(ansi_color=True if no_color else None)
+        # "none", "16", "256" or "truecolor" (tests pass the last three; else the terminal's, as Rich detects it)
+        self.depth = "none" if no_color else depth or DEPTHS.get(self.console.color_system or "", "truecolor")
         self.prefs_file = prefs.prefs_path() if prefs_file is None else prefs_file
         self.prefs = prefs.load(BINDING_IDS, self.prefs_file)
         self.keymap = dict(self.prefs.keys)  # binding id -> keys, as applied
         self._saved_theme: str | None = None
         self._clashes: set[tuple[str, str]] = set()
+        if self.depth == "16":
+            # 16 colours: the terminal's own palette, so the cursor, paused and error each
+            # keep a colour of their own (converted from a truecolor theme they collide)
+            self.theme = "ansi-dark"
         redact.register_config(config)  # blanked in the log from here on
         self.config = config
         self.store = store
         self.model = model
         self.no_reveal = no_reveal
         self.notices = tuple(notices)
-        self.title = "cwdash" + (f" · {label}" if label else "")
+        self.title = "cwdash" + (f" {look.G.sep} {label}" if label else "")
         timing = timing or Timing()
         if reveal_seconds is not None:
             timing = dataclasses.replace(timing, reveal_seconds=reveal_seconds)
@@ -146,10 +160,18 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         """A crash hides a revealed token before anything else (cwdash.tui.crash)."""
         self.dashboard.hide_token()
 
+    def get_key_display(self, binding: Binding) -> str:
+        return look.key_display(super().get_key_display(binding))  # ASCII where the glyphs are
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's Keys panel takes half of an 80-column screen and Escape does not
+        # close it: `?` (HelpScreen) lists every key instead
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         for binding in self.dashboard.BINDINGS:
-            if binding.action in ("app.quit", "help"):
+            if (
+                binding.action in ("app.quit", "help")
+                or self.dashboard.check_action(binding.action, ()) is False
+            ):
                 continue
             yield SystemCommand(
                 binding.description,

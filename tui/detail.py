@@ -25,11 +25,10 @@ from cwdash.store.readmodel import MappedError, StatusRead
 from cwdash.store.sealing import Secret
 from cwdash.store.text import literal, one_line
 from cwdash.store.timefmt import age, ago
+from cwdash.tui import look
 from cwdash.tui.connections import detail_parts as connection_parts
 from cwdash.tui.look import detail_style
 from cwdash.tui.scrolling import set_content_size
-
-MASK = "••••••••••••"
 
 
 @dataclass
@@ -90,8 +89,10 @@ def render_detail(
     *,
     gateway_configured: bool,
     no_reveal: bool,
+    token_line: bool = True,
 ) -> RenderableType:
-    """The whole detail, built from literal Text (never markup)."""
+    """The whole detail, built from literal Text (never markup); ``token_line=False``
+    leaves the token out altogether (the full view, :mod:`cwdash.tui.fullview`)."""
     head = Text()
     if row is None:
         head.append("No instance selected.\n", style="dim")
@@ -106,7 +107,7 @@ def render_detail(
         head.append(f"what to do: {error.hint}", style="italic")
         return head
     if read is None:
-        head.append("\nreading…", style="dim")
+        head.append("\nreading" + look.G.ellipsis, style="dim")
         return head
     doc = read.document
     fields = _Fields()
@@ -117,8 +118,9 @@ def render_detail(
     if doc.last_error:
         fields.add("last_error", (literal(doc.last_error), "red"))
     else:
-        fields.add("last_error", ("— (healthy)", "dim"))
-    _token_row(fields, token, no_reveal)
+        fields.add("last_error", (f"{look.G.dash} (healthy)", "dim"))
+    if token_line:
+        _token_row(fields, token, no_reveal)
     fields.add("bridge_integration_id", one_line(doc.bridge_integration_id, 400))
     fields.add("chatwoot_base_url", one_line(doc.chatwoot_base_url, 400))
     fields.add("chatwoot_account_id", str(doc.chatwoot_account_id))
@@ -126,7 +128,7 @@ def render_detail(
         fields.add("chatwoot_inbox_id", str(doc.chatwoot_inbox_id))
     else:
         fields.add("chatwoot_inbox_id", "0 ", ("(not known yet: the bridge backfills it)", "dim"))
-    fields.add("chatwoot_inbox_name", one_line(doc.chatwoot_inbox_name, 400) or "—")
+    fields.add("chatwoot_inbox_name", one_line(doc.chatwoot_inbox_name, 400) or look.G.dash)
     fields.add("created_at", one_line(doc.created_at, 100), (f"  ({age(doc.created_at)})", "dim"))
     fields.add("", "")
     for flag, meaning in FLAG_MEANINGS.items():
@@ -163,7 +165,10 @@ def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_confi
 def _token_row(fields: _Fields, token: TokenView, no_reveal: bool) -> None:
     label = "chatwoot_api_token"
     if token.problem:
-        fields.add(label, ("cannot be opened", "bold red"), f": {one_line(token.problem, 300)}")
+        problem = one_line(token.problem, 300)
+        if "cannot be opened" not in problem:  # a sealing error says it itself, once
+            problem = f"cannot be opened: {problem}"
+        fields.add(label, (problem, "bold red"))
     elif token.secret is not None:
         left = max(0, int((token.hide_at or time.monotonic()) - time.monotonic()))
         fields.add(
@@ -172,9 +177,9 @@ def _token_row(fields: _Fields, token: TokenView, no_reveal: bool) -> None:
             (f"  (hides in {left}s; t hides)", "dim"),
         )
     elif no_reveal:
-        fields.add(label, MASK, ("  (reveal and copy are off: --no-reveal)", "dim"))
+        fields.add(label, look.G.mask, ("  (reveal and copy are off: --no-reveal)", "dim"))
     else:
-        fields.add(label, MASK, ("  (t reveals, y copies)", "dim"))
+        fields.add(label, look.G.mask, ("  (t reveals, y copies)", "dim"))
 
 
 def fingerprint(content: RenderableType) -> object:
@@ -250,6 +255,12 @@ class DetailPane(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._rendered_width:
+            self._render_content()
+
+    def notify_style_update(self) -> None:
+        """A theme change: the kept lines carry the old background, so render them again."""
+        super().notify_style_update()
+        if self._rendered_width > 0:
             self._render_content()
 
     def render_line(self, y: int) -> Strip:

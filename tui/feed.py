@@ -123,13 +123,9 @@ class LiveFeed:
         worker = get_current_worker()
         loop = asyncio.get_running_loop()
         store = Store.open(self.model.store.path)
-        self._reader = ReadModel(
-            store,
-            self.model.sealer,
-            self.reader_source or self.model.live,
-            key_problem=self.model.key_problem,
-            backfill_timeout=self.model.backfill_timeout,
-        )
+        self._reader = self.model.on_store(store)
+        if self.reader_source is not None:  # e.g. RyzeAPI with each read's priority (tui/budget.py)
+            self._reader.live = self.reader_source
         # The worker's cancellation is a threading.Event; one blocking wait for it, off
         # this loop, turns it into the scheduler's stop (no polling). The scheduler only
         # ends through that stop (a failing read is a result, not an exception).

@@ -1,7 +1,10 @@
-"""The key help screen (``?``): every key, grouped, generated from the bindings."""
+"""The help screen (``?``): every key, grouped, generated from the bindings; then a legend
+of every status glyph, every SOURCE label and the list's other marks."""
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,10 +12,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cwdash.store.status import ACTIVE, BAD_ROW, ERROR, GONE, NO_INTEGRATION, PAUSED, UNKNOWN
+from cwdash.tui import look
+from cwdash.tui.table import REASON_SHORT, WITH_URL
+
 TABLE_KEYS = [
     ("↑ ↓  j k", "move the cursor (the detail follows)"),
     ("PgUp PgDn", "page"),
     ("Home End  g G", "first / last instance"),
+    ("Tab", "the keys go to the detail, which ↑ ↓ PgUp PgDn scroll; Tab again: back to the list"),
     ("mouse", "click a row to select it, a column title to sort"),
 ]
 FILTER_KEYS = [
@@ -20,10 +28,34 @@ FILTER_KEYS = [
     ("Enter", "keep the filter and go back to the list"),
     ("Escape", "clear the filter"),
 ]
+STATES = [
+    (ACTIVE, "the integration runs"),
+    (PAUSED, "paused on purpose"),
+    (ERROR, "the integration reports an error (LAST ERROR says which)"),
+    (NO_INTEGRATION, "the instance has no Chatwoot integration"),
+    (GONE, "deleted while shown (instance not found); it goes on the next reload"),
+    (BAD_ROW, "a row another tool wrote that cwdash cannot use"),
+    (UNKNOWN, "a status outside the vocabulary, shown as written"),
+]
+# Reason -> what the SOURCE suffix means (the label is table.REASON_SHORT's)
+REASONS = {
+    "timeout": "the gateway did not answer in time",
+    "unreachable": "no connection to the gateway (down, wrong BRIDGE_URL)",
+    "tls": "the gateway's certificate is not trusted here",
+    "unauthorized": "the gateway refused BRIDGE_TOKEN",
+    "not_found": "the gateway does not know this integration",
+    "http_error": "the gateway answered with an error (5xx, 4xx)",
+    "bad_answer": "the gateway answered something that is not a state",
+    "bad_id": "the row's integration id cannot be sent",
+    "proxy": "the proxy refused the connection (HTTPS_PROXY, HTTP_PROXY)",
+    "proxy_auth": "the proxy wants credentials",
+    "rate_limited": "RyzeAPI's rate limit: the read waits for the reset",
+    "unexpected": "cwdash failed to read it (the log says why)",
+}
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists every key of the dashboard."""
+    """Lists every key of the dashboard, then what each label and glyph means."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
@@ -31,35 +63,70 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.app_bindings = app_bindings
 
+    def on_mount(self) -> None:
+        self.set_class(look.G.ascii, "-ascii")
+
     def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("cwdash keys\n\n", style="bold")
-        text.append("List\n", style="bold underline")
+        g = look.G
+        parts: list[object] = [Text("cwdash keys", style="bold")]
+        grid: Table | None = None
+
+        def line(key: str, what: str) -> None:
+            assert grid is not None
+            if g.ascii:
+                key, what = _ascii(key), _ascii(what)
+            grid.add_row(Text(key, style="bold"), Text(what))  # wrapped under its own column
+
+        def heading(title: str) -> None:
+            nonlocal grid
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(width=18, no_wrap=True, overflow="crop")
+            grid.add_column(ratio=1)
+            parts.extend([Text(f"\n{title}", style="bold underline"), grid])
+
+        heading("List")
         for key, what in TABLE_KEYS:
-            text.append(f"  {key:<16}", style="bold")
-            text.append(f"{what}\n")
-        text.append("\nFilter\n", style="bold underline")
+            line(key, what)
+        heading("Filter")
         filter_key = next((self.key_of(b) for b in self.app_bindings if b.id == "filter"), "/")
         for key, what in FILTER_KEYS:
-            text.append(f"  {key or filter_key:<16}", style="bold")
-            text.append(f"{what}\n")
-        text.append("\nActions\n", style="bold underline")
+            line(key or filter_key, what)
+        heading("Actions")
         for binding in self.app_bindings:
-            key = self.key_of(binding)
-            text.append(f"  {key:<16}", style="bold")
-            text.append(f"{binding.tooltip or binding.description}\n")
-        text.append("  ctrl+p          command palette (every action, themes)\n")
-        text.append("\nEscape or ? closes this help.", style="dim")
+            line(self.key_of(binding), binding.tooltip or binding.description)
+        line("ctrl+p", "command palette (every action, themes)")
+        heading("STATUS")
+        for state, what in STATES:
+            line(look.state_label(state), what)
+        line(f"{look.G.states[ACTIVE]} active", "slanted and faint: local values, the live read is failing")
+        line(f"{g.changed} name", "marked and underlined: its status changed in the last seconds")
+        heading("SOURCE")
+        line("live 5s", "read live from the gateway, 5 s ago")
+        line("local 3d", "the store's values, written here 3 days ago (imported, set, synced, backfilled)")
+        line(f"local{g.sep}auth 3d", "the same, and why its live read fails (the age follows each below)")
+        for reason, what in REASONS.items():
+            line(f"local{g.sep}{REASON_SHORT[reason]}", f"live read failing: {what}")
+        line(g.dash, "nothing to read live (no integration, gone, bad row)")
+        heading("Marks")
+        line(f"{g.up} {g.down}", "the column sorted by, ascending / descending (s, S)")
+        line(g.ellipsis, "the cell is cut: Enter shows the whole text")
+        line(g.mask, "the token, masked (t reveals it, y copies it)")
+        parts.append(Text(f"\nCHATWOOT and ACCT are shown from {WITH_URL} columns of list.", style="dim"))
+        parts.append(Text("Escape or ? closes this help.", style="dim"))
         with VerticalScroll(id="help-box"):
-            yield Static(text, markup=False)
+            yield Static(Group(*parts), markup=False)  # type: ignore[arg-type]
 
     def key_of(self, binding: Binding) -> str:
         """The keys of ``binding`` as the footer shows them, after the keymap of config.toml."""
         remapped = getattr(self.app, "keymap", {}).get(binding.id) if binding.id else None
         if not remapped:
             key = binding.key_display or binding.key
-            return key.replace("question_mark", "?").replace("slash", "/")
+            return key.replace("question_mark", "?").replace("slash", "/").replace("colon", ":")
         return " ".join(self.app.get_key_display(binding.with_key(k)) for k in remapped.split(","))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
+
+
+def _ascii(key: str) -> str:
+    return key.replace("↑", "Up").replace("↓", "Down")

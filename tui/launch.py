@@ -21,8 +21,20 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _glyphs(args: argparse.Namespace) -> None:
+    """ASCII glyphs with ``--ascii`` (CWDASH_ASCII=1) or where the locale is not UTF-8."""
+    from cwdash.tui import look
+
+    look.use_ascii(bool(getattr(args, "ascii", False)) or look.wants_ascii())
+    if look.G.ascii:
+        from cwdash.tui.asciimode import use_ascii_scrollbars
+
+        use_ascii_scrollbars()
+
+
 def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
+    _glyphs(args)
     try:
         config = load_config(
             args.env_file, args.db, site=getattr(args, "site", None), source=getattr(args, "source", None)
@@ -51,6 +63,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``cwdash demo``: a throwaway store, a simulated gateway on 127.0.0.1, then the dashboard."""
+    _glyphs(args)
     from cwdash.store import demo
     from cwdash.store.simbridge import SimBridge, self_signed_context
     from cwdash.store.sources.bridge import BridgeSource
@@ -80,10 +93,17 @@ def run_demo(args: argparse.Namespace) -> int:
             main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             routes = {inst.bridge_id: tls for inst in fleet if inst.behaviour == "tls"}
-            model = ReadModel(store, config.sealer(), demo.RoutedSource(main, routes))
+            no_gateway = frozenset(inst.name for inst in fleet if inst.behaviour == "nogateway")
+            model = demo.DemoReadModel(
+                store, config.sealer(), demo.RoutedSource(main, routes), no_gateway=no_gateway
+            )
+            vanish = demo.delete_later(config.db_path, fleet)
             from cwdash.tui.app import CwdashApp
 
             app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
-            app.run()
+            try:
+                app.run()
+            finally:
+                vanish.cancel()
         store.close()
     return 0

@@ -35,6 +35,7 @@ class ListActions(_Base):
     filter_input: FilterInput
     summary: SummaryBar
     feed: LiveFeed | None
+    drop_gone: bool
 
     def load_rows(self) -> None: ...  # the screen's: read the whole listing again
 
@@ -92,8 +93,12 @@ class ListActions(_Base):
         )
 
     def action_sort(self) -> None:
-        index = SORT_KEYS.index(self.fleet.sort_key) if self.fleet.sort_key in SORT_KEYS else -1
-        self.fleet.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
+        """The next sortable column among those shown at this width (so the arrow shows)."""
+        shown = set(self.table.shown_keys())
+        keys = [k for k in SORT_KEYS if k in shown or k == self.fleet.sort_key]
+        index = keys.index(self.fleet.sort_key) if self.fleet.sort_key in keys else -1
+        following = [keys[(index + step) % len(keys)] for step in range(1, len(keys) + 1)]
+        self.fleet.sort_key = next(k for k in following if k in shown)
         self.fleet.sort_reverse = False
         self._view_changed()
 
@@ -111,6 +116,7 @@ class ListActions(_Base):
         self._view_changed()
 
     def action_refresh(self) -> None:
+        self.drop_gone = True  # rows shown as gone go now
         self.load_rows()
         if self.feed is None:
             self.notify(f"integration gateway not configured: {NOT_CONFIGURED_HINT}; reloaded local data")

@@ -1,47 +1,157 @@
 """How each state of the status vocabulary looks on screen: a glyph and word for the
-list, a style class for the list, a Rich style for the detail.
+list, a style class for the list, a Rich style for the detail; and the one glyph table,
+in Unicode or in ASCII for terminals that cannot show more.
 
-Keyed by :mod:`cwdash.store.status`, which says what the states are and mean; a state
-added there without a look here fails ``tests/test_record.py``. Always a word beside
-the glyph: colour is never the only sign.
+Keyed by :mod:`cwdash.store.status`, which says what the states are and mean (its words
+are the CLI's too: one vocabulary); a state added there without a look here fails
+``tests/test_record.py``. Always a word beside the glyph: colour is never the only sign.
+
+Every non-ASCII character the dashboard draws comes from :data:`G`; :func:`use_ascii`
+switches it to ASCII where the locale is not UTF-8 (``LANG=C``: tmux shows each such
+character as ``_``) or with ``--ascii``.
 """
 
 from __future__ import annotations
 
-from cwdash.store.status import ACTIVE, BAD_ROW, ERROR, GONE, NO_INTEGRATION, PAUSED, UNKNOWN, row_state
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cwdash.store.status import (
+    ACTIVE,
+    BAD_ROW,
+    ERROR,
+    GONE,
+    NO_INTEGRATION,
+    PAUSED,
+    STATES,
+    UNKNOWN,
+    row_state,
+)
 from cwdash.store.text import one_line
 
-# state -> its glyph, beside a word wherever it is shown (the list, the header's counts)
-GLYPH: dict[str, str] = {
-    ACTIVE: "●",
-    PAUSED: "◐",
-    ERROR: "✖",
-    NO_INTEGRATION: "○",
-    GONE: "⊘",
-    BAD_ROW: "✖",
-    UNKNOWN: "?",
-}
-# state -> (label, style class of the fleet table: ``fleet-table--<class>``)
-LIST_CELL: dict[str, tuple[str, str]] = {
-    ACTIVE: (f"{GLYPH[ACTIVE]} active", "active"),
-    PAUSED: (f"{GLYPH[PAUSED]} paused", "paused"),
-    ERROR: (f"{GLYPH[ERROR]} error", "error"),
-    NO_INTEGRATION: (f"{GLYPH[NO_INTEGRATION]} none", "none"),
-    GONE: (f"{GLYPH[GONE]} gone", "gone"),
-    BAD_ROW: (f"{GLYPH[BAD_ROW]} bad row", "error"),
-    UNKNOWN: (f"{GLYPH[UNKNOWN]} ", "error"),  # followed by the status as written
+
+@dataclass(frozen=True)
+class Glyphs:
+    """Every glyph the screens draw; one set per kind of terminal."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    up: str = "▲"
+    down: str = "▼"
+    ellipsis: str = "…"  # one cell: ends a cut cell
+    dash: str = "—"  # nothing to show
+    sep: str = "·"  # between two short words ("local·auth")
+    mask_char: str = "•"
+    changed: str = "◆"  # beside a row whose status just changed
+    warn: str = "⚠"  # numbers offline in the header
+    ascii: bool = False
+
+    @property
+    def mask(self) -> str:
+        return self.mask_char * 12
+
+
+UNICODE = Glyphs(
+    states={
+        ACTIVE: "●",
+        PAUSED: "◐",
+        ERROR: "✖",
+        NO_INTEGRATION: "○",
+        GONE: "⊘",
+        BAD_ROW: "✖",
+        UNKNOWN: "?",
+    }
+)
+ASCII = Glyphs(
+    states={
+        ACTIVE: "*",
+        PAUSED: "=",
+        ERROR: "X",
+        NO_INTEGRATION: "o",
+        GONE: "/",
+        BAD_ROW: "!",
+        UNKNOWN: "?",
+    },
+    up="^",
+    down="v",
+    warn="!",
+    ellipsis="~",
+    dash="-",
+    sep=":",
+    mask_char="*",
+    changed="+",
+    ascii=True,
+)
+
+G: Glyphs = UNICODE  # the table in use; switched once at start-up by use_ascii
+
+
+def use_ascii(on: bool) -> None:
+    """Draw with ASCII only (True) or Unicode (False), from here on."""
+    global G
+    G = ASCII if on else UNICODE
+
+
+# what Textual draws for some keys, and their ASCII names
+_KEY_NAMES = {"⏎": "Enter", "↑": "Up", "↓": "Down", "←": "Left", "→": "Right", "⇥": "Tab", "⌫": "Bksp"}
+
+
+def key_display(text: str) -> str:
+    """A key as the footer shows it, in ASCII when the glyphs are (``⏎`` -> ``Enter``)."""
+    if not G.ascii or text.isascii():
+        return text
+    for glyph, name in _KEY_NAMES.items():
+        text = text.replace(glyph, name)
+    return text
+
+
+def wants_ascii(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal should get ASCII only: ``CWDASH_ASCII=1``, or a locale that is
+    not UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as the C library looks them up; none
+    set at all is the C locale)."""
+    env = os.environ if environ is None else environ
+    if env.get("CWDASH_ASCII", "") not in ("", "0"):
+        return True
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(name, "")
+        if value:
+            return not _utf8(value)
+    return True
+
+
+def _utf8(locale: str) -> bool:
+    charset = locale.partition(".")[2].partition("@")[0].lower().replace("-", "").replace("_", "")
+    return charset == "utf8"
+
+
+# state -> style class of the fleet table (``fleet-table--<class>``)
+LIST_STYLE: dict[str, str] = {
+    ACTIVE: "active",
+    PAUSED: "paused",
+    ERROR: "error",
+    NO_INTEGRATION: "none",
+    GONE: "gone",
+    BAD_ROW: "error",
+    UNKNOWN: "error",
 }
 # status -> Rich style of the detail's status line (anything else: bold)
 DETAIL_STYLE: dict[str, str] = {ACTIVE: "bold green", PAUSED: "bold yellow", ERROR: "bold red"}
+# The widest status label of the list (the column is this wide).
+STATUS_WIDTH = max(len(s.word) for s in STATES.values()) + 2  # glyph, space, word (the marker follows)
+
+
+def state_label(state: str) -> str:
+    """Glyph and word of a state, as the list and the header's counts show it."""
+    return f"{G.states[state]} {STATES[state].word}"
 
 
 def list_cell(status: str, *, gone: bool, bad: bool) -> tuple[str, str]:
     """Label and style class of a row's status in the list."""
     state = row_state(status, gone=gone, bad=bad)
-    label, style = LIST_CELL[state]
-    if state == UNKNOWN:
-        return f"{label}{one_line(status, 40)}", style
-    return label, style
+    style = LIST_STYLE[state]
+    if state == UNKNOWN:  # the status as written
+        return f"{G.states[UNKNOWN]} {one_line(status, 40)}", style
+    return state_label(state), style
 
 
 def detail_style(status: str) -> str:

@@ -15,8 +15,9 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from time import perf_counter
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -29,6 +30,8 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
+from cwdash.store.timefmt import clock
+from cwdash.tui import look
 from cwdash.tui.budget import budget_for, live_state
 from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
@@ -38,11 +41,14 @@ from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import STORE_CHECK_EVERY, RowsLoaded, StoreFailed, StoreLoader
-from cwdash.tui.summary import Banner, SummaryBar
+from cwdash.tui.oncall import OnCallActions
+from cwdash.tui.summary import Banner, SummaryBar, fleet_down
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 
-WIDE = 140  # columns: from here on the list and the detail sit side by side
+WIDE = 120  # columns: from here on the list and the detail sit side by side
+TALL = 18  # lines: below this the detail is left out (Enter shows it full screen)
+VIEW_EVERY = 0.3  # seconds: live changes re-apply the filter, attention view and sort at most this often
 EMPTY = "no instances in the store: add some with `cwdash import FILE`"
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
@@ -62,13 +68,38 @@ BINDINGS = [
         priority=True,
     ),
     Binding("r", "refresh", "Refresh", id="refresh", tooltip="read every instance live again, now"),
-    Binding("a", "attention", "Attn", id="attention", tooltip="only rows that need attention"),
-    Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
+    # a and s: in ? (the footer keeps room at 80 columns for the on-call keys n, :, Enter)
+    Binding("a", "attention", "Attn", id="attention", show=False, tooltip="only rows that need attention"),
+    Binding("s", "sort", "Sort", id="sort", show=False, tooltip="sort by the next column"),
     Binding("S", "sort_reverse", "Reverse", id="sort_reverse", show=False, tooltip="reverse the sort"),
     Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
-    Binding("y", "copy_token", "Copy", id="copy", tooltip="copy the token (OSC 52), not shown"),
+    # y: the detail's token line says it ("t reveals, y copies"); the footer keeps its room
+    Binding("y", "copy_token", "Copy", id="copy", show=False, tooltip="copy the token (OSC 52), not shown"),
+    Binding("n", "next_attention(1)", "Next", id="next", tooltip="next instance that needs attention"),
+    Binding(
+        "N",
+        "next_attention(-1)",
+        "Prev",
+        id="previous",
+        show=False,
+        tooltip="previous instance that needs attention",
+    ),
+    Binding(
+        "colon",
+        "jump",
+        "Jump",
+        key_display=":",
+        id="jump",
+        tooltip="jump to an instance by name (exact, or the first it starts)",
+        priority=True,
+    ),
+    Binding(
+        "enter", "open_full", "Full", id="full", tooltip="the selected instance full screen: whole error"
+    ),
     Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
-    Binding("question_mark", "help", "Keys", key_display="?", id="help", tooltip="show every key"),
+    Binding(
+        "question_mark", "help", "Help", key_display="?", id="help", tooltip="every key, label and glyph"
+    ),
 ]
 
 
@@ -84,10 +115,14 @@ class Timing:
     connections_every: float = 60.0  # RyzeAPI's instance listing at most this often (tui/connections.py)
 
 
-class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None]):
-    """The one screen of the dashboard; the key help is a modal on top of it."""
+class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]):
+    """The one screen of the dashboard; the key help and the full view go on top of it."""
 
     BINDINGS = BINDINGS
+    # Textual sets these classes from every resize's own size, in both directions
+    # (-wide: the detail beside the list; -short: no room for the detail under it).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]
 
     def __init__(
         self,
@@ -110,6 +145,7 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
         self.failures = ReadFailures()
         self.fleet = Fleet()
         self.loaded = False
+        self.drop_gone = False  # the next reload drops the rows listed as gone (`r`)
         self.selected: str | None = None
         self.current: ReadResult | None = None
         self.token = TokenView()
@@ -117,6 +153,9 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
         self.loader = StoreLoader(self, store, check_every=self.timing.store_check)
         self._last_move = 0.0
         self._detail_timer: Timer | None = None
+        self._view_timer: Timer | None = None
+        self._view_cost = 0.0  # seconds the last live re-apply of the view took
+        self._down_since: str | None = None  # when most reads started failing the same way
         self.feed: LiveFeed | None = None
         if model.gateway_configured:
             self.feed = LiveFeed(
@@ -141,6 +180,12 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
             placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
             id="filter",
         )
+        self.jump_input = FilterInput(
+            self._jump_typed,
+            self._jump_done,
+            placeholder="jump to: an instance name or its start — Enter goes, Esc comes back",
+            id="jump",
+        )
         self.detail = DetailPane(id="detail")
         yield self.summary
         yield self.banner
@@ -148,12 +193,17 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
             with Vertical(id="list-pane"):
                 yield self.table
                 yield self.filter_input
+                yield self.jump_input
             yield self.detail
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.filter_input.display = False
-        self._layout_for(self.app.size.width)
+        self.jump_input.display = False
+        self.set_class(look.G.ascii, "-ascii")
+        depth = getattr(self.app, "depth", "")
+        self.set_class(depth == "none", "-no-color")
+        self.set_class(depth == "16", "-depth-16")
         self._update_banner()
         self.summary.update_summary()
         self.table.focus()
@@ -170,12 +220,6 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
         self.load_rows()
         if self.feed is not None:
             self.feed.start(self)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._layout_for(self.app.size.width)
-
-    def _layout_for(self, width: int) -> None:
-        self.set_class(width >= WIDE, "-wide")
 
     # -- the local listing -----------------------------------------------------------
 
@@ -219,7 +263,9 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
             self.store_problem = None
             self._update_banner()
             return
-        added, removed = self.fleet.apply_diff(diff, keep=keep)
+        # rows deleted by another process stay listed as gone until `r` reloads
+        keep_gone, self.drop_gone = self.loaded and not self.drop_gone, False
+        added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
         self.failures.forget(diff.removed)
         if not self.loaded:
             # Everything alive after the first load (the fleet, the screen) is long-lived:
@@ -260,10 +306,31 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
     def _live_results(self, message: LiveResults) -> None:
         assert self.feed is not None
         batch = self.feed.take()
+        fleet = self.fleet
+        moved = False  # a row changed in a way the filter, the attention view or the sort reads
         for name, result in batch:
+            row = fleet.rows.get(name)
+            before = row.view_key() if row is not None and not fleet.plain else None
             self._apply_result(name, result)
+            if before is not None and row is not None and row.view_key() != before:
+                moved = True
         if batch:
             self.table.refresh_rows({name for name, _ in batch})  # the header follows on the next tick
+        if moved and self._view_timer is None:
+            # Re-applied a moment later, for every change meanwhile: at most a few times a
+            # second, less often when the view is big (ten times what the last one cost).
+            delay = max(VIEW_EVERY, 10 * self._view_cost)
+            self._view_timer = self.set_timer(delay, self._reapply_view)
+
+    def _reapply_view(self) -> None:
+        """Live changes re-apply the view; the cursor stays on the selected instance,
+        which stays listed even if it no longer matches (until the cursor leaves it)."""
+        self._view_timer = None
+        started = perf_counter()
+        self.fleet.rebuild(full=True, keep=self.selected)
+        self.table.view_changed()
+        self._view_cost = perf_counter() - started
+        self.summary.mark_changed()
 
     def _apply_result(self, name: str, result: ReadResult | LiveResult) -> None:
         row = self.fleet.rows.get(name)
@@ -371,12 +438,13 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
     # -- keys (the list's and the live reads' are ListActions') ------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(list(self.BINDINGS)))
+        self.app.push_screen(
+            HelpScreen([b for b in self.BINDINGS if self.check_action(b.action, ()) is not False])
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle_token", "copy_token") and self.no_reveal:
-            return None  # shown disabled in the footer
-        return True
+        # with --no-reveal, t and y are not offered at all: neither in the footer nor as keys
+        return not (action in ("toggle_token", "copy_token") and self.no_reveal)
 
     # -- periodic ------------------------------------------------------------------
 
@@ -389,12 +457,22 @@ class DashboardScreen(ListActions, TokenActions, ConnectionHandlers, Screen[None
         self.table.tick(now)
         self.summary.mark_changed()
         self.summary.update_summary()
+        self._update_banner()
         if self.selected is not None:
             self._render_detail()  # the pane skips content that reads the same
 
     def _update_banner(self) -> None:
+        counts = self.summary.counts
+        down = ""
+        if counts is not None and self.feed is not None:
+            if self._down_since is None:
+                self._down_since = clock()
+            down = fleet_down(counts, self._down_since, self.feed.scheduler)
+            if not down:
+                self._down_since = None
         self.banner.show_first(
             store_problem=self.store_problem,
+            fleet_down=down,
             unsaved=self.failures.banner(),
             gateway_configured=self.model.gateway_configured,
             readonly=self.store.readonly,

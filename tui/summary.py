@@ -17,8 +17,11 @@ from textual.widgets import Static
 from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.endpoint import display_url
 from cwdash.store.fleet import Counts, Fleet
+from cwdash.store.refresh import REFUSING, RefreshScheduler
+from cwdash.store.status import ACTIVE, ERROR, GONE, NO_INTEGRATION, PAUSED
 from cwdash.store.text import one_line
 from cwdash.store.timefmt import ago
+from cwdash.tui import look
 
 NARROW = 100  # columns: below this the header uses its short words
 
@@ -49,6 +52,11 @@ class SummaryBar(Static):
         self._counts_dirty = True
         self._text: Text | None = None
 
+    @property
+    def counts(self) -> Counts | None:
+        """The counts last shown (None before the first)."""
+        return self._counts
+
     def mark_changed(self, *, rows: bool = False) -> None:
         """Something shown changed; ``rows``: the counts must be taken again too."""
         self._dirty = True
@@ -73,45 +81,52 @@ class SummaryBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(self.title_text, style="bold")
         text.append("  ")
+        g = look.G
+        dot = f" {g.sep} "
         if not self.loaded:
-            text.append(f"loading {self.expected:,} instances…", style="dim")
+            text.append(f"loading {self.expected:,} instances{g.ellipsis}", style="dim")
         else:
             narrow = self.app.size.width < NARROW
-            text.append(f"● {c.active:,} active", style="green")
-            text.append("  ")
-            text.append(f"◐ {c.paused:,} paused", style="yellow")
-            text.append("  ")
-            text.append(f"✖ {c.error:,} error", style="bold red" if c.error else "")
-            text.append("  ")
-            text.append(f"○ {c.no_integration:,} {'none' if narrow else 'no integration'}", style="dim")
+
+            def count(state: str, number: int, style: str, word: str | None = None) -> None:
+                glyph, _, label = look.state_label(state).partition(" ")
+                text.append(f"{glyph} {number:,} {word or label}", style=style)
+                text.append(" " if narrow else "  ")
+
+            count(ACTIVE, c.active, "green")
+            count(PAUSED, c.paused, "yellow")
+            count(ERROR, c.error, "bold red" if c.error else "")
+            count(NO_INTEGRATION, c.no_integration, "dim")
             if c.number_offline:
-                text.append("  ")
                 text.append(
-                    f"⚠ {c.number_offline:,} {'offline' if narrow else 'number offline'}", style="bold red"
+                    f"{look.G.warn} {c.number_offline:,} {'offline' if narrow else 'number offline'}",
+                    style="bold red",
                 )
+                text.append(" " if narrow else "  ")
             if c.gone:
-                text.append("  ")
-                text.append(f"⊘ {c.gone:,} gone", style="bold magenta")
-            if live is not None:
-                text.append("  ")
-                text.append(f"… {c.not_live:,} {'not live' if narrow else 'not read live yet'}", style="dim")
+                count(GONE, c.gone, "bold magenta")
+            if live is not None and c.not_live:
+                text.append(f"{c.not_live:,} {'unread' if narrow else 'not read yet'}", style="dim")
+            text.rstrip()
         text.append("\n")
         if live is None:
             text.append("gateway not configured", style="bold yellow")
-            text.append(" · showing local data", style="dim")
+            text.append(f"{dot}showing local data", style="dim")
         else:
             text.append(f"{live.label} ", style="dim")
             text.append(one_line(display_url(live.url), 60))
             if live.extra is not None:  # before the rest: what a narrow header keeps
                 text.append_text(live.extra(self.app.size.width < NARROW))
-            if live.last_answer is None:
-                text.append(" · no answer yet", style="yellow")
+            if live.last_answer is not None:
+                text.append(f"{dot}last live answer {ago(time.monotonic() - live.last_answer)}", style="dim")
+            elif c.failing:
+                text.append(f"{dot}no live answer yet", style="bold red")  # answers came: all failures
             else:
-                text.append(f" · last answer {ago(time.monotonic() - live.last_answer)}", style="dim")
+                text.append(f"{dot}no answer yet", style="yellow")
             if c.failing:
-                text.append(f" · {c.failing} failing", style="bold red")
+                text.append(f"{dot}{c.failing:,} failing", style="bold red")
             if live.paused:
-                text.append(" · PAUSED (p resumes)", style="bold yellow")
+                text.append(f"{dot}PAUSED (p resumes)", style="bold yellow")
         view = []
         fleet = self.fleet
         if fleet.attention_only:
@@ -121,8 +136,25 @@ class SummaryBar(Static):
         if view or len(fleet.view) != len(fleet.rows):
             view.append(f"{len(fleet.view):,}/{len(fleet.rows):,} shown")
         if view:
-            text.append(" · " + ", ".join(view), style="cyan")
+            text.append(dot + ", ".join(view), style="cyan")
         return text
+
+
+def fleet_down(c: Counts, since: str, scheduler: RefreshScheduler | None = None) -> str:
+    """One line when most reads fail the same way, and the way is the gateway's (it is
+    unreachable, refuses the credential, times out...), else "". Worded by the failing
+    source (``failure.title`` and ``hint``): "bridge unreachable since 03:12 — ..."."""
+    failure = c.top_failure
+    if failure is None or failure.reason not in REFUSING:
+        return ""
+    if c.read < min(3, c.total) or 2 * c.top_failing <= c.read:
+        return ""
+    line = (
+        f"{failure.title} since {since} {look.G.dash} {c.top_failing:,} of {c.read:,} reads; {failure.hint}"
+    )
+    if scheduler is not None and scheduler.backing_off:
+        line += "; reading less often until one gets through (r: try now)"
+    return line
 
 
 class Banner(Static):
@@ -130,19 +162,30 @@ class Banner(Static):
     store, failing backfills, no gateway, a read-only store; hidden when none does."""
 
     def show_first(
-        self, *, store_problem: str | None, unsaved: str, gateway_configured: bool, readonly: bool
+        self,
+        *,
+        store_problem: str | None,
+        unsaved: str,
+        gateway_configured: bool,
+        readonly: bool,
+        fleet_down: str = "",
     ) -> None:
         text = Text()
+        dash = f" {look.G.dash} "
         if store_problem:
             text.append(f"store: {one_line(store_problem, 300)}", style="bold")
+        elif fleet_down:
+            text.append(one_line(fleet_down, 400), style="bold")
         elif unsaved:
             text.append(one_line(unsaved, 300), style="bold")
-            text.append(" — the list and the live state are unaffected")
+            text.append(f"{dash}the list and the live state are unaffected")
         elif not gateway_configured:
             text.append("integration gateway not configured", style="bold")
-            text.append(f" — {NOT_CONFIGURED_HINT} (environment or .env); local data shown, marked local")
+            text.append(f"{dash}{NOT_CONFIGURED_HINT} (environment or .env); local data shown, marked local")
         elif readonly:
             text.append("store is read-only", style="bold")
-            text.append(" — reading works; backfills and the token audit cannot be saved")
-        self.update(text)
-        self.display = bool(text.plain)
+            text.append(f"{dash}reading works; backfills and the token audit cannot be saved")
+        if text.plain != getattr(self, "_shown_text", None):  # checked every tick: no repaint when the same
+            self._shown_text = text.plain
+            self.update(text)
+            self.display = bool(text.plain)

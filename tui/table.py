@@ -24,9 +24,9 @@ from textual.strip import Strip
 
 from cwdash.store.fleet import Fleet, FleetRow
 from cwdash.store.text import one_line
-from cwdash.store.timefmt import span
-from cwdash.tui import connections
-from cwdash.tui.look import list_cell
+from cwdash.store.timefmt import since, span
+from cwdash.tui import connections, look
+from cwdash.tui.look import STATUS_WIDTH, list_cell
 from cwdash.tui.scrolling import set_content_size
 
 REASON_SHORT = {
@@ -44,6 +44,7 @@ REASON_SHORT = {
     "unexpected": "error",
 }
 HIGHLIGHT_SECONDS = 4.0
+WITH_URL = 110  # columns of the list: from here on CHATWOOT and ACCT are shown
 
 
 def fit(text: str, width: int) -> str:
@@ -53,7 +54,7 @@ def fit(text: str, width: int) -> str:
         return text
     if length < width:
         return text + " " * (width - length)
-    return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
+    return set_cell_size(text, max(0, width - 1)) + look.G.ellipsis if width else ""
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,23 @@ def status_cell(row: FleetRow) -> tuple[str, str]:
     return list_cell(row.status, gone=row.gone, bad=bool(row.bad))
 
 
+def local_age(row: FleetRow) -> str:
+    """How long ago cwdash last wrote the row's local data ("" when not known)."""
+    seconds = since(row.written_at) if row.written_at else None
+    return "" if seconds is None else span(seconds)
+
+
 def source_cell(row: FleetRow, now: float) -> tuple[str, str]:
-    """Whether the status is live (and how old) or local, and why."""
-    if not row.has_integration or row.mapped is not None:
-        return "—", "dim"
-    if row.failure is not None:
-        return f"local·{REASON_SHORT.get(row.failure.reason.value, '?')}", "failing"
-    if row.live_at is not None:
+    """Whether the status is live (and how old) or local (written how long ago), and why."""
+    if row.mapped is not None or not row.has_integration:
+        return look.G.dash, "dim"
+    if row.live_at is not None and row.failure is None:
         return f"live {span(now - row.live_at)}", "live"
-    return "local", "dim"
+    written = local_age(row)
+    age = f" {written}" if written else ""
+    if row.failure is not None:
+        return f"local{look.G.sep}{REASON_SHORT.get(row.failure.reason.value, '?')}{age}", "failing"
+    return f"local{age}", "dim"
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -103,6 +112,8 @@ class FleetTable(ScrollView, can_focus=True):
         "fleet-table--live",
         "fleet-table--failing",
         "fleet-table--dim",
+        "fleet-table--stale",
+        "fleet-table--marker",
     }
 
     class CursorMoved(Message):
@@ -123,28 +134,37 @@ class FleetTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.cursor_name: str | None = None
         self._clock_shown: tuple[tuple[str, str, bool], ...] = ()
-        self.empty_text = "loading…"
+        self.empty_text = "loading" + look.G.ellipsis
         self._styles: dict[str, Style] = {}
         self.show_connection = False  # the WhatsApp column: when the source provides it (tui/connections.py)
 
     # -- layout ------------------------------------------------------------------
 
     def columns(self) -> list[Column]:
-        """Columns for the current width: URL and account only when there is room."""
+        """Columns for the current width: URL and account only when there is room; what
+        is left goes to LAST ERROR (the instance name and the URL take at most a share)."""
         width = self.scrollable_content_region.width or self.size.width
-        wide = width >= 94
-        cols = [Column("status", "STATUS", 9), Column("name", "INSTANCE", 0), Column("source", "SOURCE", 17)]
-        if wide and self.show_connection:
+        wide = width >= WITH_URL
+        cols = [
+            Column("status", "STATUS", STATUS_WIDTH),
+            Column("name", "INSTANCE", 0),
+            Column("source", "SOURCE", 21),
+        ]
+        if width >= 94 and self.show_connection:  # the WhatsApp column fits before the URL's
             cols.insert(2, Column(connections.COLUMN_KEY, connections.COLUMN_TITLE, connections.COLUMN_WIDTH))
         if wide:
             cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
-        cols += [Column("inbox", "INBOX", 6), Column("last_error", "LAST ERROR", 0)]
-        flexible = max(0, width - sum(c.width + 1 for c in cols))
-        sizes = {"name": max(12, min(28, flexible // (3 if wide else 2)))}
+        cols += [Column("inbox", "INBOX", 7), Column("last_error", "LAST ERROR", 0)]
+        flexible = max(0, width - sum(c.width + 1 for c in cols) - 1)  # - 1: the marker's column
+        sizes = {"name": max(12, min(26, flexible // 4 if wide else flexible * 2 // 5))}
         if wide:
-            sizes["url"] = max(16, min(40, flexible // 3))
+            sizes["url"] = max(16, min(32, flexible // 4))
         sizes["last_error"] = max(10, flexible - sum(sizes.values()))
         return [Column(c.key, c.title, sizes.get(c.key, c.width)) for c in cols]
+
+    def shown_keys(self) -> list[str]:
+        """The keys of the columns shown at this width (``s`` cycles through these only)."""
+        return [c.key for c in self.columns()]
 
     def sync_size(self) -> None:
         """Tell the scroll machinery how big the content is (one header line + rows)."""
@@ -287,24 +307,33 @@ class FleetTable(ScrollView, can_focus=True):
         for col in cols:
             title = col.title
             if col.key == self.fleet.sort_key:
-                title += " ▼" if self.fleet.sort_reverse else " ▲"
-            segments.append(Segment(fit(title, col.width) + " ", base))
+                title += " " + (look.G.down if self.fleet.sort_reverse else look.G.up)
+            segments.append(Segment(fit(title, col.width) + (col.key == "status") * " " + " ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _row(self, row: FleetRow, index: int, cols: list[Column], width: int) -> Strip:
         now = time.monotonic()
         base = self.rich_style
-        if index == self.cursor:
+        cursor = index == self.cursor
+        if cursor:
             base = base + self._style("cursor")
-        elif row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS:
-            base = base + self._style("changed")
+        # A row whose status just changed: a marker after its status and its name
+        # underlined, never a background (that is the cursor's) nor a colour (the statuses').
+        changed = row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS
+        stale = row.stale
         segments = []
         for col in cols:
             text, style_name = self._cell(row, col.key, now)
+            if stale and col.key == "status":
+                style_name = "stale"  # local values a failing live read cannot confirm
             style = base + self._style(style_name) if style_name else base
-            if index == self.cursor and style_name:
-                style = base + Style(bold=True)
+            if cursor and style_name:
+                style = base + Style(bold=True, italic=stale and col.key == "status")
+            if changed and col.key == "name":
+                style = style + self._style("changed")
             segments.append(Segment(fit(text, col.width), style))
+            if col.key == "status":  # the marker's column, then the usual gap
+                segments.append(Segment(look.G.changed if changed else " ", base + self._style("marker")))
             segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
@@ -317,16 +346,17 @@ class FleetTable(ScrollView, can_focus=True):
             return source_cell(row, now)
         if key == connections.COLUMN_KEY:
             return connections.connection_cell(row)
-        if not row.has_integration:
+        if row.has_integration or row.gone:
+            if row.mapped is not None:  # gone, a bad row, a 503: its old values mean nothing now
+                return (row.mapped.message, "gone") if key == "last_error" else (look.G.dash, "dim")
+        else:
             return ("no integration", "dim") if key == "last_error" else ("", "")
-        if row.mapped is not None:  # gone from the store: its old values mean nothing now
-            return (row.mapped.message, "gone") if key == "last_error" else ("—", "dim")
         if key == "url":  # the host says it all; "http://" stays, as a warning
             return one_line(row.base_url.removeprefix("https://"), 200), "dim"
         if key == "account":
             return str(row.account_id), "dim"
         if key == "inbox":
-            return (str(row.inbox_id), "") if row.inbox_id else ("—", "dim")
+            return (str(row.inbox_id), "") if row.inbox_id else (look.G.dash, "dim")
         if key == "last_error":
             if not row.last_error and row.connection:
                 return connections.offline_note(row), "error"

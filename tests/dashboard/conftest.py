@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashkit import FROZEN_NOW, Dash
+from dashkit import FROZEN_NOW, WRITTEN, Dash
 
 from cwdash.store.config import generate_key
 
@@ -25,7 +25,16 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def _clean_terminal_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No tmux/screen or cwdash settings leak in from the machine running the tests."""
-    for name in ("TMUX", "STY", "CWDASH_NO_REVEAL", "BRIDGE_URL", "BRIDGE_TOKEN", "CWDASH_KEY", "CWDASH_DB"):
+    for name in (
+        "TMUX",
+        "STY",
+        "CWDASH_NO_REVEAL",
+        "BRIDGE_URL",
+        "BRIDGE_TOKEN",
+        "CWDASH_KEY",
+        "CWDASH_DB",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -47,11 +56,13 @@ class _FrozenDatetime(datetime):
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Freeze every clock the screen shows, for snapshots.
 
-    - created_at ages (cwdash.store.timefmt) are computed against FROZEN_NOW;
+    - created_at ages (cwdash.store.timefmt) are computed against FROZEN_NOW, and the
+      store's writes are stamped 3 days before it (requested before ``dash``, it seeds so);
     - the screen stamps live answers at monotonic 1000 s, and the list and the detail look
       at them from monotonic 1005 s: "live 5s", "read just now", and the 4 s "changed"
       highlight is over. The refresh scheduler keeps the real clock.
     """
+    import cwdash.store.db
     import cwdash.store.timefmt
     import cwdash.tui.detail
     import cwdash.tui.screen
@@ -59,6 +70,8 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     import cwdash.tui.table
 
     monkeypatch.setattr(cwdash.store.timefmt, "datetime", _FrozenDatetime)
+    # rows written "3 days ago" (the store's local write time): "local 3d" in the list
+    monkeypatch.setattr(cwdash.store.db, "now_rfc3339", lambda: WRITTEN)
     stamped = types.SimpleNamespace(monotonic=lambda: 1000.0)
     monkeypatch.setattr(cwdash.tui.screen, "time", stamped)
     monkeypatch.setattr(cwdash.tui.summary, "time", stamped)

@@ -31,6 +31,7 @@ BRIDGE_TOKEN = "dash-bridge-token"
 CREATED = "2026-04-20T10:15:30Z"
 # "now" for the snapshot tests: created_at is then exactly 11 days old.
 FROZEN_NOW = datetime(2026, 5, 1, 10, 15, 30, tzinfo=UTC)
+WRITTEN = "2026-04-28T10:15:30Z"  # the local write time of every row, for snapshots: "local 3d"
 
 # Every plaintext token of the fleet: distinctive, so a leak anywhere is found by a substring search.
 TOKENS = {
@@ -159,6 +160,7 @@ class Dash:
         shown_url: str | None = None,
         settings: RefreshSettings | None = None,
         timing: Timing = QUICK,
+        depth: str = "truecolor",
     ) -> CwdashApp:
         """The dashboard, wired as ``run_dashboard`` wires it (config -> store -> read model -> app).
 
@@ -190,6 +192,7 @@ class Dash:
             settings=settings or dataclasses.replace(FAST),
             reveal_seconds=reveal_seconds,
             timing=timing,
+            depth=depth,
         )
 
     def delete_instance(self, name: str) -> None:
@@ -225,7 +228,7 @@ async def wait_until(pilot, predicate: Callable[[], bool], what: str, limit: flo
 
 
 # The names Textual gives the keys the bursts below use that are not their own character.
-KEY_NAMES = {"/": "slash", "?": "question_mark", "\r": "enter", "\x1b": "escape"}
+KEY_NAMES = {"/": "slash", "?": "question_mark", ":": "colon", "\r": "enter", "\x1b": "escape"}
 
 
 def burst(app: CwdashApp, keys: str) -> None:

@@ -43,16 +43,17 @@ async def test_the_list_shows_every_instance_with_live_and_local_state(dash) -> 
         assert view_names(app) == NAMES
         lines = row_texts(app)
         assert lines[0].split()[:3] == ["STATUS", "INSTANCE", "▲"]
-        by_name = {line.split()[2]: line for line in lines[1:] if line.strip()}
+        by_name = {name: line for line in lines[1:] for name in NAMES if f" {name} " in line}
         assert by_name["alpha"].startswith("● active") and re.search(r"live \d+s", by_name["alpha"])
         assert by_name["bravo"].startswith("◐ paused")
         assert by_name["charlie"].startswith("✖ error") and "chatwoot: 401" in by_name["charlie"]
-        assert by_name["delta"].startswith("○ none") and "no integration" in by_name["delta"]
+        assert by_name["delta"].startswith("○ no integration") and "no integration" in by_name["delta"]
         assert "local·unknown" in by_name["golf"]  # the bridge does not know golf's integration
         header = summary_text(app)
         assert "● 3 active" in header and "◐ 1 paused" in header and "✖ 1 error" in header
-        assert "○ 1 none" in header and "last answer" in header
-        assert "1 not live" in header  # golf: its integration was never read live
+        assert "○ 1 no integration" in header and "last live answer" in header
+        # golf's read failed: it was read, so it is "failing", not "not read yet"
+        assert "1 failing" in header and "not read" not in header
 
 
 async def test_keys_move_the_selection_and_the_detail_follows(dash) -> None:
@@ -383,11 +384,15 @@ async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
         await wait_settled(pilot)
         table = app.query_one("#fleet")
         changed = table._style("changed")
-        assert changed.bgcolor is not None
+        cursor = table._style("cursor")
+        # never the cursor's look: no background of its own, underlined instead
+        assert changed.bgcolor is None and changed.underline and not cursor.underline
 
         def bravo_highlighted() -> bool:
             strip = table.render_line(1 + app.dashboard.fleet.index_of("bravo"))
-            return all(segment.style.bgcolor == changed.bgcolor for segment in strip if segment.text.strip())
+            texts = [segment.text for segment in strip]
+            name = next(segment for segment in strip if segment.text.startswith("bravo"))
+            return "◆" in texts and bool(name.style.underline)
 
         answers["int_bravo"] = live("error", "whatsapp session disconnected")
         await pilot.press("r")
@@ -397,9 +402,8 @@ async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
         assert line_of_bravo(app).startswith("✖ error")
         assert bravo_highlighted()
         assert not any(
-            segment.style.bgcolor == changed.bgcolor
+            segment.text == "◆" or segment.style.underline
             for segment in table.render_line(1 + app.dashboard.fleet.index_of("charlie"))
-            if segment.text.strip()
         )
         now[0] += cwdash.tui.table.HIGHLIGHT_SECONDS - 0.1
         assert bravo_highlighted()

@@ -163,7 +163,7 @@ async def test_a_narrow_list_says_number_offline_in_place_of_the_column(dash) ->
         assert "WHATSAPP" not in lines[0]
         rows = _by_name(lines)
         assert rows["echo"].endswith("number loggedout")
-        assert rows["golf"].endswith("number disconnected")
+        assert "number disconnect" in rows["golf"]  # cut to the column's width at 80 columns
         assert "number" not in rows["alpha"]
 
 

@@ -68,7 +68,9 @@ async def test_no_chatwoot_integration(dash) -> None:
         assert "404  no chatwoot integration for this instance" in text
         assert "what to do: set one up with `cwdash set NAME ...`" in text
         assert "chatwoot_api_token" not in text
-        assert line_of(app, "delta").startswith("○ none") and "no integration" in line_of(app, "delta")
+        assert line_of(app, "delta").startswith("○ no integration") and "no integration" in line_of(
+            app, "delta"
+        )
         # an instance without integration is never asked about on the bridge
         assert not any("delta" in path for path in sim.stats.paths)
         await pilot.press("t")

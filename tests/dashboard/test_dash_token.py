@@ -20,8 +20,9 @@ from dashkit import (
 
 from cwdash.store.db import Store
 from cwdash.tui.app import CwdashApp
-from cwdash.tui.detail import MASK
+from cwdash.tui.look import UNICODE
 
+MASK = UNICODE.mask
 pytestmark = pytest.mark.anyio
 
 
@@ -204,11 +205,13 @@ async def test_no_reveal_refuses_reveal_and_copy(dash, monkeypatch: pytest.Monke
         assert TOKENS["alpha"] not in screen_text(app)
         assert any("reveal and copy are off" in message for _, message, _ in notes)
         assert audit_actions(dash.path) == []
-        # the footer shows the two keys disabled
+        # neither key is offered: not in the footer, not as a key (issue 12)
         assert (
-            app.dashboard.check_action("toggle_token", ()) is None
-            and app.dashboard.check_action("copy_token", ()) is None
+            app.dashboard.check_action("toggle_token", ()) is False
+            and app.dashboard.check_action("copy_token", ()) is False
         )
+        footer = screen_text(app).splitlines()[-1]
+        assert "Token" not in footer and "Copy" not in footer
 
 
 def test_cwdash_no_reveal_setting_reaches_the_dashboard(dash, monkeypatch: pytest.MonkeyPatch) -> None:
