@@ -299,7 +299,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
     """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples (checked, see
     :func:`cwdash.store.rows.check_listing`), one at a time.
 
-    Statuses and URLs repeat across a fleet, so each distinct value is kept once.
+    Statuses, URLs and write times repeat across a fleet, so each distinct value is kept once.
     """
     shared: dict[str, str] = {}
     for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
@@ -313,7 +313,7 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
             inbox,
             bad,
             integration_id,
-            written,
+            shared.setdefault(written, written),  # an import stamps every row alike
         )
 
 
