@@ -100,6 +100,13 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, Screen[None]):
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # the breakpoints' classes before the first layout, as the first resize will set
+        # them: the first paint is laid out once, in its final arrangement
+        width, height = self.app.size
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(width < WIDE, "-narrow")
+        self.set_class(height >= TALL, "-tall")
+        self.set_class(height < TALL, "-short")
         live = LiveState(self.config.bridge_url or "") if self.feed is not None else None
         self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
         self.banner = Banner(id="banner", markup=False)

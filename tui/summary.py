@@ -74,7 +74,7 @@ class SummaryBar(Static):
 
     def _text_for(self, c: Counts) -> Text:
         live = self.live
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(no_wrap=True, overflow="crop" if look.G.ascii else "ellipsis")
         text.append(self.title_text, style="bold")
         text.append("  ")
         g = look.G
