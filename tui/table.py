@@ -133,13 +133,23 @@ class FleetTable(ScrollView, can_focus=True):
         self._clock_shown: tuple[tuple[str, str, bool], ...] = ()
         self.empty_text = "loading" + look.G.ellipsis
         self._styles: dict[str, Style] = {}
+        self._columns: tuple[int, list[Column]] | None = None
 
     # -- layout ------------------------------------------------------------------
 
     def columns(self) -> list[Column]:
         """Columns for the current width: URL and account only when there is room; what
-        is left goes to LAST ERROR (the instance name and the URL take at most a share)."""
+        is left goes to LAST ERROR (the instance name and the URL take at most a share).
+        Worked out once per width (every line drawn asks)."""
         width = self.scrollable_content_region.width or self.size.width
+        cached = self._columns
+        if cached is not None and cached[0] == width:
+            return cached[1]
+        columns = self._columns_for(width)
+        self._columns = (width, columns)
+        return columns
+
+    def _columns_for(self, width: int) -> list[Column]:
         wide = width >= WITH_URL
         cols = [
             Column("status", "STATUS", STATUS_WIDTH),
