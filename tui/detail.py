@@ -142,6 +142,9 @@ def render_detail(
 
 
 def _source_rows(fields: _Fields, row: FleetRow, read: StatusRead, gateway_configured: bool) -> None:
+    if not (read.source == "live" and row.live_at is not None) and row.written_at:
+        # local values: how old they are (imported, set, synced or backfilled here)
+        fields.add("local_written", one_line(row.written_at, 40), (f"  ({age(row.written_at)})", "dim"))
     if not gateway_configured:
         fields.add(
             "source",

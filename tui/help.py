@@ -3,8 +3,9 @@ of every status glyph, every SOURCE label and the list's other marks."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,9 @@ from textual.widgets import Static
 from cwdash.store.status import ACTIVE, BAD_ROW, ERROR, GONE, NO_INTEGRATION, PAUSED, UNKNOWN
 from cwdash.tui import look
 from cwdash.tui.table import REASON_SHORT, WITH_URL
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 TABLE_KEYS = [
     ("↑ ↓  j k", "move the cursor (the detail follows)"),
@@ -67,6 +71,8 @@ class HelpScreen(ModalScreen[None]):
         self.set_class(look.G.ascii, "-ascii")
 
     def compose(self) -> ComposeResult:
+        from rich.table import Table  # on the first ?, not at start-up
+
         g = look.G
         parts: list[object] = [Text("cwdash keys", style="bold")]
         grid: Table | None = None

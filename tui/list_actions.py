@@ -8,6 +8,7 @@ key to whatever has the focus when the app takes the key in, so the keys of one 
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -21,10 +22,14 @@ from cwdash.tui.table import FleetTable
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+    from textual.timer import Timer
 
     _Base = Screen[None]
 else:
     _Base = object
+
+
+VIEW_EVERY = 0.3  # seconds: live changes re-apply the filter, attention view and sort at most this often
 
 
 class ListActions(_Base):
@@ -37,7 +42,29 @@ class ListActions(_Base):
     feed: LiveFeed | None
     drop_gone: bool
 
+    selected: str | None
+    _view_timer: Timer | None = None
+    _view_cost = 0.0  # seconds the last live re-apply of the view took
+
     def load_rows(self) -> None: ...  # the screen's: read the whole listing again
+
+    def reapply_view_soon(self) -> None:
+        """Live results changed what the view reads (a status, a failure, an error): re-apply
+        it a moment later, for every change meanwhile. At most a few times a second, less
+        often when the view is big (ten times what the last one cost): keys never wait."""
+        if self._view_timer is None:
+            delay = max(VIEW_EVERY, 10 * self._view_cost)
+            self._view_timer = self.set_timer(delay, self._reapply_view)
+
+    def _reapply_view(self) -> None:
+        """The cursor stays on the selected instance, which stays listed even if it no
+        longer matches (until the cursor leaves it)."""
+        self._view_timer = None
+        started = perf_counter()
+        self.fleet.rebuild(full=True, keep=self.selected)
+        self.table.view_changed()
+        self._view_cost = perf_counter() - started
+        self.summary.mark_changed()
 
     def _view_changed(self) -> None:
         self.fleet.rebuild()

@@ -11,7 +11,6 @@ from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import MappedError, ReadResult, StatusRead
 from cwdash.store.text import one_line
 from cwdash.tui.filter_input import FilterInput
-from cwdash.tui.fullview import FullView, error_texts, full_content
 from cwdash.tui.table import FleetTable
 
 if TYPE_CHECKING:
@@ -122,6 +121,8 @@ class OnCallActions(_Base):
         row = self.fleet.rows.get(self.selected) if self.selected is not None else None
         if row is None:
             return
+        from cwdash.tui.fullview import FullView, error_texts, full_content  # on the first Enter
+
         read = self.current if isinstance(self.current, StatusRead | MappedError) else None
         self.app.push_screen(
             FullView(

@@ -14,12 +14,9 @@ import gc
 import logging
 import os
 import time
-from dataclasses import dataclass
-from time import perf_counter
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -30,89 +27,28 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
-from cwdash.store.timefmt import clock
 from cwdash.tui import look
+from cwdash.tui.bindings import BINDINGS, Timing
 from cwdash.tui.budget import budget_for, live_state
 from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
-from cwdash.tui.feed import RESULTS_EVERY, LiveFeed, LiveResults
+from cwdash.tui.feed import LiveFeed, LiveResults
 from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
 from cwdash.tui.list_actions import ListActions
-from cwdash.tui.loader import STORE_CHECK_EVERY, RowsLoaded, StoreFailed, StoreLoader
+from cwdash.tui.loader import RowsLoaded, StoreFailed, StoreLoader
 from cwdash.tui.oncall import OnCallActions
-from cwdash.tui.summary import Banner, SummaryBar, fleet_down
+from cwdash.tui.summary import Banner, FleetDown, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 
 WIDE = 120  # columns: from here on the list and the detail sit side by side
 TALL = 18  # lines: below this the detail is left out (Enter shows it full screen)
-VIEW_EVERY = 0.3  # seconds: live changes re-apply the filter, attention view and sort at most this often
 EMPTY = "no instances in the store: add some with `cwdash import FILE`"
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 store_log = logging.getLogger("cwdash.store")
-
-BINDINGS = [
-    Binding("q", "app.quit", "Quit", id="quit", tooltip="quit cwdash"),
-    # priority: "/" is handled when the app takes it in, before the keys behind it are
-    # routed, so a burst ("/co") types into the field it opens (see action_filter)
-    Binding(
-        "slash",
-        "filter",
-        "Filter",
-        key_display="/",
-        id="filter",
-        tooltip="filter the list as you type",
-        priority=True,
-    ),
-    Binding("r", "refresh", "Refresh", id="refresh", tooltip="read every instance live again, now"),
-    # a and s: in ? (the footer keeps room at 80 columns for the on-call keys n, :, Enter)
-    Binding("a", "attention", "Attn", id="attention", show=False, tooltip="only rows that need attention"),
-    Binding("s", "sort", "Sort", id="sort", show=False, tooltip="sort by the next column"),
-    Binding("S", "sort_reverse", "Reverse", id="sort_reverse", show=False, tooltip="reverse the sort"),
-    Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
-    # y: the detail's token line says it ("t reveals, y copies"); the footer keeps its room
-    Binding("y", "copy_token", "Copy", id="copy", show=False, tooltip="copy the token (OSC 52), not shown"),
-    Binding("n", "next_attention(1)", "Next", id="next", tooltip="next instance that needs attention"),
-    Binding(
-        "N",
-        "next_attention(-1)",
-        "Prev",
-        id="previous",
-        show=False,
-        tooltip="previous instance that needs attention",
-    ),
-    Binding(
-        "colon",
-        "jump",
-        "Jump",
-        key_display=":",
-        id="jump",
-        tooltip="jump to an instance by name (exact, or the first it starts)",
-        priority=True,
-    ),
-    Binding(
-        "enter", "open_full", "Full", id="full", tooltip="the selected instance full screen: whole error"
-    ),
-    Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
-    Binding(
-        "question_mark", "help", "Help", key_display="?", id="help", tooltip="every key, label and glyph"
-    ),
-]
-
-
-@dataclass(frozen=True)
-class Timing:
-    """The screen's intervals, in seconds (tests set short ones; nothing patches constants)."""
-
-    tick: float = 1.0  # the header, the list's ages, the token's auto-hide
-    store_check: float = STORE_CHECK_EVERY
-    results_every: float = RESULTS_EVERY
-    detail_settle: float = 0.06  # the cursor must rest this long before a racing cursor's detail renders
-    reveal_seconds: float = 20.0
-    connections_every: float = 60.0  # RyzeAPI's instance listing at most this often (tui/connections.py)
 
 
 class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]):
@@ -153,9 +89,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
         self.loader = StoreLoader(self, store, check_every=self.timing.store_check)
         self._last_move = 0.0
         self._detail_timer: Timer | None = None
-        self._view_timer: Timer | None = None
-        self._view_cost = 0.0  # seconds the last live re-apply of the view took
-        self._down_since: str | None = None  # when most reads started failing the same way
+        self.fleet_down = FleetDown()  # most reads failing the same way, since when
         self.feed: LiveFeed | None = None
         if model.gateway_configured:
             self.feed = LiveFeed(
@@ -170,6 +104,13 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # the breakpoints' classes before the first layout, as the first resize will set
+        # them: the first paint is laid out once, in its final arrangement
+        width, height = self.app.size
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(width < WIDE, "-narrow")
+        self.set_class(height >= TALL, "-tall")
+        self.set_class(height < TALL, "-short")
         live = live_state(self.config, self.budget) if self.feed is not None else None
         self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
         self.banner = Banner(id="banner", markup=False)
@@ -316,21 +257,8 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
                 moved = True
         if batch:
             self.table.refresh_rows({name for name, _ in batch})  # the header follows on the next tick
-        if moved and self._view_timer is None:
-            # Re-applied a moment later, for every change meanwhile: at most a few times a
-            # second, less often when the view is big (ten times what the last one cost).
-            delay = max(VIEW_EVERY, 10 * self._view_cost)
-            self._view_timer = self.set_timer(delay, self._reapply_view)
-
-    def _reapply_view(self) -> None:
-        """Live changes re-apply the view; the cursor stays on the selected instance,
-        which stays listed even if it no longer matches (until the cursor leaves it)."""
-        self._view_timer = None
-        started = perf_counter()
-        self.fleet.rebuild(full=True, keep=self.selected)
-        self.table.view_changed()
-        self._view_cost = perf_counter() - started
-        self.summary.mark_changed()
+        if moved:
+            self.reapply_view_soon()
 
     def _apply_result(self, name: str, result: ReadResult | LiveResult) -> None:
         row = self.fleet.rows.get(name)
@@ -462,14 +390,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
             self._render_detail()  # the pane skips content that reads the same
 
     def _update_banner(self) -> None:
-        counts = self.summary.counts
-        down = ""
-        if counts is not None and self.feed is not None:
-            if self._down_since is None:
-                self._down_since = clock()
-            down = fleet_down(counts, self._down_since, self.feed.scheduler)
-            if not down:
-                self._down_since = None
+        down = self.fleet_down.line(self.summary.counts, self.feed.scheduler) if self.feed else ""
         self.banner.show_first(
             store_problem=self.store_problem,
             fleet_down=down,

@@ -20,7 +20,7 @@ from cwdash.store.fleet import Counts, Fleet
 from cwdash.store.refresh import REFUSING, RefreshScheduler
 from cwdash.store.status import ACTIVE, ERROR, GONE, NO_INTEGRATION, PAUSED
 from cwdash.store.text import one_line
-from cwdash.store.timefmt import ago
+from cwdash.store.timefmt import ago, clock
 from cwdash.tui import look
 
 NARROW = 100  # columns: below this the header uses its short words
@@ -78,7 +78,7 @@ class SummaryBar(Static):
 
     def _text_for(self, c: Counts) -> Text:
         live = self.live
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(no_wrap=True, overflow="crop" if look.G.ascii else "ellipsis")
         text.append(self.title_text, style="bold")
         text.append("  ")
         g = look.G
@@ -155,6 +155,21 @@ def fleet_down(c: Counts, since: str, scheduler: RefreshScheduler | None = None)
     if scheduler is not None and scheduler.backing_off:
         line += "; reading less often until one gets through (r: try now)"
     return line
+
+
+class FleetDown:
+    """The banner's "since": when most reads started failing the same way."""
+
+    def __init__(self) -> None:
+        self.since: str | None = None
+
+    def line(self, counts: Counts | None, scheduler: RefreshScheduler | None) -> str:
+        if counts is None:
+            return ""
+        since = self.since or clock()
+        line = fleet_down(counts, since, scheduler)
+        self.since = since if line else None
+        return line
 
 
 class Banner(Static):

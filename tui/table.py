@@ -137,13 +137,24 @@ class FleetTable(ScrollView, can_focus=True):
         self.empty_text = "loading" + look.G.ellipsis
         self._styles: dict[str, Style] = {}
         self.show_connection = False  # the WhatsApp column: when the source provides it (tui/connections.py)
+        self._columns: tuple[tuple[int, bool], list[Column]] | None = None
 
     # -- layout ------------------------------------------------------------------
 
     def columns(self) -> list[Column]:
         """Columns for the current width: URL and account only when there is room; what
-        is left goes to LAST ERROR (the instance name and the URL take at most a share)."""
+        is left goes to LAST ERROR (the instance name and the URL take at most a share).
+        Worked out once per width and WhatsApp column (every line drawn asks)."""
         width = self.scrollable_content_region.width or self.size.width
+        key = (width, self.show_connection)
+        cached = self._columns
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        columns = self._columns_for(width)
+        self._columns = (key, columns)
+        return columns
+
+    def _columns_for(self, width: int) -> list[Column]:
         wide = width >= WITH_URL
         cols = [
             Column("status", "STATUS", STATUS_WIDTH),

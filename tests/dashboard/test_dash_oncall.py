@@ -351,3 +351,15 @@ async def test_an_ascii_terminal_gets_nothing_but_ascii(dash) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         text = screen_text(app)
         assert text.isascii(), sorted({c for c in text if not c.isascii()})
+
+
+async def test_local_data_says_when_it_was_written(dash) -> None:
+    app = dash.app(None)  # no gateway: every row is local
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_settled(pilot)
+        await select(pilot, "alpha")
+        await wait_until(pilot, lambda: "local_written" in detail_text(app), "the write time")
+        assert re.search(
+            r"local_written\s+\d{4}-\d\d-\d\dT\S+Z\s+\((just now|\d+s ago|\d+m ago)\)", detail_text(app)
+        )
+        assert re.search(r"local \d+[smh]", row_texts(app)[1])  # the list's SOURCE: "local 5s"
