@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="never reveal or copy a token (demos, screen sharing)",
     )
+    ui.add_argument(
+        "--ascii",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="draw with ASCII only (automatic where the locale is not UTF-8; or CWDASH_ASCII=1)",
+    )
 
     parser = _Parser(
         prog="cwdash",
