@@ -26,9 +26,8 @@ from cwdash.store.endpoint import display_url, ryzeapi_url_problem
 from cwdash.store.ryzeapi.listing import BadListing, Listed, parse_listing
 from cwdash.store.ryzeapi.pacer import PRIORITY_VISIBLE, Pacer, PacerBusy
 from cwdash.store.secret import Secret
-from cwdash.store.sources.httpread import MAX_BODY, classify_transport, read_body, short
+from cwdash.store.sources.httpread import classify_transport, read_body_or_failure, short
 from cwdash.store.sources.httpxload import load_httpx
-from cwdash.store.sources.inflate import BadEncoding, BodyTooLarge
 from cwdash.store.sources.outcome import RYZEAPI_WORDING, LiveFailure, Reason
 
 if TYPE_CHECKING:
@@ -265,14 +264,9 @@ class RyzeApi:
     @staticmethod
     async def _answer(response: httpx.Response) -> Answer | LiveFailure:
         code = response.status_code
-        try:
-            body = await read_body(response)
-        except BodyTooLarge:
-            return LiveFailure(
-                Reason.BAD_ANSWER, f"answer larger than {MAX_BODY // 1024} KiB, not read further", WORDING
-            )
-        except BadEncoding as exc:
-            return LiveFailure(Reason.BAD_ANSWER, str(exc), WORDING)
+        body = await read_body_or_failure(response, WORDING)
+        if isinstance(body, LiveFailure):
+            return body
         return Answer(code, body, "" if code == 200 else error_message(body))
 
 

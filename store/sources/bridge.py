@@ -16,9 +16,8 @@ from urllib.parse import quote
 from cwdash.store.endpoint import bridge_url_problem, display_url, integration_id_problem
 from cwdash.store.secret import Secret
 from cwdash.store.sources.base import LiveSource, LiveTarget
-from cwdash.store.sources.httpread import MAX_BODY, classify_transport, discard_body, read_body, short
+from cwdash.store.sources.httpread import classify_transport, discard_body, read_body_or_failure, short
 from cwdash.store.sources.httpxload import load_httpx
-from cwdash.store.sources.inflate import BadEncoding, BodyTooLarge
 from cwdash.store.sources.outcome import BRIDGE_WORDING, LiveFailure, LiveOutcome, Reason, parse_state
 
 if TYPE_CHECKING:
@@ -154,12 +153,7 @@ class BridgeSource(LiveSource):
                 return LiveFailure(
                     Reason.HTTP_ERROR, f"HTTP {code} {response.reason_phrase}".strip(), WORDING
                 )
-            try:
-                body = await read_body(response)
-            except BodyTooLarge:
-                return LiveFailure(
-                    Reason.BAD_ANSWER, f"answer larger than {MAX_BODY // 1024} KiB, not read further", WORDING
-                )
-            except BadEncoding as exc:
-                return LiveFailure(Reason.BAD_ANSWER, str(exc), WORDING)
+            body = await read_body_or_failure(response, WORDING)
+        if isinstance(body, LiveFailure):
+            return body
         return parse_state(body, integration_id, WORDING)

@@ -13,7 +13,7 @@ import ssl
 from typing import TYPE_CHECKING
 
 from cwdash.store.sources.httpxload import load_httpx
-from cwdash.store.sources.inflate import BodyTooLarge, Decoder, encodings_of
+from cwdash.store.sources.inflate import BadEncoding, BodyTooLarge, Decoder, encodings_of
 from cwdash.store.sources.outcome import LiveFailure, Reason, Wording
 
 if TYPE_CHECKING:
@@ -92,6 +92,19 @@ async def read_body(response: httpx.Response) -> bytes:
     if decoder is not None:
         chunks.extend(decoder.finish())
     return b"".join(chunks)
+
+
+async def read_body_or_failure(response: httpx.Response, wording: Wording) -> bytes | LiveFailure:
+    """:func:`read_body`, with an answer too large or not decodable turned into the bad
+    answer every source reports for it, worded for that source."""
+    try:
+        return await read_body(response)
+    except BodyTooLarge:
+        return LiveFailure(
+            Reason.BAD_ANSWER, f"answer larger than {MAX_BODY // 1024} KiB, not read further", wording
+        )
+    except BadEncoding as exc:
+        return LiveFailure(Reason.BAD_ANSWER, str(exc), wording)
 
 
 async def discard_body(response: httpx.Response, limit: int = 64 * 1024) -> None:
