@@ -29,8 +29,7 @@ from cwdash.cli.common import (
     err,
     open_store,
 )
-from cwdash.store.ryzeapi.client import RyzeApi
-from cwdash.store.ryzeapi.pacer import DEFAULT_RESERVE, Budget, shared
+from cwdash.store.ryzeapi.pacer import Budget
 from cwdash.store.ryzeapi.sync import (
     ADDED,
     CHANGED,
@@ -45,6 +44,7 @@ from cwdash.store.ryzeapi.sync import (
     SyncOptions,
     SyncReport,
 )
+from cwdash.store.sources.ryzeapi import api_from_config
 from cwdash.store.text import one_line
 
 EXIT_INTERRUPTED = 130
@@ -135,15 +135,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     )
     sealer = config.sealer()
     store = open_store(config, create=not args.dry_run)
-    assert config.ryzeapi_url and config.ryzeapi_token
-    pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve or DEFAULT_RESERVE)
-    api = RyzeApi(
-        config.ryzeapi_url,
-        config.ryzeapi_token,
-        pacer=pacer,
-        timeout=config.live_timeout,
-        ca_file=config.ca_file,
-    )
+    api = api_from_config(config)
+    pacer = api.pacer
     line = ProgressLine(sys.stderr)
     syncer = Syncer(store, sealer, api, progress=line.update)
 

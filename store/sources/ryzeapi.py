@@ -34,17 +34,22 @@ def from_config(config: Config) -> RyzeApiSource | None:
     only ``RYZEAPI_URL`` and ``RYZEAPI_TOKEN`` are set)."""
     if config.live_source_name != "ryzeapi":
         return None
+    return RyzeApiSource(api_from_config(config, max_connections=config.concurrency))
+
+
+def api_from_config(config: Config, *, max_connections: int = 4) -> RyzeApi:
+    """The configuration's RyzeAPI server and token on the process's one pacer for them,
+    so sync and the dashboard's live source count against the same budget."""
     assert config.ryzeapi_url and config.ryzeapi_token
     pacer = shared(config.ryzeapi_url, config.ryzeapi_token, config.ryzeapi_reserve or DEFAULT_RESERVE)
-    api = RyzeApi(
+    return RyzeApi(
         config.ryzeapi_url,
         config.ryzeapi_token,
         pacer=pacer,
         timeout=config.live_timeout,
-        max_connections=config.concurrency,
+        max_connections=max_connections,
         ca_file=config.ca_file,
     )
-    return RyzeApiSource(api)
 
 
 class RyzeApiSource(LiveSource):
