@@ -8,7 +8,6 @@ commands that write (``init``, ``import``, ``add``, ``set``) do.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import sqlite3
 import stat
@@ -348,6 +347,8 @@ class Store:
     def record_audit(self, name: str, action: str) -> None:
         """Record that a token was revealed or copied, by whom and when."""
         try:
+            import getpass  # only when a token is printed: kept off the start path
+
             user = getpass.getuser()
         except (KeyError, OSError):
             user = str(os.getuid())

@@ -17,11 +17,9 @@ standard library's ``tomllib``; writing is atomic and keeps the file's other set
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +66,8 @@ def load(binding_ids: Iterable[str] | None = None, path: Path | None = None) -> 
     except OSError as exc:
         prefs.problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
         return prefs
+    import tomllib  # only when the file exists: most starts have none
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -99,6 +99,8 @@ def load(binding_ids: Iterable[str] | None = None, path: Path | None = None) -> 
 
 
 def _toml_key(name: str) -> str:
+    import json
+
     return name if _BARE.match(name) else json.dumps(name, ensure_ascii=False)
 
 
@@ -108,6 +110,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
+        import json
+
         return json.dumps(value, ensure_ascii=False)  # JSON's escapes are TOML's basic-string escapes
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
@@ -132,6 +136,8 @@ def save(*, theme: str | None = None, keys: dict[str, str] | None = None, path: 
     path = prefs_path() if path is None else path
     data: dict[str, Any] = {}
     if path.exists():
+        import tomllib
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cwdash.store.config import NOT_CONFIGURED_HINT, Config, ConfigError
 from cwdash.store.db import BadRowError, Store, StoreError
@@ -28,6 +27,9 @@ from cwdash.store.sealing import Sealer
 from cwdash.store.sources.base import LiveSource, LiveTarget
 from cwdash.store.sources.factory import live_source
 from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState, Reason
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger("cwdash.live")
 UNEXPECTED = LiveFailure(Reason.UNEXPECTED, "see the log")
@@ -144,11 +146,13 @@ class BackfillWriter:
         self.path = path
         self.timeout = timeout
         self._store: Store | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._thread: ThreadPoolExecutor | None = None  # started at the first backfill
 
     async def write(self, name: str, inbox_id: int) -> bool:
         """Fill ``name``'s still-zero inbox id; False when it was set meanwhile."""
         if self._thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="cwdash-backfill")
         return await asyncio.get_running_loop().run_in_executor(self._thread, self._write, name, inbox_id)
 

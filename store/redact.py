@@ -11,7 +11,6 @@ Only small standard-library imports (no logging), so :mod:`cwdash.store.secret` 
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from typing import Protocol
@@ -33,6 +32,8 @@ class _Revealing(Protocol):
 
 def _forms(value: str) -> set[str]:
     """The ways a value can appear in a text: as is, escaped by repr/JSON/bytes repr, URL-quoted."""
+    import json  # off the dashboard's start path
+
     forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], quote(value, safe="")}
     forms.add(repr(value.encode("utf-8", "surrogatepass"))[2:-1])
     forms.update(part for part in value.split() if len(part) >= SHORT)  # a token cut at a newline

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import os
 from typing import Any
 
@@ -33,6 +32,7 @@ def fingerprint(key: bytes) -> str:
     it is a MAC of a fixed label, so it reveals nothing that helps recover the key.
     """
     import hashlib  # with OpenSSL (~6 ms): on the first fingerprint, not at start-up
+    import hmac
 
     return hmac.new(key, b"cwdash key fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
@@ -82,6 +82,8 @@ class Sealer:
     def for_fingerprint(self, wanted: str) -> Sealer | None:
         """A sealer that seals with the key named ``wanted``, if this one holds it (the
         others still open); None when none of its keys is that one."""
+        import hmac
+
         for i, fp in enumerate(self.fingerprints):
             if hmac.compare_digest(fp, wanted):
                 if i == 0:

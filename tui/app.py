@@ -17,7 +17,6 @@ import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -40,7 +39,9 @@ from cwdash.tui.table import FleetTable
 log = logging.getLogger("cwdash")
 BINDING_IDS = tuple(b.id for b in BINDINGS if b.id)  # what config.toml's [keys] may name
 DEPTHS = {"standard": "16", "windows": "16", "256": "256", "truecolor": "truecolor"}
-STYLES = str(resources.files("cwdash.styles") / "cwdash.tcss")  # a package resource, installed or not
+# beside this package, installed or not (cwdash/styles); a plain path: importlib.resources
+# would cost the start a few milliseconds for the same answer
+STYLES = str(Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss")
 
 
 def keymap_clashes(keymap: dict[str, str], bindings: Iterable[BindingType], where: Path) -> list[str]:

@@ -23,7 +23,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 
@@ -164,14 +164,13 @@ def budget_for(
 ) -> BudgetGovernor | None:
     """With RyzeAPI as the live source, the governor of the feed's schedule (installed on the
     feed: the scheduler's hold, reads with priorities); None for any other source."""
-    from cwdash.store.sources.ryzeapi import RyzeApiSource
-
-    if feed is None or not isinstance(source, RyzeApiSource):
-        return None
+    if feed is None or source is None or not source.has_budget:
+        return None  # decided without importing RyzeAPI's modules: most starts don't need them
+    ryzeapi = cast("RyzeApiSource", source)
     scheduler = feed.scheduler
-    governor = BudgetGovernor(source, scheduler, scheduler.settings, listing_every=listing_every)
+    governor = BudgetGovernor(ryzeapi, scheduler, scheduler.settings, listing_every=listing_every)
     scheduler.hold = governor.hold
-    feed.reader_source = Prioritised(source, scheduler)
+    feed.reader_source = Prioritised(ryzeapi, scheduler)
     return governor
 
 

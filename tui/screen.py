@@ -35,7 +35,6 @@ from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import LiveFeed, LiveResults
 from cwdash.tui.filter_input import FilterInput
-from cwdash.tui.help import HelpScreen
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed, StoreLoader
 from cwdash.tui.oncall import OnCallActions
@@ -104,13 +103,20 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        # the breakpoints' classes before the first layout, as the first resize will set
-        # them: the first paint is laid out once, in its final arrangement
+        # Every class the screen starts with, in one call before its children exist: the
+        # breakpoints' classes as the first resize will set them (the first paint is laid
+        # out once, in its final arrangement), the glyphs and the colour depth. Set one by
+        # one, or after mounting, each restyles the whole tree (~25 ms at start).
         width, height = self.app.size
-        self.set_class(width >= WIDE, "-wide")
-        self.set_class(width < WIDE, "-narrow")
-        self.set_class(height >= TALL, "-tall")
-        self.set_class(height < TALL, "-short")
+        depth = getattr(self.app, "depth", "")
+        start_classes = {
+            "-wide" if width >= WIDE else "-narrow": True,
+            "-tall" if height >= TALL else "-short": True,
+            "-ascii": look.G.ascii,
+            "-no-color": depth == "none",
+            "-depth-16": depth == "16",
+        }
+        self.add_class(*(name for name, on in start_classes.items() if on))
         live = live_state(self.config, self.budget) if self.feed is not None else None
         self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
         self.banner = Banner(id="banner", markup=False)
@@ -141,10 +147,6 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
     def on_mount(self) -> None:
         self.filter_input.display = False
         self.jump_input.display = False
-        self.set_class(look.G.ascii, "-ascii")
-        depth = getattr(self.app, "depth", "")
-        self.set_class(depth == "none", "-no-color")
-        self.set_class(depth == "16", "-depth-16")
         self._update_banner()
         self.summary.update_summary()
         self.table.focus()
@@ -366,6 +368,8 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
     # -- keys (the list's and the live reads' are ListActions') ------------------------
 
     def action_help(self) -> None:
+        from cwdash.tui.help import HelpScreen  # on the first `?`, not at start-up
+
         self.app.push_screen(
             HelpScreen([b for b in self.BINDINGS if self.check_action(b.action, ()) is not False])
         )

@@ -54,6 +54,9 @@ class LiveSource(ABC):
 
     #: How the user's texts name this source, and the settings that configure it.
     wording: ClassVar[Wording] = BRIDGE_WORDING
+    #: A source with a rate budget shared by its token's users (RyzeAPI): the dashboard
+    #: schedules its reads from that budget and shows what is left.
+    has_budget: ClassVar[bool] = False
 
     @property
     def name(self) -> str:

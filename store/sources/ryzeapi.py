@@ -56,6 +56,7 @@ class RyzeApiSource(LiveSource):
     """Reads one integration's live state from RyzeAPI's Status/info, paced."""
 
     wording = WORDING
+    has_budget = True
 
     def __init__(self, api: RyzeApi, *, priority: int = PRIORITY_VISIBLE) -> None:
         self.api = api
