@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BRIDGE_TOKEN, bridge_id_for, document
 from storekit import rows as store_rows
 
 from cwdash.store.db import Store
 from cwdash.store.importer import import_text
 from cwdash.store.simbridge import Reply, SimBridge, live
 
+BRIDGE_TOKEN = "bridge-secret"  # conftest's
 NAMES = [f"ok{i}" for i in range(1, 7)] + ["err1", "err2"]
 
 
@@ -30,12 +30,12 @@ def states() -> dict[str, Reply]:
 
 @pytest.fixture
 def gateway(bridge, states: dict[str, Reply]) -> SimBridge:
-    by_id = {bridge_id_for(name): name for name in NAMES}
+    by_id = {f"int_{name}": name for name in NAMES}
     return bridge(lambda ident: states.get(by_id.get(ident, ""), Reply(status=404, body={})))
 
 
 @pytest.fixture
-def fleet(db_path: Path, sealer, configure, gateway: SimBridge) -> Path:
+def fleet(db_path: Path, sealer, configure, gateway: SimBridge, document) -> Path:
     store = Store.open(db_path, create=True)
     records = [document(n, chatwoot_inbox_id=0 if n == "ok1" else 42) for n in NAMES] + [
         {"instance_name": "bare"}

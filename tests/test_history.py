@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -289,7 +288,6 @@ def test_the_writer_thread_flushes_on_close(store: Store) -> None:
 def test_a_full_disk_drops_history_and_nothing_else_breaks(
     tmp_path: Path, sealer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_store_opening import fill, tiny_filesystem
 
     with tiny_filesystem(tmp_path) as mount:
@@ -311,3 +309,13 @@ def test_a_full_disk_drops_history_and_nothing_else_breaks(
         assert Store.open(path).list_rows() == []  # the store still reads
         w.close()
         store.close()
+
+
+def test_text_that_is_not_valid_unicode_is_stored_as_escapes(store: Store) -> None:
+    w = writer(store, Clock())
+    w.observe(obs("a"))
+    (_s, error) = w.observe(obs("a", "error", "bad \ud800 text"))
+    assert error.new == "bad \\ud800 text"
+    w.flush()
+    assert rows(store.path)[-1][3] == "bad \\ud800 text"
+    w.close()

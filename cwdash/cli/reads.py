@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sqlite3
 from typing import Any
 
@@ -103,8 +104,12 @@ def record_status(store: Store, config: Config, result: StatusRead) -> None:
     except (ConfigError, StoreError, sqlite3.Error) as exc:
         warn(f"history not recorded: {exc}")
         return
-    writer.observe(Observation(doc.instance_name, doc.status, doc.last_error, None, result.source))
-    writer.close()
+    try:
+        writer.observe(Observation(doc.instance_name, doc.status, doc.last_error, None, result.source))
+        writer.close()
+    except Exception:  # a bug in history must not cost the read its answer
+        logging.getLogger("cwdash.history").exception("history not recorded")
+        return
     if writer.off:
         note(writer.off)
 

@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,8 +61,17 @@ class Event:
         return (self.at, self.name, self.field, self.old, self.new, self.observer, self.site)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def cap_text(text: str) -> str:
-    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT]
+    """An error text as kept: capped, and storable (a lone surrogate, which a live JSON
+    answer can carry and SQLite cannot store, written as its ``\\udXXX`` escape)."""
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT]
+    if not text.isascii():
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 # -- the compact encoding ----------------------------------------------------------------

@@ -301,6 +301,12 @@ class HistoryWriter:
         except (StoreError, sqlite3.Error) as exc:
             self._failed(len(changes), exc)
             return
+        except Exception:  # a bug: this batch is lost, history goes on
+            log.exception("unexpected error writing history (%d changes dropped)", len(changes))
+            self.dropped += len(changes)
+            self.failures += 1
+            self._close_store()
+            return
         self.written += len(events)
         self._touched |= touched
         self._last_failure = ""
