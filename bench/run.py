@@ -545,6 +545,14 @@ def target_dash_ryze(store: Path, key: str, quick: bool) -> tuple[list[Result], 
     return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
 
 
+def target_history(quick: bool) -> tuple[list[Result], dict[str, float]]:
+    """History under a flapping 100k fleet: see bench/history_bench.py."""
+    from bench import history_bench
+
+    got, figures = history_bench.run(quick)
+    return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset, in under a minute")
@@ -553,7 +561,7 @@ def main() -> int:
         action="append",
         metavar="STEP",
         help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync, "
-        "dashboard on RyzeAPI); repeatable",
+        "dashboard on RyzeAPI, history); repeatable",
     )
     parser.add_argument("--build-store", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -563,7 +571,7 @@ def main() -> int:
     repeats = 3 if args.quick else 7
     round_size = 2_000 if args.quick else 10_000
     idle_seconds = 5.0 if args.quick else 30.0
-    if not args.only or any(o != "sync" for o in args.only):
+    if not args.only or any(o not in ("sync", "history") for o in args.only):
         print(f"building stores in {CACHE} (cached between runs)…", flush=True)
         s1k, k1k = build_store(1_000)
         sround, kround = build_store(round_size)
@@ -579,6 +587,7 @@ def main() -> int:
         ("idle", lambda: target_idle(s1k, k1k, idle_seconds)),
         ("sync", lambda: target_sync(args.quick)),
         ("dashboard on RyzeAPI", lambda: target_dash_ryze(s1k, k1k, args.quick)),
+        ("history", lambda: target_history(args.quick)),
     ]
     for label, step in steps:
         if args.only and not any(label.startswith(o) or o in label for o in args.only):

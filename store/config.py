@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cwdash.store.history.settings import HistorySettings
     from cwdash.store.ryzeapi.reserve import Reserve
     from cwdash.store.sealing import Sealer
 
@@ -27,6 +28,8 @@ KEY_BYTES = 32
 SOURCES = ("bridge", "ryzeapi")  # what CWDASH_SOURCE / --source may name
 # what to do when no live source is configured (RyzeAPI's own hint names the bridge only)
 NOT_CONFIGURED_HINT = "set BRIDGE_URL and BRIDGE_TOKEN, or RYZEAPI_URL and RYZEAPI_TOKEN"
+# the history's settings (:mod:`cwdash.store.history.settings`), read from the same places
+HISTORY_SETTINGS = ("CWDASH_HISTORY_DAYS", "CWDASH_HISTORY_CAP", "CWDASH_ALERT_UNREACHABLE_AFTER")
 
 
 class ConfigError(Exception):
@@ -89,6 +92,9 @@ class Config:
     ryzeapi_reserve: Reserve | None = None  # CWDASH_RYZEAPI_RESERVE; None: the default (10%)
     source: str | None = None  # CWDASH_SOURCE / --source: "bridge" or "ryzeapi"; None: by what is set
     site: str | None = None  # the site this configuration is (--site NAME), None for the plain .env
+    # CWDASH_HISTORY_DAYS, CWDASH_HISTORY_CAP, CWDASH_ALERT_UNREACHABLE_AFTER as given;
+    # validated where history is used (:meth:`history_settings`), not at every start
+    history_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def bridge_configured(self) -> bool:
@@ -119,6 +125,12 @@ class Config:
     def gateway_configured(self) -> bool:
         """Whether live reads have a source; without one, reads answer 503 as RyzeAPI does."""
         return self.live_source_name is not None
+
+    def history_settings(self) -> HistorySettings:
+        """The history's retention and the alerts' threshold; ConfigError for a bad value."""
+        from cwdash.store.history.settings import history_settings
+
+        return history_settings(dict(self.history_env))
 
     def key(self) -> bytes:
         """The AES key, or a ConfigError saying how to get one."""
@@ -321,6 +333,7 @@ def config_from_values(
         ca_file=ca_file_setting(values),
         site=site,
         **ryzeapi_settings(values, source),
+        history_env=tuple((k, values[k]) for k in HISTORY_SETTINGS if values.get(k)),
     )
 
 
@@ -355,4 +368,5 @@ SETTINGS = (
     "RYZEAPI_TOKEN",
     "CWDASH_SOURCE",
     "CWDASH_RYZEAPI_RESERVE",
+    *HISTORY_SETTINGS,
 )

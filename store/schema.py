@@ -128,7 +128,16 @@ def _v4(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: Database) -> None:
+    """Fifth version: ``history`` (every transition cwdash observed) and ``history_state``
+    (the last observed state of each instance, so a new process knows what "changed" means
+    without scanning the history). See :mod:`cwdash.store.history`."""
+    from cwdash.store.history.tables import create_tables
+
+    create_tables(db.conn)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(MIGRATIONS)
 
 

@@ -57,6 +57,8 @@ COMMANDS: dict[str, str] = {
     "completion": "cwdash.cli.completion:cmd_completion",
     "sync": "cwdash.cli.sync:cmd_sync",
     "site": "cwdash.cli.sites:cmd_site",
+    "check": "cwdash.cli.check:cmd_check",
+    "history": "cwdash.cli.history:cmd_history",
 }
 
 
@@ -205,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("completion", "print a shell completion script (bash, zsh or fish)")
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
     _add_sync_and_site(add)
+    _add_check_and_history(add)
     return parser
 
 
@@ -233,6 +236,53 @@ def _add_sync_and_site(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     q = site.add_parser("list", help="list the sites")
     q.add_argument("--json", action="store_true")
+
+
+def _add_check_and_history(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """``check`` (the health check for cron and monitoring) and ``history NAME``."""
+    p = add(
+        "check",
+        "live-read the fleet and print one monitoring-plugin line; exit 0 OK, 1 WARNING, 2 CRITICAL, "
+        "3 UNKNOWN",
+    )
+    p.epilog = (
+        "thresholds: N (a count) or N%% (of the instances checked), for every category, or "
+        "CATEGORY=N[%%] items (error, disconnected, unreachable), comma-separated: --warn 0,disconnected=10%%. "
+        "A category exceeds a threshold when its count is greater (--warn 1 warns at 2). "
+        "Without --warn and --crit, any instance in a category warns. Writes nothing but history."
+    )
+    p.add_argument("--names", metavar="A,B", help="check only these instances")
+    p.add_argument("--warn", metavar="SPEC", help="WARNING above these counts or shares (see below)")
+    p.add_argument("--crit", metavar="SPEC", help="CRITICAL above these counts or shares")
+    p.add_argument("--json", action="store_true", help="every instance's result, then the summary")
+    _add_on_change(p)
+    p = add("history", "the transitions cwdash recorded for one instance, oldest first, times in UTC")
+    p.add_argument("name")
+    p.add_argument(
+        "--since",
+        default="24h",
+        metavar="WHEN",
+        help="how far back: 90m, 24h, 7d, or an ISO 8601 time (default 24h)",
+    )
+    p.add_argument("--json", action="store_true")
+
+
+def _add_on_change(p: argparse.ArgumentParser) -> None:
+    """``--on-change CMD``, shared by the commands that observe the fleet."""
+    p.add_argument(
+        "--on-change",
+        metavar="CMD",
+        help="run CMD for each transition, with CWDASH_INSTANCE, CWDASH_SITE, CWDASH_FIELD, CWDASH_OLD, "
+        "CWDASH_NEW, CWDASH_ERROR, CWDASH_AT (UTC) in an environment of its own (no token or key). "
+        "CMD is split like a shell would but run without one: for pipes or $VARIABLES, give sh -c '...'",
+    )
+    p.add_argument(
+        "--hook-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="kill an --on-change command still running after this long (default 10)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

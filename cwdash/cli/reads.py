@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import sqlite3
 from typing import Any
 
 from cwdash.cli import output
@@ -25,7 +27,7 @@ from cwdash.cli.common import (
     warn,
 )
 from cwdash.store import upstream
-from cwdash.store.config import Config
+from cwdash.store.config import Config, ConfigError
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import MappedError, ReadModel, StatusRead
 from cwdash.store.sealing import TokenError
@@ -52,6 +54,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         err(f"{result.message} ({result.hint})")
         return exit_for(result)
     assert isinstance(result, StatusRead)
+    if not args.local:
+        record_status(store, config, result)
     if result.failure is not None:
         warn(f"live read failed, showing local status: {output.describe_failure(result.failure)}")
     if result.backfill_error:
@@ -79,6 +83,35 @@ def cmd_status(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def record_status(store: Store, config: Config, result: StatusRead) -> None:
+    """History: what this live read saw of the instance (observer ``status``), written now,
+    on this thread; a problem with history never fails the read."""
+    from cwdash.store.history.model import Observation
+    from cwdash.store.history.writer import HistoryWriter
+
+    doc = result.document
+    try:
+        writer = HistoryWriter(
+            store,
+            observer="status",
+            site=config.site or "",
+            settings=config.history_settings(),
+            names=[doc.instance_name],
+            start=False,
+        )
+    except (ConfigError, StoreError, sqlite3.Error) as exc:
+        warn(f"history not recorded: {exc}")
+        return
+    try:
+        writer.observe(Observation(doc.instance_name, doc.status, doc.last_error, None, result.source))
+        writer.close()
+    except Exception:  # a bug in history must not cost the read its answer
+        logging.getLogger("cwdash.history").exception("history not recorded")
+        return
+    if writer.off:
+        note(writer.off)
 
 
 def note_route(config: Config) -> None:
