@@ -32,6 +32,9 @@ BINDINGS = [
     Binding("t", "toggle_token", "Token", id="token", tooltip="reveal / hide the selected token"),
     # y: the detail's token line says it ("t reveals, y copies"); the footer keeps its room
     Binding("y", "copy_token", "Copy", id="copy", show=False, tooltip="copy the token (OSC 52), not shown"),
+    Binding(
+        "v", "verify", "Verify", id="verify", show=False, tooltip="verify the selected token against Chatwoot"
+    ),
     Binding("n", "next_attention(1)", "Next", id="next", tooltip="next instance that needs attention"),
     Binding(
         "N",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
@@ -29,6 +30,9 @@ from cwdash.tui import look
 from cwdash.tui.connections import detail_parts as connection_parts
 from cwdash.tui.look import detail_style
 from cwdash.tui.scrolling import set_content_size
+
+if TYPE_CHECKING:
+    from cwdash.tui.verify_actions import VerifyView
 
 
 @dataclass
@@ -90,6 +94,7 @@ def render_detail(
     gateway_configured: bool,
     no_reveal: bool,
     token_line: bool = True,
+    verify: VerifyView | None = None,
 ) -> RenderableType:
     """The whole detail, built from literal Text (never markup); ``token_line=False``
     leaves the token out altogether (the full view, :mod:`cwdash.tui.fullview`)."""
@@ -121,6 +126,8 @@ def render_detail(
         fields.add("last_error", (f"{look.G.dash} (healthy)", "dim"))
     if token_line:
         _token_row(fields, token, no_reveal)
+    if verify is not None:
+        _verify_rows(fields, verify)
     fields.add("bridge_integration_id", one_line(doc.bridge_integration_id, 400))
     fields.add("chatwoot_base_url", one_line(doc.chatwoot_base_url, 400))
     fields.add("chatwoot_account_id", str(doc.chatwoot_account_id))
@@ -183,6 +190,31 @@ def _token_row(fields: _Fields, token: TokenView, no_reveal: bool) -> None:
         fields.add(label, look.G.mask, ("  (reveal and copy are off: --no-reveal)", "dim"))
     else:
         fields.add(label, look.G.mask, ("  (t reveals, y copies)", "dim"))
+
+
+VERIFY_STYLES = {
+    "OK": "bold green",
+    "WARNING": "bold yellow",
+    "CRITICAL": "bold red",
+    "UNKNOWN": "bold magenta",
+}
+
+
+def _verify_rows(fields: _Fields, verify: VerifyView) -> None:
+    """The last verify (v): its level, when, each diagnosis and what to do; or that one runs."""
+    result = verify.result
+    running = ("  verify running" + look.G.ellipsis, "dim") if verify.running else ""
+    if result is None:
+        fields.add("verify", ("running" + look.G.ellipsis, "dim"))
+        return
+    level = result.level.name
+    when = f"  {ago(time.monotonic() - result.finished_at)}, at {result.checked_at} in {result.elapsed:.1f} s"
+    fields.add("verify", (level, VERIFY_STYLES.get(level, "bold")), (when, "dim"), running)
+    if not result.diagnoses:
+        fields.add("", (result.summary, "green"))
+    for diagnosis in sorted(result.diagnoses, key=lambda d: -d.level.rank):
+        fields.add("", (f"{diagnosis.reason}", VERIFY_STYLES.get(diagnosis.level.name, "")))
+        fields.add("", (f"what to do: {diagnosis.what_to_do}", "italic"))
 
 
 def fingerprint(content: RenderableType) -> object:

@@ -113,6 +113,17 @@ class HelpScreen(ModalScreen[None]):
         for reason, what in REASONS.items():
             line(f"local{g.sep}{REASON_SHORT[reason]}", f"live read failing: {what}")
         line(g.dash, "nothing to read live (no integration, gone, bad row)")
+        heading("VERIFY (v)")
+        line(
+            "OK / WARNING",
+            "the token works / it works but the inbox name differs, or its id is not known yet",
+        )
+        line(
+            "CRITICAL",
+            "Chatwoot refuses it (revoked, proxy drops underscore headers, no admin role, "
+            "no account, inbox deleted, wrong URL, unreachable); the detail says what to do",
+        )
+        line("UNKNOWN", "the check could not tell (token not opened, outgoing proxy failed)")
         heading("Marks")
         line(f"{g.up} {g.down}", "the column sorted by, ascending / descending (s, S)")
         line(g.ellipsis, "the cell is cut: Enter shows the whole text")

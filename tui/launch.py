@@ -79,10 +79,14 @@ def run_demo(args: argparse.Namespace) -> int:
         fleet = demo.plan(args.instances)
         demo.seed_store(store, config.sealer(), fleet)
         router = demo.DemoRouter(fleet)
+        from cwdash.store.demochatwoot import DemoChatwoot
+
         with (
             SimBridge(router, token="demo-bridge-token") as bridge,
             SimBridge(router, token="demo-bridge-token", tls=self_signed_context()) as tls_bridge,
+            DemoChatwoot() as chatwoot,  # v: every verify diagnosis on a few instances
         ):
+            chatwoot.wire(store, config.sealer(), fleet)
             config = Config(
                 db_path=config.db_path,
                 key_text=key,

@@ -41,6 +41,7 @@ from cwdash.tui.oncall import OnCallActions
 from cwdash.tui.summary import Banner, FleetDown, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
+from cwdash.tui.verify_actions import VerifyActions
 
 WIDE = 120  # columns: from here on the list and the detail sit side by side
 TALL = 18  # lines: below this the detail is left out (Enter shows it full screen)
@@ -50,7 +51,9 @@ EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 store_log = logging.getLogger("cwdash.store")
 
 
-class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]):
+class DashboardScreen(
+    OnCallActions, ListActions, TokenActions, VerifyActions, ConnectionHandlers, Screen[None]
+):
     """The one screen of the dashboard; the key help and the full view go on top of it."""
 
     BINDINGS = BINDINGS
@@ -362,6 +365,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
             self.token,
             gateway_configured=self.model.gateway_configured,
             no_reveal=self.no_reveal,
+            verify=self.verify_view(name),
         )
         self.detail.show(content)
 

@@ -59,6 +59,7 @@ COMMANDS: dict[str, str] = {
     "site": "cwdash.cli.sites:cmd_site",
     "check": "cwdash.cli.check:cmd_check",
     "history": "cwdash.cli.history:cmd_history",
+    "verify": "cwdash.cli.verify:cmd_verify",
 }
 
 
@@ -208,7 +209,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
     _add_sync_and_site(add)
     _add_check_and_history(add)
+    _add_verify(add)
     return parser
+
+
+def _add_verify(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """``verify NAME`` / ``verify --all``: the tokens checked against Chatwoot (cwdash.cli.verify)."""
+    p = add("verify", "check that integrations' Chatwoot tokens work: profile, account role, inbox")
+    p.add_argument("name", nargs="?", help="the instance to verify")
+    p.add_argument("--all", action="store_true", help="verify every instance with an integration")
+    p.add_argument("--json", action="store_true", help="the result(s) as JSON")
+    p.add_argument(
+        "--budget", type=float, default=10.0, metavar="SECONDS", help="time for one whole check (10)"
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="verifies at a time with --all (4)"
+    )
+    p.add_argument(
+        "--rate", type=float, default=5.0, metavar="N", help="verifies started a second at most (5)"
+    )
 
 
 def _add_sync_and_site(add: Callable[..., argparse.ArgumentParser]) -> None:
