@@ -9,13 +9,34 @@ run forever writing escape codes into it, so it refuses before anything is loade
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from cwdash.cli.common import EXIT_USAGE, err
 
 
+def served_to_browser() -> bool:
+    """Whether textual-serve started this process for a browser (``cwdash serve``)."""
+    return os.environ.get("TEXTUAL_DRIVER", "").endswith("web_driver:WebDriver")
+
+
+def _leave_ctrl_c_to_the_server() -> None:
+    """A served dashboard shares the server's terminal process group, so Ctrl+C there would
+    hit every browser's process mid-frame; the server ends them itself (textual-serve's
+    quit message), and a Ctrl+C typed in the browser arrives as a key, not a signal."""
+    if served_to_browser():
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def terminal_problem() -> str | None:
-    """Why the dashboard cannot run here (stdout or stdin is not a terminal), or None."""
+    """Why the dashboard cannot run here (stdout or stdin is not a terminal), or None.
+
+    Served to a browser (``cwdash serve``), the pipes are textual-serve's and Textual's web
+    driver speaks over them: no terminal is needed."""
+    if served_to_browser():
+        return None
     for name, stream in (("stdout", sys.stdout), ("stdin", sys.stdin)):
         try:
             tty = stream is not None and stream.isatty()
@@ -34,6 +55,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if problem:
         err(problem)
         return EXIT_USAGE
+    _leave_ctrl_c_to_the_server()
     from cwdash.tui.launch import run_dashboard
 
     return run_dashboard(args)
@@ -44,6 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if problem:
         err(problem)
         return EXIT_USAGE
+    _leave_ctrl_c_to_the_server()
     from cwdash.tui.launch import run_demo
 
     return run_demo(args)

@@ -60,6 +60,7 @@ COMMANDS: dict[str, str] = {
     "check": "cwdash.cli.check:cmd_check",
     "history": "cwdash.cli.history:cmd_history",
     "verify": "cwdash.cli.verify:cmd_verify",
+    "serve": "cwdash.cli.serve:cmd_serve",
 }
 
 
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sync_and_site(add)
     _add_check_and_history(add)
     _add_verify(add)
+    _add_serve(add, ui)
     return parser
 
 
@@ -227,6 +229,30 @@ def _add_verify(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--rate", type=float, default=5.0, metavar="N", help="verifies started a second at most (5)"
+    )
+
+
+def _add_serve(add: Callable[..., argparse.ArgumentParser], ui: argparse.ArgumentParser) -> None:
+    """``serve``: the dashboard in a browser (textual-serve, loaded only when it runs)."""
+    p = add("serve", "serve the dashboard to a browser (127.0.0.1 only; no login: see --host)", ui)
+    p.add_argument("--port", type=_port, default=8000, help="the port to listen on (default 8000)")
+    p.add_argument(
+        "--demo", action="store_true", help="serve the demo (reveal and copy stay on: made-up tokens)"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="listen on this address instead of 127.0.0.1; needs --i-know-this-has-no-login",
+    )
+    p.add_argument(
+        "--i-know-this-has-no-login",
+        action="store_true",
+        help="allow --host: there is no login, every browser that reaches the port gets your view",
+    )
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers use to reach this server (needed with --host 0.0.0.0, or behind a proxy)",
     )
 
 
@@ -302,6 +328,17 @@ def _add_on_change(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="kill an --on-change command still running after this long (default 10)",
     )
+
+
+def _port(text: str) -> int:
+    """argparse type for ``serve --port``: 1 to 65535."""
+    try:
+        port = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {port}")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:
