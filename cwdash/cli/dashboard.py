@@ -34,6 +34,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if problem:
         err(problem)
         return EXIT_USAGE
+    if getattr(args, "all_sites", False):
+        from cwdash.tui.launch import run_all_sites
+
+        return run_all_sites(args)
     from cwdash.tui.launch import run_dashboard
 
     return run_dashboard(args)
