@@ -7,7 +7,9 @@ what to run, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from cwdash.store.readmodel import ReadModel
 
 if TYPE_CHECKING:
     from cwdash.store.sites import SiteConfig
+    from cwdash.tui.app import CwdashApp
     from cwdash.tui.sites import SiteSpec
 
 
@@ -116,24 +119,34 @@ def run_all_sites(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``cwdash demo``: two sites in one dashboard, each with a throwaway store: the demo
-    fleet behind a simulated gateway, and a fleet behind a simulated RyzeAPI server (both
-    on 127.0.0.1)."""
+    """``cwdash demo``: two sites in one dashboard (see :func:`demo_app`)."""
     _glyphs(args)
+    if args.instances < 1 or args.instances > 200_000:
+        return _fail("--instances must be between 1 and 200000")
+    with demo_app(args.instances, no_reveal=args.no_reveal) as app:
+        app.run()
+    return 0
+
+
+@contextlib.contextmanager
+def demo_app(instances: int, *, no_reveal: bool = False) -> Iterator[CwdashApp]:
+    """The demo's dashboard, two sites each with a throwaway store: the demo fleet of
+    ``instances`` behind a simulated gateway, and a fleet behind a simulated RyzeAPI server
+    (both on 127.0.0.1); everything stops and goes when the block ends."""
+    import tempfile
+
     from cwdash.store import demo, demoryze
     from cwdash.store.simbridge import SimBridge, self_signed_context
     from cwdash.store.sources.bridge import BridgeSource
+    from cwdash.tui.app import CwdashApp
+    from cwdash.tui.bindings import Timing
     from cwdash.tui.sites import SiteSpec
-
-    if args.instances < 1 or args.instances > 200_000:
-        return _fail("--instances must be between 1 and 200000")
-    import tempfile
 
     with tempfile.TemporaryDirectory(prefix="cwdash-demo-") as tmp:
         key = generate_key()
         config = Config(db_path=Path(tmp) / "demo.db", key_text=key, bridge_token="demo-bridge-token")
         store = Store.open(config.db_path, create=True)
-        fleet = demo.plan(args.instances)
+        fleet = demo.plan(instances)
         demo.seed_store(store, config.sealer(), fleet)
         router = demo.DemoRouter(fleet)
         ryze_key = generate_key()
@@ -151,7 +164,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 key_text=key,
                 bridge_url=bridge.url,
                 bridge_token="demo-bridge-token",
-                no_reveal=args.no_reveal,
+                no_reveal=no_reveal,
             )
             main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
@@ -166,7 +179,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 ryzeapi_url=ryze.url,
                 ryzeapi_token=demoryze.RYZE_TOKEN,
                 source="ryzeapi",
-                no_reveal=args.no_reveal,
+                no_reveal=no_reveal,
             )
             sites = [
                 SiteSpec(demoryze.BRIDGE_SITE, config, store, model),
@@ -178,22 +191,17 @@ def run_demo(args: argparse.Namespace) -> int:
                 ),
             ]
             vanish = demo.delete_later(config.db_path, fleet)
-            from cwdash.tui.app import CwdashApp
-            from cwdash.tui.bindings import Timing
-
-            app = CwdashApp(
-                config,
-                store,
-                model,
-                no_reveal=args.no_reveal,
-                label="demo",
-                sites=sites,
-                timing=Timing(connections_every=10.0),  # the simulated numbers change as you watch
-            )
             try:
-                app.run()
+                yield CwdashApp(
+                    config,
+                    store,
+                    model,
+                    no_reveal=no_reveal,
+                    label="demo",
+                    sites=sites,
+                    timing=Timing(connections_every=10.0),  # the simulated numbers change as you watch
+                )
             finally:
                 vanish.cancel()
-        store.close()
-        ryze_store.close()
-    return 0
+                store.close()
+                ryze_store.close()

@@ -210,7 +210,7 @@ class DashboardScreen(
         # rows deleted by another process stay listed as gone until `r` reloads
         keep_gone, session.drop_gone = session.loaded and not session.drop_gone, False
         added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
-        session.failures.forget(session.names_of(diff.removed))
+        session.failures.forget([session.label(key) for key in diff.removed])
         names_changed = bool(added or removed) or not session.loaded
         session.loaded = True
         if not self.loaded and all(s.loaded for s in self.sessions):
@@ -234,21 +234,6 @@ class DashboardScreen(
             self._show_detail(refresh_local=True)
         if EXIT_AFTER == "loaded":
             self.call_after_refresh(self.app.exit)
-
-    def _check_store(self) -> None:
-        """Reload the listing when another process committed to the store."""
-        for session in self.sessions:
-            if session.loader is None:
-                continue
-            try:
-                session.loader.check(session.rows)
-            except StoreError as exc:
-                if session.store_problem != str(exc):
-                    store_log.error(
-                        "checking the store %sfailed: %s", session.site and f"of {session.site} ", exc
-                    )
-                session.store_problem = str(exc)
-                self._update_banner()
 
     # -- live results ----------------------------------------------------------------
 
@@ -280,7 +265,7 @@ class DashboardScreen(
         if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
             session.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
-        if session.failures.note(row.name, result):
+        if session.failures.note(session.label(key), result):
             self._update_banner()
         self.summary.mark_changed(rows=True)
         if key == self.selected:
