@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from cwdash.store.fleet import Counts, Fleet
+from cwdash.store.status import ERROR
 from cwdash.store.text import one_line
 from cwdash.tui import look
 from cwdash.tui.summary import SummaryBar
@@ -51,22 +52,22 @@ def _bar() -> str:
 
 
 def site_segment(session: SiteSession, counts: Counts | None, level: int) -> Text:
-    """One site in the header's first line; ``level`` 2 in words, 1 short, 0 the least."""
+    """One site in the header's first line: ``level`` 3 in words, 2 in short words, 1 in
+    short words without the total, 0 its name and a mark."""
     text = Text()
     name = one_line(session.site, 40 if level else 12)
     trouble = session.trouble
+    bad_glyph = look.state_label(ERROR).partition(" ")[0]
     if trouble is not None:
-        text.append(f"{name}: ", style="bold")
-        reason = short_reason(trouble)
-        text.append(reason if level else look.G.dash, style="bold red")
+        text.append(f"{name}{':' if level else ''} ", style="bold")
+        text.append(short_reason(trouble) if level else bad_glyph, style="bold red")
         return text
     text.append(name, style="bold")
     if counts is None or (not session.loaded and not counts.total):
         text.append(f" {look.G.ellipsis}", style="dim")
         return text
-    if level:
+    if level >= 2:
         text.append(f" {counts.total:,}")
-    sep = f" {look.G.sep} " if level == 2 else " "
     parts: list[tuple[str, str]] = []
     for number, word, short, style in (
         (counts.error, "error", "err", "bold red"),
@@ -75,7 +76,7 @@ def site_segment(session: SiteSession, counts: Counts | None, level: int) -> Tex
         (counts.gone, "gone", "gone", "bold magenta"),
     ):
         if number:
-            parts.append((f"{number:,} {word}" if level == 2 else f"{number:,}{short}", style))
+            parts.append((f"{number:,} {word}" if level == 3 else f"{number:,}{short}", style))
     if session.feed is None:
         parts.append(("local", "yellow"))
     if not parts:
@@ -85,7 +86,7 @@ def site_segment(session: SiteSession, counts: Counts | None, level: int) -> Tex
         text.append(f" {look.G.warn if bad else 'ok'}", style="bold red" if bad else "green")
         return text
     for label, style in parts:
-        text.append(sep if parts[0][0] != label or level == 2 else " ", style="dim")
+        text.append(f" {look.G.sep} " if level == 3 else " ", style="dim")
         text.append(label, style=style)
     return text
 
@@ -93,7 +94,7 @@ def site_segment(session: SiteSession, counts: Counts | None, level: int) -> Tex
 def sites_line(sessions: Sequence[SiteSession], counts: Mapping[str, Counts], width: int) -> Text:
     """Every site in one line of at most ``width`` cells, in words when they fit."""
     line = Text()
-    for level in (2, 1, 0):
+    for level in (3, 2, 1, 0):
         line = Text()
         for index, session in enumerate(sessions):
             if index:
@@ -155,7 +156,7 @@ class SitesSummary(SummaryBar):
         text.append("  ")
         if not self.loaded:
             text.append(f"loading {self.expected:,} instances{look.G.ellipsis}  ", style="dim")
-        room = max(10, (self.size.width or self.app.size.width) - text.cell_len)
+        room = max(10, (self.content_size.width or self.app.size.width - 2) - text.cell_len)
         text.append_text(sites_line(self.sessions, self.site_counts, room))
         text.append("\n")
         text.append(f"{one_line(self.site, 40)}: ", style="bold")

@@ -23,6 +23,7 @@ from dashkit import (
     TOKENS,
     banner_text,
     detail_text,
+    record_notifications,
     row_texts,
     select,
     summary_text,
@@ -166,6 +167,20 @@ async def test_a_site_column_per_site_counts_and_the_same_name_apart(sites) -> N
         await select(pilot, row_key("staging", "alpha"))
         assert "site staging" in detail_text(app)
         assert header.splitlines()[1].startswith("staging: gateway") or "staging:" in summary_text(app)
+
+
+async def test_pause_and_refresh_apply_to_every_site(sites) -> None:
+    app = sites.app(sites.site("prod"), sites.site("staging", STAGING_ROUTES))
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        seen = record_notifications(app)
+        await pilot.press("p")
+        assert all(feed.paused for feed in app.dashboard.feeds())
+        await wait_until(pilot, lambda: "PAUSED" in summary_text(app), "the header")
+        await pilot.press("p")
+        assert not any(feed.paused for feed in app.dashboard.feeds())
+        await pilot.press("r")
+        assert ("", "reading 12 instances live again", "information") in seen
 
 
 async def test_one_site_is_shown_like_today_without_a_site_column(sites) -> None:
