@@ -1,17 +1,18 @@
 """The fleet as the dashboard sees it: every instance, its local row and its last live outcome.
 
 Plain Python, no Textual, so filtering, sorting and the fleet counts are testable and
-measurable without a screen. Rows are kept by name and updated in place.
+measurable without a screen. Rows are kept by key (the name; site-qualified with several
+sites: :func:`~cwdash.store.fleetrow.row_key`) and updated in place.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
-from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing
+from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, row_key, rows_from_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.sources.outcome import LiveFailure, Reason
 from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
@@ -21,25 +22,27 @@ __all__ = [
     "Fleet",
     "FleetRow",
     "ListingDiff",
+    "SiteRows",
     "background_read",
     "diff_listing",
     "filter_rows",
     "rows_from_listing",
 ]
 
-SORT_KEYS = ("status", "name", "source", "last_error", "url", "inbox")
+SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox")
 
 
 @dataclass(frozen=True, slots=True)
 class ListingDiff:
-    """What a fresh listing changes: rows new or with other local values, names gone."""
+    """What a fresh listing changes: rows new or with other local values, keys gone."""
 
     changed: list[FleetRow]
     removed: list[str]
 
 
-def diff_listing(current: dict[str, FleetRow], listing: Iterable[FleetRow]) -> ListingDiff:
-    """Compare a fresh listing with the rows shown, keeping only the differences.
+def diff_listing(current: Mapping[str, FleetRow], listing: Iterable[FleetRow]) -> ListingDiff:
+    """Compare a fresh listing with the rows shown (by key: one site's, :class:`SiteRows`),
+    keeping only the differences.
 
     Runs on the loader thread: a reload of a 100k fleet then holds the few changed
     rows, not a second copy of the whole fleet.
@@ -50,14 +53,56 @@ def diff_listing(current: dict[str, FleetRow], listing: Iterable[FleetRow]) -> L
     known = 0  # rows of the listing already shown
     for row in listing:
         if track:
-            seen.add(row.name)
-        shown = current.get(row.name)
+            seen.add(row.key)
+        shown = current.get(row.key)
         if shown is not None:
             known += 1
         if shown is None or shown.mapped is not None or local_values(shown) != local_values(row):
             changed.append(row)
-    removed = [name for name in list(current) if name not in seen] if known != len(current) else []
+    removed = [key for key in list(current) if key not in seen] if known != len(current) else []
     return ListingDiff(changed, removed)
+
+
+class SiteRows(Mapping[str, FleetRow]):
+    """One site's rows of the fleet, by key (``--all-sites``): what a site's listing is
+    compared with. A view, not a copy: the fleet holds every row once."""
+
+    def __init__(self, rows: dict[str, FleetRow], site: str) -> None:
+        self.rows = rows
+        self.site = site
+
+    def __getitem__(self, key: str) -> FleetRow:
+        row = self.rows[key]
+        if row.site != self.site:
+            raise KeyError(key)
+        return row
+
+    def __iter__(self) -> Iterator[str]:
+        site = self.site
+        return iter([key for key, row in list(self.rows.items()) if row.site == site])
+
+    def __len__(self) -> int:
+        site = self.site
+        return sum(1 for row in list(self.rows.values()) if row.site == site)
+
+
+class ByName(Mapping[str, FleetRow]):
+    """One site's rows of the fleet by instance name: what the site's live reads and
+    connection listings name them by."""
+
+    def __init__(self, rows: dict[str, FleetRow], site: str) -> None:
+        self.rows = rows
+        self.site = site
+
+    def __getitem__(self, name: str) -> FleetRow:
+        return self.rows[row_key(self.site, name)]
+
+    def __iter__(self) -> Iterator[str]:
+        site = self.site
+        return iter([row.name for row in list(self.rows.values()) if row.site == site])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +143,9 @@ class Fleet:
     def add_first(self, rows: Iterable[FleetRow | ListRow]) -> None:
         """Show a first page of rows at once, before the whole listing has been read."""
         for row in rows:
-            if row.name not in self.rows:
-                self.rows[row.name] = self._fleet_row(row)
+            row = self._fleet_row(row)
+            if row.key not in self.rows:
+                self.rows[row.key] = row
         self.rebuild()
 
     def replace_local(self, rows: Iterable[FleetRow | ListRow], keep: str | None = None) -> tuple[int, int]:
@@ -120,18 +166,18 @@ class Fleet:
         process's commit: deleted while you watch), until a reload without it."""
         added = 0
         for row in diff.changed:
-            existing = self.rows.get(row.name)
+            existing = self.rows.get(row.key)
             if existing is None:
-                self.rows[row.name] = row
+                self.rows[row.key] = row
                 added += 1
             else:
                 existing.update_local(row)
         removed = len(diff.removed)
-        for name in diff.removed:
-            if (keep_gone or name == keep) and name in self.rows:
-                self.rows[name].mapped = INSTANCE_NOT_FOUND
+        for key in diff.removed:
+            if (keep_gone or key == keep) and key in self.rows:
+                self.rows[key].mapped = INSTANCE_NOT_FOUND
                 continue
-            self.rows.pop(name, None)
+            self.rows.pop(key, None)
         # Rows changed in place keep their place in a plain list sorted by name: the view
         # (100k rows) is rebuilt only when it can differ.
         plain = self.sort_key == "name" and not self.filter_text.strip() and not self.attention_only
@@ -201,22 +247,27 @@ class Fleet:
             return lambda r: (r.base_url, r.sort_name)
         if key == "inbox":
             return lambda r: (r.inbox_id, r.sort_name)
+        if key == "site":
+            return lambda r: (r.site, r.sort_name)
         if key == "connection":  # a click on the WhatsApp column's title: offline numbers first
             order = {state: -i for i, state in enumerate(CONNECTION_STATES)}
             return lambda r: (order.get(r.connection, 1), r.sort_name)
         return _by_name
 
-    def index_of(self, name: str) -> int | None:
+    def index_of(self, key: str) -> int | None:
         for i, row in enumerate(self.view):
-            if row.name == name:
+            if row.key == key:
                 return i
         return None
 
-    def counts(self) -> Counts:
+    def counts(self, rows: Iterable[FleetRow] | None = None) -> Counts:
+        """The header's counts, of every row or of ``rows`` (a pass over each: at most once a tick)."""
         active = paused = error = no_integration = not_live = failing = gone = read = offline = 0
         reasons: dict[Reason, int] = {}
         example: dict[Reason, LiveFailure] = {}
-        for row in self.rows.values():
+        total = 0
+        for row in self.rows.values() if rows is None else rows:
+            total += 1
             if row.gone:
                 gone += 1  # vanished from the store: its last status no longer counts
                 continue
@@ -244,7 +295,7 @@ class Fleet:
                 example[reason] = failure
         top = max(reasons, key=reasons.__getitem__) if reasons else None
         return Counts(
-            len(self.rows),
+            total,
             active,
             paused,
             error,
@@ -257,6 +308,16 @@ class Fleet:
             reasons[top] if top is not None else 0,
             offline,
         )
+
+    def site_counts(self) -> dict[str, Counts]:
+        """The counts of each site (``--all-sites``), in one pass over the rows."""
+        by_site: dict[str, list[FleetRow]] = {}
+        for row in self.rows.values():
+            rows = by_site.get(row.site)
+            if rows is None:
+                rows = by_site[row.site] = []
+            rows.append(row)
+        return {site: self.counts(rows) for site, rows in by_site.items()}
 
 
 async def background_read(

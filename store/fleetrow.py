@@ -7,7 +7,8 @@ Plain Python, no Textual: see :mod:`cwdash.store.fleet` for the fleet and its vi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from cwdash.store import status as vocabulary
 from cwdash.store.db import ListRow
@@ -44,6 +45,18 @@ def natural_key(name: str) -> str:
     return _DIGITS.sub(_pad, name)
 
 
+def row_key(site: str, name: str) -> str:
+    """A row's key in :class:`cwdash.store.fleet.Fleet`: the instance name with one site
+    (``site`` ""), else the site and the name, apart (the same name may be in two sites)."""
+    return f"{site}\x00{name}" if site else name
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """The site and the instance name of a row key (:func:`row_key`)."""
+    site, sep, name = key.partition("\x00")
+    return (site, name) if sep else ("", key)
+
+
 class FleetRow:
     """One instance in the list; the live fields change as reads come back."""
 
@@ -57,6 +70,7 @@ class FleetRow:
         "has_integration",
         "inbox_id",
         "integration_id",
+        "key",
         "last_error",
         "live_at",
         "live_error",
@@ -67,6 +81,7 @@ class FleetRow:
         "name",
         "name_folded",
         "read_at",
+        "site",
         "sort_name",
         "status",
         "written_at",
@@ -84,8 +99,13 @@ class FleetRow:
         bad: str | None = None,
         integration_id: str = "",
         written_at: str = "",
+        site: str = "",
     ) -> None:
         self.name = name
+        # the site (``cwdash --all-sites``; "" with one site) and the row's key in the fleet:
+        # the name itself with one site, else site-qualified (never shown: :func:`row_key`)
+        self.site = site
+        self.key = row_key(site, name)
         # lower-cased once for the filter; the same string object when already lower case
         self.name_folded = name if name.islower() or not name else name.lower()
         self.sort_name = natural_key(self.name_folded)
@@ -284,7 +304,8 @@ class _Answers(dict[str, bool]):
 
 
 def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
-    """The rows whose name, URL, status or error text holds the lower-case ``needle``.
+    """The rows whose name, URL, status, error text, WhatsApp connection or site holds the
+    lower-case ``needle``.
 
     The first keystroke of a filter tests 100k rows, so a row costs attribute reads
     and dictionary lookups, no call: URLs and statuses are answered once per distinct
@@ -292,6 +313,7 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
     """
     urls = _Answers(needle, str.lower)
     statuses = _Answers(needle, lambda status: status or NO_INTEGRATION_WORD)
+    shared = _Answers(needle, str.lower)  # connection words and site names: a few values each
     return [
         r
         for r in rows
@@ -301,17 +323,20 @@ def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
         or ((r.local_error or r.live_error) and needle in r.last_error.lower())
         # a mapped state shown as LAST ERROR ("instance not found", the demo's 503)
         or (r.mapped is not None and (r.has_integration or r.gone) and needle in r.mapped.message)
+        or (r.connection and shared[r.connection])  # the WHATSAPP column's word
+        or (r.site and shared[r.site])
     ]
 
 
-def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
+def rows_from_listing(listing: Iterable[tuple], site: str = "") -> Iterator[FleetRow]:
     """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples (checked, see
-    :func:`cwdash.store.rows.check_listing`), one at a time.
+    :func:`cwdash.store.rows.check_listing`), one at a time; ``site``: theirs (``--all-sites``).
 
     Statuses, URLs, write times and empty errors repeat across a fleet, so each distinct
     value is kept once (100k rows: about 7 MB less).
     """
     shared: dict[str, str] = {}
+    site = sys.intern(site)  # one string for every row of the site
     for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
         yield FleetRow(
             name,
@@ -324,13 +349,15 @@ def rows_from_listing(listing: Iterable[tuple]) -> Iterator[FleetRow]:
             bad,
             integration_id,
             shared.setdefault(written, written),
+            site,
         )
 
 
-def apply_connections(rows: dict[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+def apply_connections(rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
     """Set each row's WhatsApp connection (from :func:`cwdash.store.upstream.connections` or a
     RyzeAPI listing, :meth:`cwdash.store.sources.ryzeapi.RyzeApiSource.connections`); the
-    rows whose connection changed. Rows the mapping does not name keep theirs."""
+    rows whose connection changed. Rows the mapping does not name keep theirs. ``rows``: by
+    instance name (one site's: :class:`cwdash.store.fleet.SiteRows`)."""
     changed: list[FleetRow] = []
     for name, connection in connections.items():
         row = rows.get(name)

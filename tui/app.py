@@ -18,6 +18,7 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -35,6 +36,9 @@ from cwdash.tui.crash import CrashReport
 from cwdash.tui.notices import LiteralNotifications
 from cwdash.tui.screen import BINDINGS, DashboardScreen, Timing
 from cwdash.tui.table import FleetTable
+
+if TYPE_CHECKING:
+    from cwdash.tui.sites import SiteSpec
 
 log = logging.getLogger("cwdash")
 BINDING_IDS = tuple(b.id for b in BINDINGS if b.id)  # what config.toml's [keys] may name
@@ -85,6 +89,7 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         notices: Sequence[str] = (),
         prefs_file: Path | None = None,
         depth: str | None = None,
+        sites: Sequence[SiteSpec] | None = None,
     ) -> None:
         # NO_COLOR (Textual reads and removes it in __init__): colours become the
         # terminal's defaults (not greys, which put error rows at 240 on 233), and the
@@ -103,6 +108,9 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
             # keep a colour of their own (converted from a truecolor theme they collide)
             self.theme = "ansi-dark"
         redact.register_config(config)  # blanked in the log from here on
+        for spec in sites or ():  # --all-sites: every site's secrets
+            if spec.config is not None:
+                redact.register_config(spec.config)
         self.config = config
         self.store = store
         self.model = model
@@ -113,7 +121,13 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         if reveal_seconds is not None:
             timing = dataclasses.replace(timing, reveal_seconds=reveal_seconds)
         self.dashboard = DashboardScreen(
-            config, store, model, no_reveal=no_reveal, settings=settings, timing=timing
+            config,
+            store,
+            model,
+            no_reveal=no_reveal,
+            settings=settings,
+            timing=timing,
+            sites=list(sites or ()),
         )
 
     def get_default_screen(self) -> Screen[None]:

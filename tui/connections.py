@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,6 +87,7 @@ class ConnectionsLoaded(Message):
     """The connection states the store holds (from the last ``cwdash sync``), by name."""
 
     connections: dict[str, str] = field(default_factory=dict)
+    site: str = ""  # whose (``--all-sites``)
 
 
 @dataclass
@@ -94,6 +95,7 @@ class ConnectionsListed(Message):
     """RyzeAPI's instance listing answered: the connection state of every instance it lists."""
 
     connections: dict[str, str] = field(default_factory=dict)
+    site: str = ""  # whose (``--all-sites``: set by the site's session, tui/sites.py)
 
 
 class ConnectionView:
@@ -104,14 +106,14 @@ class ConnectionView:
         self.listed = False  # a live listing has arrived: stored values are older
         self.known = listed  # whether the list shows the column
 
-    def stored(self, rows: dict[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+    def stored(self, rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
         if connections:
             self.known = True
         if self.listed:
             return []
         return apply_connections(rows, connections)
 
-    def live(self, rows: dict[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+    def live(self, rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
         self.listed = self.known = True
         return apply_connections(rows, connections)
 
@@ -189,6 +191,7 @@ if TYPE_CHECKING:
     from cwdash.store.fleet import Fleet
     from cwdash.store.readmodel import ReadModel
     from cwdash.tui.feed import LiveFeed
+    from cwdash.tui.sites import SiteSession
     from cwdash.tui.summary import SummaryBar
     from cwdash.tui.table import FleetTable
 
@@ -208,19 +211,24 @@ class ConnectionHandlers(_Base):
     summary: SummaryBar
     connection_view: ConnectionView
     selected: str | None
+    sessions: list[SiteSession]
+    by_site: dict[str, SiteSession]
 
     def _render_detail(self) -> None: ...  # the screen's
 
     def on_connections_loaded(self, message: ConnectionsLoaded) -> None:
-        self._connections_changed(self.connection_view.stored(self.fleet.rows, message.connections))
+        site = self.by_site[message.site]  # its own view, its own rows (--all-sites)
+        self._connections_changed(site.connection_view.stored(site.by_name, message.connections))
 
     def on_connections_listed(self, message: ConnectionsListed) -> None:
-        self._connections_changed(self.connection_view.live(self.fleet.rows, message.connections))
+        site = self.by_site[message.site]
+        self._connections_changed(site.connection_view.live(site.by_name, message.connections))
 
     def _connections_changed(self, changed: list[FleetRow]) -> None:
         table = self.table
-        if table.show_connection != self.connection_view.known:
-            table.show_connection = self.connection_view.known
+        known = any(s.connection_view.known for s in self.sessions)
+        if table.show_connection != known:
+            table.show_connection = known
             table.refresh()
         if not changed:
             return
@@ -229,7 +237,7 @@ class ConnectionHandlers(_Base):
             fleet.rebuild(full=True)  # a number going offline can bring a row into the view
             table.view_changed()
         else:
-            table.refresh_rows({row.name for row in changed})
+            table.refresh_rows({row.key for row in changed})
         self.summary.mark_changed(rows=True)
-        if self.selected is not None and any(row.name == self.selected for row in changed):
+        if self.selected is not None and any(row.key == self.selected for row in changed):
             self._render_detail()

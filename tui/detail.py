@@ -104,6 +104,9 @@ def render_detail(
         head.append("The list is empty or the filter matches nothing: Escape clears the filter.", style="dim")
         return head
     head.append(one_line(row.name, 200), style="bold")
+    if row.site:  # --all-sites: whose instance this is
+        head.append(f"  {look.G.sep} site ", style="dim")
+        head.append(one_line(row.site, 100), style="bold")
     if isinstance(read, MappedError) or row.mapped is not None:
         # a bad row's state wins: a read by its listed name may find nothing, or another row
         error = row.mapped if row.bad or not isinstance(read, MappedError) else read

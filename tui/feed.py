@@ -48,6 +48,8 @@ class LiveResults(Message):
 class LiveFeed:
     """Owns the refresh scheduler, the thread and loop it runs on, and the results not yet shown."""
 
+    group = "live-feed"  # its worker's group: one feed per group at a time (a site's own: tui/sites.py)
+
     def __init__(
         self,
         model: ReadModel,
@@ -77,7 +79,7 @@ class LiveFeed:
         """Start reading in a thread worker of ``target``, which receives :class:`LiveResults`."""
         self._target = target
         self._worker = target.run_worker(
-            self._run, name="live feed", group="live-feed", thread=True, exclusive=True, exit_on_error=False
+            self._run, name="live feed", group=self.group, thread=True, exclusive=True, exit_on_error=False
         )
 
     def stop(self) -> None:

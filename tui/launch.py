@@ -7,13 +7,21 @@ what to run, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cwdash.store import redact
 from cwdash.store.config import Config, ConfigError, generate_key, load_config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import ReadModel
+
+if TYPE_CHECKING:
+    from cwdash.store.sites import SiteConfig
+    from cwdash.tui.app import CwdashApp
+    from cwdash.tui.sites import SiteSpec
 
 
 def _fail(message: str) -> int:
@@ -61,29 +69,97 @@ def run_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    """``cwdash demo``: a throwaway store, a simulated gateway on 127.0.0.1, then the dashboard."""
-    _glyphs(args)
-    from cwdash.store import demo
-    from cwdash.store.simbridge import SimBridge, self_signed_context
-    from cwdash.store.sources.bridge import BridgeSource
+def open_site(found: SiteConfig) -> tuple[SiteSpec, list[str]]:
+    """One site of ``--all-sites``, opened as the single-site dashboard opens its own, and
+    its notices; a site that cannot be opened is kept with the reason (never fatal)."""
+    from cwdash.tui.sites import SiteSpec
 
+    name, config = found.site.name, found.config
+    if config is None:
+        return SiteSpec(name, None, None, None, found.problem or "cannot be loaded"), []
+    try:
+        redact.register_config(config)  # blanked in the log from here on
+        config.key()
+        store = Store.open(config.db_path)
+    except (ConfigError, StoreError) as exc:
+        return SiteSpec(name, config, None, None, str(exc)), []
+    notices = [f"{name}: {w}" for w in (store.notice, store.permissions_warning(), config.env_warning()) if w]
+    return SiteSpec(name, config, store, ReadModel.from_config(config, store)), notices
+
+
+def run_all_sites(args: argparse.Namespace) -> int:
+    """``cwdash --all-sites``: one dashboard over every site, each with its own store, key,
+    live source and budget; a broken site is shown with its reason beside the others."""
+    _glyphs(args)
+    from cwdash.store.sites import load_all, sites_dir
+
+    found = load_all()
+    if not found:
+        return _fail(f"no sites configured (none in {sites_dir()}): create one with `cwdash site add NAME`")
+    opened = [open_site(site) for site in found]
+    specs = [spec for spec, _ in opened]
+    healthy = [spec for spec in specs if spec.model is not None]
+    if not healthy:
+        return _fail("no site could be opened: " + "; ".join(f"{s.site}: {s.problem}" for s in specs))
+    first = healthy[0]
+    assert first.config is not None and first.store is not None and first.model is not None
+    from cwdash.tui.app import CwdashApp
+
+    app = CwdashApp(
+        first.config,
+        first.store,
+        first.model,
+        no_reveal=args.no_reveal or any(s.config.no_reveal for s in healthy if s.config is not None),
+        notices=[notice for _, notices in opened for notice in notices],
+        label=first.site if len(specs) == 1 else "all sites",
+        sites=specs if len(specs) > 1 else None,
+    )
+    app.run()
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``cwdash demo``: two sites in one dashboard (see :func:`demo_app`)."""
+    _glyphs(args)
     if args.instances < 1 or args.instances > 200_000:
         return _fail("--instances must be between 1 and 200000")
+    with demo_app(args.instances, no_reveal=args.no_reveal) as app:
+        app.run()
+    return 0
+
+
+@contextlib.contextmanager
+def demo_app(instances: int, *, no_reveal: bool = False) -> Iterator[CwdashApp]:
+    """The demo's dashboard, two sites each with a throwaway store: the demo fleet of
+    ``instances`` behind a simulated gateway, and a fleet behind a simulated RyzeAPI server
+    (both on 127.0.0.1); everything stops and goes when the block ends."""
     import tempfile
+
+    from cwdash.store import demo, demoryze
+    from cwdash.store.simbridge import SimBridge, self_signed_context
+    from cwdash.store.sources.bridge import BridgeSource
+    from cwdash.tui.app import CwdashApp
+    from cwdash.tui.bindings import Timing
+    from cwdash.tui.sites import SiteSpec
 
     with tempfile.TemporaryDirectory(prefix="cwdash-demo-") as tmp:
         key = generate_key()
         config = Config(db_path=Path(tmp) / "demo.db", key_text=key, bridge_token="demo-bridge-token")
         store = Store.open(config.db_path, create=True)
-        fleet = demo.plan(args.instances)
+        fleet = demo.plan(instances)
         demo.seed_store(store, config.sealer(), fleet)
         router = demo.DemoRouter(fleet)
         from cwdash.store.demochatwoot import DemoChatwoot
 
+        ryze_key = generate_key()
+        ryze_fleet = demoryze.ryze_fleet()
+        ryze_store = Store.open(Path(tmp) / "ryzeapi.db", create=True)
+        ryze_config = Config(db_path=ryze_store.path, key_text=ryze_key)
+        demoryze.seed_ryze_store(ryze_store, ryze_config.sealer(), ryze_fleet)
         with (
             SimBridge(router, token="demo-bridge-token") as bridge,
             SimBridge(router, token="demo-bridge-token", tls=self_signed_context()) as tls_bridge,
+            demoryze.ryze_server(ryze_fleet) as ryze,
             DemoChatwoot() as chatwoot,  # v: every verify diagnosis on a few instances
         ):
             chatwoot.wire(store, config.sealer(), fleet)
@@ -92,7 +168,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 key_text=key,
                 bridge_url=bridge.url,
                 bridge_token="demo-bridge-token",
-                no_reveal=args.no_reveal,
+                no_reveal=no_reveal,
             )
             main = BridgeSource(bridge.url, "demo-bridge-token", timeout=config.live_timeout)
             tls = BridgeSource(tls_bridge.url, "demo-bridge-token", timeout=config.live_timeout)
@@ -101,13 +177,35 @@ def run_demo(args: argparse.Namespace) -> int:
             model = demo.DemoReadModel(
                 store, config.sealer(), demo.RoutedSource(main, routes), no_gateway=no_gateway
             )
+            ryze_config = Config(
+                db_path=ryze_store.path,
+                key_text=ryze_key,
+                ryzeapi_url=ryze.url,
+                ryzeapi_token=demoryze.RYZE_TOKEN,
+                source="ryzeapi",
+                no_reveal=no_reveal,
+            )
+            sites = [
+                SiteSpec(demoryze.BRIDGE_SITE, config, store, model),
+                SiteSpec(
+                    demoryze.RYZE_SITE,
+                    ryze_config,
+                    ryze_store,
+                    ReadModel.from_config(ryze_config, ryze_store),
+                ),
+            ]
             vanish = demo.delete_later(config.db_path, fleet)
-            from cwdash.tui.app import CwdashApp
-
-            app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
             try:
-                app.run()
+                yield CwdashApp(
+                    config,
+                    store,
+                    model,
+                    no_reveal=no_reveal,
+                    label="demo",
+                    sites=sites,
+                    timing=Timing(connections_every=10.0),  # the simulated numbers change as you watch
+                )
             finally:
                 vanish.cancel()
-        store.close()
-    return 0
+                store.close()
+                ryze_store.close()

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.timer import Timer
 
+    from cwdash.tui.sites import SiteSession
+
     _Base = Screen[None]
 else:
     _Base = object
@@ -40,6 +42,7 @@ class ListActions(_Base):
     filter_input: FilterInput
     summary: SummaryBar
     feed: LiveFeed | None
+    sessions: list[SiteSession]
     drop_gone: bool
 
     selected: str | None
@@ -143,19 +146,27 @@ class ListActions(_Base):
         self._view_changed()
 
     def action_refresh(self) -> None:
+        """Every site's (``--all-sites``): reload the listing, read every instance live again."""
         self.drop_gone = True  # rows shown as gone go now
         self.load_rows()
-        if self.feed is None:
+        live = [s for s in self.sessions if s.feed is not None]
+        if not live:
             self.notify(f"integration gateway not configured: {NOT_CONFIGURED_HINT}; reloaded local data")
             return
-        self.feed.refresh_now()
-        self.notify(f"reading {len(self.fleet.rows):,} instances live again", timeout=3)
+        for session in live:
+            session.feed.refresh_now()  # type: ignore[union-attr]
+        count = len(self.fleet.rows) if len(live) == len(self.sessions) else sum(len(s.rows) for s in live)
+        self.notify(f"reading {count:,} instances live again", timeout=3)
 
     def action_pause(self) -> None:
-        if self.feed is None or self.summary.live is None:
+        """Every site's live reads pause or resume together."""
+        live = [s for s in self.sessions if s.feed is not None and s.live is not None]
+        if not live:
             return
-        self.feed.pause(not self.feed.paused)
-        self.summary.live.paused = self.feed.paused
-        self.notify("live reads paused" if self.feed.paused else "live reads resumed", timeout=3)
+        paused = not live[0].feed.paused  # type: ignore[union-attr]
+        for session in live:
+            session.feed.pause(paused)  # type: ignore[union-attr]
+            session.live.paused = paused  # type: ignore[union-attr]
+        self.notify("live reads paused" if paused else "live reads resumed", timeout=3)
         self.summary.mark_changed()
         self.summary.update_summary()

@@ -11,6 +11,7 @@ reloads.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -32,6 +33,7 @@ class RowsLoaded(Message):
 
     rows: ListingDiff
     seconds: float
+    site: str = ""  # whose store (``--all-sites``)
 
 
 @dataclass
@@ -39,14 +41,19 @@ class StoreFailed(Message):
     """Reading the store failed (the message names the cause, never a secret)."""
 
     message: str
+    site: str = ""
 
 
 class StoreLoader:
-    """Reads the listing for ``owner`` (the screen), which receives the messages above."""
+    """Reads the listing for ``owner`` (the screen), which receives the messages above;
+    ``site``: the store's site, named in every message (``--all-sites``)."""
 
-    def __init__(self, owner: Widget, store: Store, *, check_every: float = STORE_CHECK_EVERY) -> None:
+    def __init__(
+        self, owner: Widget, store: Store, *, check_every: float = STORE_CHECK_EVERY, site: str = ""
+    ) -> None:
         self.owner = owner
         self.store = store
+        self.site = site
         self.check_every = check_every
         self.version: int | None = None
         self._last_reload = 0.0
@@ -58,39 +65,39 @@ class StoreLoader:
         # seen by check(), even one landing before its first run
         self.version = self.store.data_version()
         expected = self.store.instance_count()
-        return list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE))), expected
+        return list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE), self.site)), expected
 
-    def load(self, shown: dict[str, FleetRow]) -> None:
+    def load(self, shown: Mapping[str, FleetRow]) -> None:
         """Read the whole listing in a thread worker; ``shown``: the rows on screen now."""
         self.owner.run_worker(
             lambda: self._load(shown),
             name="listing",
-            group="load",
+            group=f"load{self.site}",  # a load per site at a time
             thread=True,
             exclusive=True,
             exit_on_error=False,
         )
 
-    def _load(self, shown: dict[str, FleetRow]) -> None:
+    def _load(self, shown: Mapping[str, FleetRow]) -> None:
         started = time.monotonic()
         try:
             reader = Store.open(self.store.path)
             try:
-                rows = diff_listing(shown, rows_from_listing(reader.iter_list()))
+                rows = diff_listing(shown, rows_from_listing(reader.iter_list(), self.site))
                 # the WhatsApp connections the last `cwdash sync` stored (tui/connections.py)
                 stored = upstream.connections(reader)
             finally:
                 reader.close()
         except StoreError as exc:
-            self.owner.post_message(StoreFailed(str(exc)))
+            self.owner.post_message(StoreFailed(str(exc), self.site))
             return
         seconds = time.monotonic() - started
         # A big store takes a while to list: the next reload waits ten times as long.
         self.reload_gap = max(self.check_every, 10 * seconds)
-        self.owner.post_message(RowsLoaded(rows, seconds))
-        self.owner.post_message(ConnectionsLoaded(stored))  # applied once the rows are
+        self.owner.post_message(RowsLoaded(rows, seconds, self.site))
+        self.owner.post_message(ConnectionsLoaded(stored, self.site))  # applied once the rows are
 
-    def check(self, shown: dict[str, FleetRow]) -> None:
+    def check(self, shown: Mapping[str, FleetRow]) -> None:
         """Reload when another process committed (raises StoreError when the store cannot be checked)."""
         version = self.store.data_version()
         if self.version is None:

@@ -16,6 +16,7 @@ from cwdash.tui.table import FleetTable
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from cwdash.store.fleetrow import FleetRow
     from cwdash.store.readmodel import ReadModel
 
     _Base = Screen[None]
@@ -24,15 +25,16 @@ else:
 
 
 def find_name(fleet: Fleet, typed: str) -> str | None:
-    """The instance ``typed`` names: the exact name, else (ignoring case) the first in
-    natural order that the name starts with, else None."""
+    """The row key of the instance ``typed`` names: the exact name, else (ignoring case) the
+    first in natural order that the name starts with, else None."""
     if typed in fleet.rows:
         return typed
     needle = typed.strip().lower()
     if not needle:
         return None
     hits = [row for row in fleet.rows.values() if row.name_folded.startswith(needle)]
-    return min(hits, key=lambda row: row.sort_name).name if hits else None
+    exact = [row for row in hits if row.name == typed]  # one site's, with several (--all-sites)
+    return min(exact or hits, key=lambda row: (row.sort_name, row.site)).key if hits else None
 
 
 class OnCallActions(_Base):
@@ -50,6 +52,7 @@ class OnCallActions(_Base):
 
         def _sync_selection(self) -> None: ...
         def _view_changed(self) -> None: ...
+        def model_for(self, row: FleetRow | None) -> ReadModel: ...
 
     def action_next_attention(self, step: int) -> None:
         """Move to the next (step 1) or previous (-1) row in the view needing attention, wrapping."""
@@ -127,7 +130,7 @@ class OnCallActions(_Base):
         self.app.push_screen(
             FullView(
                 row.name,
-                full_content(row, read, gateway_configured=self.model.gateway_configured),
+                full_content(row, read, gateway_configured=self.model_for(row).gateway_configured),
                 error_texts(row, read),
             )
         )

@@ -29,16 +29,15 @@ from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResul
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui import look
 from cwdash.tui.bindings import BINDINGS, Timing
-from cwdash.tui.budget import budget_for, live_state
-from cwdash.tui.connections import ConnectionHandlers, connection_view_for
+from cwdash.tui.connections import ConnectionHandlers
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
-from cwdash.tui.failures import ReadFailures
-from cwdash.tui.feed import LiveFeed, LiveResults
+from cwdash.tui.feed import LiveResults
 from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.list_actions import ListActions
-from cwdash.tui.loader import RowsLoaded, StoreFailed, StoreLoader
+from cwdash.tui.loader import RowsLoaded, StoreFailed
 from cwdash.tui.oncall import OnCallActions
-from cwdash.tui.summary import Banner, FleetDown, SummaryBar
+from cwdash.tui.sites import SiteRouting, SiteSession, SiteSpec, SitesSummary, open_sessions
+from cwdash.tui.summary import Banner, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 from cwdash.tui.verify_actions import VerifyActions
@@ -52,9 +51,11 @@ store_log = logging.getLogger("cwdash.store")
 
 
 class DashboardScreen(
-    OnCallActions, ListActions, TokenActions, VerifyActions, ConnectionHandlers, Screen[None]
+    OnCallActions, ListActions, TokenActions, VerifyActions, ConnectionHandlers, SiteRouting, Screen[None]
 ):
-    """The one screen of the dashboard; the key help and the full view go on top of it."""
+    """The one screen of the dashboard; the key help and the full view go on top of it.
+    Each site's store, reads and schedule are its :class:`~cwdash.tui.sites.SiteSession`'s
+    (one, of site "", without ``--all-sites``)."""
 
     BINDINGS = BINDINGS
     # Textual sets these classes from every resize's own size, in both directions
@@ -71,37 +72,27 @@ class DashboardScreen(
         no_reveal: bool = False,
         settings: RefreshSettings | None = None,
         timing: Timing | None = None,
+        sites: list[SiteSpec] | None = None,
     ) -> None:
         super().__init__()
-        self.config = config
-        self.store = store
-        self.store_path = store.path
-        self.model = model
         self.no_reveal = no_reveal
         self.timing = timing or Timing()
         self.reveal_seconds = self.timing.reveal_seconds
-        self.failures = ReadFailures()
         self.fleet = Fleet()
         self.loaded = False
-        self.drop_gone = False  # the next reload drops the rows listed as gone (`r`)
-        self.selected: str | None = None
+        self.selected: str | None = None  # the selected row's key (its name with one site)
         self.current: ReadResult | None = None
         self.token = TokenView()
-        self.store_problem: str | None = None
-        self.loader = StoreLoader(self, store, check_every=self.timing.store_check)
         self._last_move = 0.0
         self._detail_timer: Timer | None = None
-        self.fleet_down = FleetDown()  # most reads failing the same way, since when
-        self.feed: LiveFeed | None = None
-        if model.gateway_configured:
-            self.feed = LiveFeed(
-                model,
-                settings or RefreshSettings(config.concurrency, config.rate, round_every=config.round_every),
-                results_every=self.timing.results_every,
-                fleet=self.fleet,
-            )
-        self.connection_view = connection_view_for(self, self.timing.connections_every)
-        self.budget = budget_for(self.feed, model.live, self.timing.connections_every)
+        specs = sites or [SiteSpec("", config, store, model)]
+        self.sessions = open_sessions(self, specs, self.fleet, settings, self.timing)
+        self.by_site = {s.site: s for s in self.sessions}
+        first = self.sessions[0]
+        # the first site's (the only one without --all-sites)
+        self.config, self.store, self.store_path, self.model = config, store, store.path, model
+        self.feed, self.budget, self.failures = first.feed, first.budget, first.failures
+        self.loader, self.connection_view = first.loader, first.connection_view
 
     # -- layout ------------------------------------------------------------------
 
@@ -120,10 +111,14 @@ class DashboardScreen(
             "-depth-16": depth == "16",
         }
         self.add_class(*(name for name, on in start_classes.items() if on))
-        live = live_state(self.config, self.budget) if self.feed is not None else None
-        self.summary = SummaryBar(self.fleet, self.app.title, live, id="summary")
+        self.summary: SummaryBar = (
+            SitesSummary(self.fleet, self.app.title, self.sessions, id="summary")
+            if self.sites_shown
+            else SummaryBar(self.fleet, self.app.title, self.sessions[0].live, id="summary")
+        )
         self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
+        self.table.site_width = max(len(s.site) for s in self.sessions) if self.sites_shown else 0
         self.filter_input = FilterInput(
             self._apply_filter,
             self._filter_done,
@@ -164,26 +159,23 @@ class DashboardScreen(
 
     def _after_first_paint(self) -> None:
         self.load_rows()
-        if self.feed is not None:
-            self.feed.start(self)
+        for feed in self.feeds():
+            feed.start(self)
 
     # -- the local listing -----------------------------------------------------------
 
     def _first_page(self) -> None:
         """Paint the top of the list at once; the whole listing follows from a thread."""
-        try:
-            first, expected = self.loader.first_page()
-        except StoreError as exc:
-            self.post_message(StoreFailed(str(exc)))
+        pages = self.first_pages()
+        if pages is None:
             return
-        self.summary.expected = expected
-        self.fleet.add_first(first)
         self.table.empty_text = EMPTY
         self.table.view_changed()
-        if len(first) >= expected:
+        for session in pages:
+            if session.feed is not None:
+                session.feed.set_names([r.name for r in self.fleet.view if r.site == session.site])
+        if all(s.loaded for s in self.sessions):
             self._set_loaded()
-            if self.feed is not None:
-                self.feed.set_names([r.name for r in self.fleet.view])
         self.summary.mark_changed(rows=True)
         self.summary.update_summary()
 
@@ -192,28 +184,37 @@ class DashboardScreen(
 
     def load_rows(self) -> None:
         """Read the whole listing again, off the event loop (``r``, and commits by others)."""
-        self.loader.load(self.fleet.rows)
+        for session in self.sessions:
+            if session.loader is not None:
+                session.loader.load(session.rows)
 
     @on(StoreFailed)
     def _store_failed(self, message: StoreFailed) -> None:
-        store_log.error("reading the store failed: %s", message.message)
-        self.store_problem = message.message
+        session = self.by_site[message.site]
+        where = f"{message.site}: " if message.site else ""
+        store_log.error(
+            "reading the store %sfailed: %s", f"of site {message.site} " if where else "", message.message
+        )
+        session.store_problem = message.message
         self._update_banner()
-        self.notify(message.message, title="store", severity="error", timeout=10)
+        self.notify(where + message.message, title="store", severity="error", timeout=10)
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
-        keep = self.selected if self.loaded else None
+        session = self.by_site[message.site]
+        keep = self.selected if session.loaded else None
         diff = message.rows
-        if self.loaded and not diff.changed and not diff.removed:
-            self.store_problem = None
+        if session.loaded and not diff.changed and not diff.removed:
+            session.store_problem = None
             self._update_banner()
             return
         # rows deleted by another process stay listed as gone until `r` reloads
-        keep_gone, self.drop_gone = self.loaded and not self.drop_gone, False
+        keep_gone, session.drop_gone = session.loaded and not session.drop_gone, False
         added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
-        self.failures.forget(diff.removed)
-        if not self.loaded:
+        session.failures.forget([session.label(key) for key in diff.removed])
+        names_changed = bool(added or removed) or not session.loaded
+        session.loaded = True
+        if not self.loaded and all(s.loaded for s in self.sessions):
             # Everything alive after the first load (the fleet, the screen) is long-lived:
             # kept out of the collector's full passes, which otherwise walk it all in the
             # middle of a key press (pauses of 70 ms with 2k instances; see bench/). Once
@@ -221,13 +222,12 @@ class DashboardScreen(
             # catches for good (failed reads leave exception cycles behind all the time).
             gc.collect(1)
             gc.freeze()
-        names_changed = bool(added or removed) or not self.loaded
-        self._set_loaded()
-        self.store_problem = None
+            self._set_loaded()
+        session.store_problem = None
         self.table.empty_text = EMPTY
         self.table.view_changed()
-        if self.feed is not None and names_changed:
-            self.feed.set_names(list(self.fleet.rows))
+        if session.feed is not None and names_changed:
+            session.feed.set_names(session.names())
         self.summary.mark_changed(rows=True)
         self.summary.update_summary()
         self._update_banner()
@@ -236,48 +236,40 @@ class DashboardScreen(
         if EXIT_AFTER == "loaded":
             self.call_after_refresh(self.app.exit)
 
-    def _check_store(self) -> None:
-        """Reload the listing when another process committed to the store."""
-        try:
-            self.loader.check(self.fleet.rows)
-        except StoreError as exc:
-            if self.store_problem != str(exc):
-                store_log.error("checking the store failed: %s", exc)
-            self.store_problem = str(exc)
-            self._update_banner()
-
     # -- live results ----------------------------------------------------------------
 
     @on(LiveResults)
     def _live_results(self, message: LiveResults) -> None:
-        assert self.feed is not None
-        batch = self.feed.take()
         fleet = self.fleet
         moved = False  # a row changed in a way the filter, the attention view or the sort reads
-        for name, result in batch:
-            row = fleet.rows.get(name)
-            before = row.view_key() if row is not None and not fleet.plain else None
-            self._apply_result(name, result)
-            if before is not None and row is not None and row.view_key() != before:
-                moved = True
-        if batch:
-            self.table.refresh_rows({name for name, _ in batch})  # the header follows on the next tick
+        keys: set[str] = set()
+        for session in self.sessions:  # every site's waiting results (a message may stand for several)
+            for name, result in session.feed.take() if session.feed is not None else ():
+                key = session.key(name)
+                keys.add(key)
+                row = fleet.rows.get(key)
+                before = row.view_key() if row is not None and not fleet.plain else None
+                self._apply_result(key, result, session)
+                if before is not None and row is not None and row.view_key() != before:
+                    moved = True
+        if keys:
+            self.table.refresh_rows(keys)  # the header follows on the next tick
         if moved:
             self.reapply_view_soon()
 
-    def _apply_result(self, name: str, result: ReadResult | LiveResult) -> None:
-        row = self.fleet.rows.get(name)
+    def _apply_result(self, key: str, result: ReadResult | LiveResult, session: SiteSession) -> None:
+        row = self.fleet.rows.get(key)
         if row is None:
             return
         now = time.monotonic()
         row.apply(result, now)
-        if isinstance(result, StatusRead | LiveResult) and result.source == "live" and self.summary.live:
-            self.summary.live.last_answer = now
+        if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
+            session.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
-        if self.failures.note(name, result):
+        if session.failures.note(session.label(key), result):
             self._update_banner()
         self.summary.mark_changed(rows=True)
-        if name == self.selected:
+        if key == self.selected:
             if isinstance(result, LiveResult):
                 # a background read of a row that became selected while it ran: the
                 # detail wants the whole document, which the store has
@@ -314,14 +306,13 @@ class DashboardScreen(
         self._show_detail(refresh_local=True)
 
     def _select(self, name: str | None, *, force: bool = False, show: bool = True) -> None:
-        """Make ``name`` the selected instance; the token hides when the selection changes."""
+        """Make ``name`` (a row key) the selected instance; the token hides when the selection changes."""
         changed = name != self.selected
         if changed:
             self.hide_token()
             self.selected = name
             self.current = None
-            if self.feed is not None:
-                self.feed.select(name)
+            self.select_in_sites(name)
         if show and (changed or force):
             self._show_detail(refresh_local=True)
 
@@ -339,7 +330,7 @@ class DashboardScreen(
         row = self.fleet.rows.get(name) if name is not None else None
         if row is not None and (refresh_local or self.current is None):
             try:
-                local = self.model.local(row.name)
+                local = self.model_for(row).local(row.name)
             except StoreError as exc:
                 store_log.error("reading %r from the store failed: %s", row.name, exc)
                 self.notify(str(exc), title="store", severity="error")
@@ -357,13 +348,14 @@ class DashboardScreen(
         row = self.fleet.rows.get(name) if name is not None else None
         if row is not None and row.mapped is None and isinstance(self.current, MappedError):
             self.current = None
-        if self.model.sealer is None and self.token.problem is None and isinstance(self.current, StatusRead):
-            self.token.problem = self.model.key_problem
+        model = self.model_for(row)
+        if model.sealer is None and self.token.problem is None and isinstance(self.current, StatusRead):
+            self.token.problem = model.key_problem
         content = render_detail(
             row,
             self.current,
             self.token,
-            gateway_configured=self.model.gateway_configured,
+            gateway_configured=model.gateway_configured,
             no_reveal=self.no_reveal,
             verify=self.verify_view(name),
         )
@@ -386,8 +378,7 @@ class DashboardScreen(
 
     def tick(self) -> None:
         """Once a second: the header, the list's ages, the token's auto-hide, the detail."""
-        if self.feed is not None:
-            self.feed.set_visible(self.table.visible_names())
+        self.visible_in_sites()
         now = time.monotonic()
         self.hide_token_if_due(now)
         self.table.tick(now)
@@ -398,17 +389,15 @@ class DashboardScreen(
             self._render_detail()  # the pane skips content that reads the same
 
     def _update_banner(self) -> None:
-        down = self.fleet_down.line(self.summary.counts, self.feed.scheduler) if self.feed else ""
+        if self.sites_shown:
+            self.banner_for_sites()
+            return
+        site = self.sessions[0]
+        down = site.fleet_down.line(self.summary.counts, site.feed.scheduler) if site.feed else ""
         self.banner.show_first(
-            store_problem=self.store_problem,
+            store_problem=site.store_problem,
             fleet_down=down,
-            unsaved=self.failures.banner(),
+            unsaved=site.failures.banner(),
             gateway_configured=self.model.gateway_configured,
             readonly=self.store.readonly,
         )
-
-    async def on_unmount(self) -> None:
-        if self.feed is not None:
-            self.feed.stop()  # the feed's thread closes the live source itself
-        else:
-            await self.model.aclose()

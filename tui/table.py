@@ -89,7 +89,8 @@ def source_cell(row: FleetRow, now: float) -> tuple[str, str]:
 
 
 class FleetTable(ScrollView, can_focus=True):
-    """Rows of the fleet with a cursor; the cursor is tracked by instance name."""
+    """Rows of the fleet with a cursor; the cursor is tracked by row key (the instance
+    name; site-qualified with several sites)."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -117,7 +118,7 @@ class FleetTable(ScrollView, can_focus=True):
     }
 
     class CursorMoved(Message):
-        """The highlighted instance changed (None: the view is empty)."""
+        """The highlighted instance changed (its row key; None: the view is empty)."""
 
         def __init__(self, name: str | None) -> None:
             super().__init__()
@@ -137,7 +138,8 @@ class FleetTable(ScrollView, can_focus=True):
         self.empty_text = "loading" + look.G.ellipsis
         self._styles: dict[str, Style] = {}
         self.show_connection = False  # the WhatsApp column: when the source provides it (tui/connections.py)
-        self._columns: tuple[tuple[int, bool], list[Column]] | None = None
+        self.site_width = 0  # the SITE column (``--all-sites``): its widest name, 0 for none
+        self._columns: tuple[tuple[int, bool, int], list[Column]] | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -146,7 +148,7 @@ class FleetTable(ScrollView, can_focus=True):
         is left goes to LAST ERROR (the instance name and the URL take at most a share).
         Worked out once per width and WhatsApp column (every line drawn asks)."""
         width = self.scrollable_content_region.width or self.size.width
-        key = (width, self.show_connection)
+        key = (width, self.show_connection, self.site_width)
         cached = self._columns
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -163,6 +165,8 @@ class FleetTable(ScrollView, can_focus=True):
         ]
         if width >= 94 and self.show_connection:  # the WhatsApp column fits before the URL's
             cols.insert(2, Column(connections.COLUMN_KEY, connections.COLUMN_TITLE, connections.COLUMN_WIDTH))
+        if self.site_width:  # several sites: a short column on a narrow screen, names cut with …
+            cols.insert(1, Column("site", "SITE", min(self.site_width, 14 if wide else 8)))
         if wide:
             cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
         cols += [Column("inbox", "INBOX", 7), Column("last_error", "LAST ERROR", 0)]
@@ -211,12 +215,12 @@ class FleetTable(ScrollView, can_focus=True):
         self.refresh_rows((name,))
 
     def refresh_rows(self, names: Collection[str]) -> None:
-        """Repaint the lines of these instances that are on screen."""
+        """Repaint the lines of these instances (row keys) that are on screen."""
         if not names:
             return
         top = int(self.scroll_offset.y)
         for offset, row in enumerate(self.fleet.view[top : top + self.size.height]):
-            if row.name in names:
+            if row.key in names:
                 self.refresh(Region(0, offset + 1, self.size.width, 1))
 
     def tick(self, now: float) -> None:
@@ -225,7 +229,7 @@ class FleetTable(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         shown = tuple(
             (
-                row.name,
+                row.key,
                 source_cell(row, now)[0],
                 row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS,
             )
@@ -241,14 +245,17 @@ class FleetTable(ScrollView, can_focus=True):
                 self.refresh(Region(0, offset + 1, self.size.width, 1))
 
     def visible_names(self) -> list[str]:
+        return [r.name for r in self.visible_rows()]
+
+    def visible_rows(self) -> list[FleetRow]:
         top = int(self.scroll_offset.y)
-        return [r.name for r in self.fleet.view[top : top + max(0, self.size.height - 1)]]
+        return self.fleet.view[top : top + max(0, self.size.height - 1)]
 
     # -- cursor ------------------------------------------------------------------
 
     def _cursor_changed(self, *, scroll: bool) -> None:
         view = self.fleet.view
-        name = view[self.cursor].name if view else None
+        name = view[self.cursor].key if view else None
         if scroll and view:
             top = int(self.scroll_offset.y)
             rows_shown = max(1, self.scrollable_content_region.height - 1)
@@ -353,6 +360,8 @@ class FleetTable(ScrollView, can_focus=True):
             return status_cell(row)
         if key == "name":
             return one_line(row.name, 200), ""
+        if key == "site":
+            return one_line(row.site, 100), "dim"
         if key == "source":
             return source_cell(row, now)
         if key == connections.COLUMN_KEY:

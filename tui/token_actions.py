@@ -49,6 +49,10 @@ class TokenActions(_Base):
 
     def _sync_selection(self) -> None: ...  # the screen's: catch up with the cursor
 
+    if TYPE_CHECKING:  # declared only: SiteRouting's (a stub here would shadow it)
+
+        def token_owner(self) -> tuple[str, Path | None]: ...  # the selected name, its site's store
+
     def _render_detail(self) -> None: ...  # the screen's
 
     def hide_token(self) -> None:
@@ -88,52 +92,55 @@ class TokenActions(_Base):
             return
         self.token = TokenView(secret=secret, hide_at=time.monotonic() + self.reveal_seconds)
         self._render_detail()
-        self.audit(self.selected or "", "reveal")
+        self.audit(*self.token_owner(), "reveal")
 
     def action_copy_token(self) -> None:
         secret = self._open_token()
         if secret is None:
             return
-        name = self.selected or ""
+        name, store = self.token_owner()  # audited in the instance's own site's store
         write = osc52_sequences(secret.reveal())
         for sequence in write.sequences:
             write_to_terminal(self.app, sequence)
         if write.tmux:
-            self._copy_through_tmux(name, secret, write.via)
+            self._copy_through_tmux(name, store, secret, write.via)
         else:
             from cwdash.tui.tmux_copy import copy_report  # loaded with the first copy
 
-            self._report_copy(name, copy_report(name, None, write.via))
+            self._report_copy(name, store, copy_report(name, None, write.via))
         del secret, write
 
     @work(thread=True, group="copy", exit_on_error=False)
-    def _copy_through_tmux(self, name: str, secret: Secret, via: str) -> None:
+    def _copy_through_tmux(self, name: str, store: Path | None, secret: Secret, via: str) -> None:
         """Hand the token to tmux (a few short subprocesses), off the event loop.
         ``secret`` stays a Secret up to here: the worker's description shows its repr."""
         from cwdash.tui.tmux_copy import copy_report, deliver  # loaded with the first copy
 
         delivery = deliver(secret.reveal())
         del secret
-        self._report_copy(name, copy_report(name, delivery, via), in_thread=True)
+        self._report_copy(name, store, copy_report(name, delivery, via), in_thread=True)
 
-    def _report_copy(self, name: str, report: CopyReport, *, in_thread: bool = False) -> None:
+    def _report_copy(
+        self, name: str, store: Path | None, report: CopyReport, *, in_thread: bool = False
+    ) -> None:
         """Say what was done, and record exactly that (safe from a thread: notify posts)."""
         self.notify(report.message, title=report.title, severity=report.severity)  # type: ignore[arg-type]
         if report.severity == "error":
             store_log.error("copy of %r: %s", name, report.message)
         if in_thread:
-            self._record_audit(name, report.audit)
+            self._record_audit(name, store, report.audit)
         else:
-            self.audit(name, report.audit)
+            self.audit(name, store, report.audit)
 
     @work(thread=True, group="audit", exit_on_error=False)
-    def audit(self, name: str, action: str) -> None:
-        """Record a reveal or copy in the store's audit table, off the event loop."""
-        self._record_audit(name, action)
+    def audit(self, name: str, store: Path | None, action: str) -> None:
+        """Record a reveal or copy in the store's audit table (``store``: the instance's
+        site's; None: the screen's), off the event loop."""
+        self._record_audit(name, store, action)
 
-    def _record_audit(self, name: str, action: str) -> None:
+    def _record_audit(self, name: str, store: Path | None, action: str) -> None:
         try:
-            writer = Store.open(self.store_path)
+            writer = Store.open(store or self.store_path)
             try:
                 writer.record_audit(name, action)
             finally:

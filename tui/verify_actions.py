@@ -22,11 +22,16 @@ from cwdash.store.readmodel import StatusRead
 from cwdash.store.text import one_line
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.screen import Screen
 
     from cwdash.store.config import Config
+    from cwdash.store.fleet import Fleet
+    from cwdash.store.fleetrow import FleetRow
     from cwdash.store.readmodel import MappedError, ReadModel, ReadResult
     from cwdash.store.verify.result import VerifyResult
+    from cwdash.tui.sites import SiteSession
 
     _Base = Screen[None]
 else:
@@ -57,9 +62,8 @@ class VerifyActions(_Base):
 
     selected: str | None
     current: ReadResult | None
-    store_path: Path
-    model: ReadModel
-    config: Config
+    fleet: Fleet
+    session_of: Callable[[FleetRow | None], SiteSession]  # the screen's (SiteRouting): annotated, not defined
     verify_budget: float = 10.0  # seconds for one whole verify (the data side's BUDGET)
 
     def _sync_selection(self) -> None: ...  # the screen's: catch up with the cursor
@@ -91,26 +95,35 @@ class VerifyActions(_Base):
         if name in book.running:
             self.notify(f"a verify of {one_line(name, 80)} is already running", title="verify")
             return
+        # the row's own site: its store, key and configuration (with --all-sites, ``name``
+        # is the row's key in the list; the instance's name within its site is row.name)
+        row = self.fleet.rows.get(name)
+        session = self.session_of(row)
+        if row is None or session.store is None or session.model is None:
+            self.notify("nothing to verify here: its site's store is not open", severity="warning")
+            return
         book.running.add(name)
         self._render_detail()
-        self._verify_in_thread(name)
+        self._verify_in_thread(name, row.name, session.store.path, session.model, session.config)
 
     @work(thread=True, group="verify", exit_on_error=False)
-    def _verify_in_thread(self, name: str) -> None:
+    def _verify_in_thread(
+        self, key: str, name: str, store_path: Path, model: ReadModel, config: Config
+    ) -> None:
         """Open a store connection of its own, verify, hand the result to the screen."""
         from cwdash.store.db import Store, StoreError
         from cwdash.store.verify.runner import Verifier
 
         async def run(store: Store) -> VerifyResult | MappedError:
-            ca_file = getattr(self.config, "ca_file", None)
-            model, budget = self.model, self.verify_budget
+            ca_file = getattr(config, "ca_file", None)
+            budget = self.verify_budget
             async with Verifier(
                 store, model.sealer, key_problem=model.key_problem, ca_file=ca_file, budget=budget
             ) as v:
                 return await v.verify(name)
 
         try:
-            store = Store.open(self.store_path)
+            store = Store.open(store_path)
             try:
                 result: VerifyResult | MappedError | str = asyncio.run(run(store))
             finally:
@@ -120,7 +133,7 @@ class VerifyActions(_Base):
         except Exception as exc:  # a bug: said by type only (a value may hold the token)
             log.error("verify of %r failed unexpectedly: %s", name, type(exc).__name__)
             result = f"unexpected error ({type(exc).__name__}); the log has it"
-        self.app.call_from_thread(self._verify_done, name, result)
+        self.app.call_from_thread(self._verify_done, key, result)
 
     def _verify_done(self, name: str, result: VerifyResult | MappedError | str) -> None:
         from cwdash.store.verify.result import VerifyResult

@@ -56,6 +56,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         err(problem)
         return EXIT_USAGE
     _leave_ctrl_c_to_the_server()
+    if getattr(args, "all_sites", False):
+        from cwdash.tui.launch import run_all_sites
+
+        return run_all_sites(args)
     from cwdash.tui.launch import run_dashboard
 
     return run_dashboard(args)

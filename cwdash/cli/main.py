@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     from cwdash import __version__
 
     parser.add_argument("--version", action="version", version=f"cwdash {__version__}")
+    parser.add_argument(
+        "--all-sites",
+        action="store_true",
+        help="one dashboard over every site ($XDG_CONFIG_HOME/cwdash/sites/*.env), each with its own store and key",
+    )
     parser.set_defaults(command="dashboard")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
@@ -349,6 +354,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, None)
     if args.site and args.env_file:
         parser.error("--site and --env-file both name an env file; give one")
+    if getattr(args, "all_sites", False):
+        clash = [
+            flag
+            for flag, value in (("--site", args.site), ("--db", args.db), ("--env-file", args.env_file))
+            if value
+        ]
+        if clash:
+            parser.error(
+                f"--all-sites opens every site with its own store and env file: drop {' and '.join(clash)}"
+            )
+        if args.command != "dashboard":
+            parser.error(
+                "--all-sites is for the dashboard (`cwdash --all-sites`); other commands take --site NAME"
+            )
     if not hasattr(args, "no_reveal"):
         args.no_reveal = False
     quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)

@@ -20,10 +20,11 @@ CLI_MODULE = "httpx._main"
 
 
 def load_httpx() -> ModuleType:
-    """httpx, imported on the first live read rather than at start-up (~0.1 s)."""
-    httpx = sys.modules.get("httpx")
-    if httpx is not None:
-        return httpx
+    """httpx, imported on the first live read rather than at start-up (~0.1 s).
+
+    Always through ``import``, never a look in ``sys.modules``: two live sources reading
+    on two threads (``--all-sites``) may ask at once, and ``import`` waits for the other
+    thread's import to finish where ``sys.modules`` hands out a half-initialised module."""
     sys.modules.setdefault(CLI_MODULE, None)  # type: ignore[arg-type]
     import httpx
 
