@@ -32,9 +32,23 @@ def _glyphs(args: argparse.Namespace) -> None:
         use_ascii_scrollbars()
 
 
+def _on_change(args: argparse.Namespace) -> str | None:
+    """``--on-change CMD``, checked before the screen opens (HookError: a usage problem)."""
+    command = getattr(args, "on_change", None)
+    if command is not None:
+        from cwdash.store.history.hook import parse_command
+
+        parse_command(command)
+    return command
+
+
 def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
     _glyphs(args)
+    try:
+        on_change = _on_change(args)
+    except ValueError as exc:  # HookError: the message says what is wrong with the command
+        return _fail(str(exc))
     try:
         config = load_config(
             args.env_file, args.db, site=getattr(args, "site", None), source=getattr(args, "source", None)
@@ -56,6 +70,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
         no_reveal=args.no_reveal or config.no_reveal,
         notices=notices,
         label=config.site or "",
+        bell=bool(getattr(args, "bell", False)),
+        on_change=on_change,
     )
     app.run()
     return 0
@@ -70,6 +86,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
     if args.instances < 1 or args.instances > 200_000:
         return _fail("--instances must be between 1 and 200000")
+    try:
+        on_change = _on_change(args)
+    except ValueError as exc:
+        return _fail(str(exc))
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="cwdash-demo-") as tmp:
@@ -100,7 +120,15 @@ def run_demo(args: argparse.Namespace) -> int:
             vanish = demo.delete_later(config.db_path, fleet)
             from cwdash.tui.app import CwdashApp
 
-            app = CwdashApp(config, store, model, no_reveal=args.no_reveal, label="demo")
+            app = CwdashApp(
+                config,
+                store,
+                model,
+                no_reveal=args.no_reveal,
+                label="demo",
+                bell=bool(getattr(args, "bell", False)),
+                on_change=on_change,
+            )
             try:
                 app.run()
             finally:

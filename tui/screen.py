@@ -36,6 +36,7 @@ from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import LiveFeed, LiveResults
 from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.help import HelpScreen
+from cwdash.tui.history_view import HistoryHandlers
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed, StoreLoader
 from cwdash.tui.oncall import OnCallActions
@@ -51,7 +52,9 @@ EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 store_log = logging.getLogger("cwdash.store")
 
 
-class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]):
+class DashboardScreen(
+    HistoryHandlers, OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]
+):
     """The one screen of the dashboard; the key help and the full view go on top of it."""
 
     BINDINGS = BINDINGS
@@ -159,6 +162,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
 
     def _after_first_paint(self) -> None:
         self.load_rows()
+        self.history_start()
         if self.feed is not None:
             self.feed.start(self)
 
@@ -208,6 +212,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
         keep_gone, self.drop_gone = self.loaded and not self.drop_gone, False
         added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
         self.failures.forget(diff.removed)
+        self.history_listing(diff)
         if not self.loaded:
             # Everything alive after the first load (the fleet, the screen) is long-lived:
             # kept out of the collector's full passes, which otherwise walk it all in the
@@ -266,6 +271,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
             return
         now = time.monotonic()
         row.apply(result, now)
+        self.history_observe(row)
         if isinstance(result, StatusRead | LiveResult) and result.source == "live" and self.summary.live:
             self.summary.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
@@ -360,6 +366,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
             self.token,
             gateway_configured=self.model.gateway_configured,
             no_reveal=self.no_reveal,
+            history=self.history_rows(row),
         )
         self.detail.show(content)
 
@@ -382,6 +389,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
             self.feed.set_visible(self.table.visible_names())
         now = time.monotonic()
         self.hide_token_if_due(now)
+        self.history_tick()
         self.table.tick(now)
         self.summary.mark_changed()
         self.summary.update_summary()
@@ -400,6 +408,7 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
         )
 
     async def on_unmount(self) -> None:
+        self.history_close()
         if self.feed is not None:
             self.feed.stop()  # the feed's thread closes the live source itself
         else:
