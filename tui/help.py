@@ -119,7 +119,7 @@ class HelpScreen(ModalScreen[None]):
         tl = g.timeline
         line(
             f"{tl[ACTIVE]}{tl[PAUSED]}{tl[ERROR]}{tl[GONE]}{tl['']}",
-            "the detail's last 24 h, a cell per half hour: active, paused, error, gone, not known",
+            "the detail's last 24 h, a cell per hour: active, paused, error, gone, not known",
         )
         line("a", "the attention view lists the most recent breakage first")
         heading("Marks")

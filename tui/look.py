@@ -46,7 +46,7 @@ class Glyphs:
     warn: str = "⚠"  # numbers offline in the header
     flap: str = "↯"  # before a flap count ("↯3": 3 transitions in the last hour)
     arrow: str = "→"  # old → new, in the history of an instance
-    # the detail's 24 h strip: one cell per half hour, its height says the state without colour
+    # the detail's 24 h strip: one cell per hour, its height says the state without colour
     timeline: dict[str, str] = field(
         default_factory=lambda: {ACTIVE: "▁", PAUSED: "▄", ERROR: "█", GONE: "░", UNKNOWN: "▂", "": "·"}
     )

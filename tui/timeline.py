@@ -21,7 +21,7 @@ from cwdash.store.timefmt import span
 from cwdash.tui import look
 
 HOURS = 24.0
-CELLS = 48  # the strip: one cell per half hour
+CELLS = 24  # the strip: one cell per hour (fits the narrowest detail)
 FLAP_WINDOW = 3600.0
 SHOWN_TRANSITIONS = 6
 # which state a strip cell shows when several fall in its half hour: the worst
@@ -101,7 +101,7 @@ def strip(spans: Sequence[Span], now: float, cells: int = CELLS, hours: float = 
     width = hours * 3600.0 / cells
     out = [""] * cells
     for s in spans:
-        first = max(0, int((s.start - start) // width))
+        first = min(cells - 1, max(0, int((s.start - start) // width)))
         last = min(cells - 1, int((min(s.end, now) - start) // width))
         state = _state(s.status)
         for i in range(first, last + 1):
