@@ -202,7 +202,7 @@ class DashboardScreen(
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
-        keep = self.selected if self.loaded else None
+        keep = self.table.cursor_name if self.loaded else None  # the cursor's row: ahead of `selected`
         diff = message.rows
         if self.loaded and not diff.changed and not diff.removed:
             self.store_problem = None
