@@ -29,7 +29,7 @@ __all__ = [
     "rows_from_listing",
 ]
 
-SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox")
+SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "since")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,10 @@ class Fleet:
         self.attention_only = False
         self.sort_key = "name"
         self.sort_reverse = False
+        # history (the dashboard's, tui/history_view.py): when each row's status began, when
+        # it last broke (epoch seconds); the "since" and "broke" sorts read them
+        self.since_at: dict[str, float] = {}
+        self.broke_at: dict[str, float] = {}
         self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
         self.replace_local(rows)
 
@@ -182,7 +186,7 @@ class Fleet:
         # (100k rows) is rebuilt only when it can differ.
         plain = self.sort_key == "name" and not self.filter_text.strip() and not self.attention_only
         if added or removed or (diff.changed and not plain):
-            self.rebuild(full=True)
+            self.rebuild(full=True, keep=keep)  # the selected row stays listed, as on a live change
         return added, removed
 
     @property
@@ -249,6 +253,12 @@ class Fleet:
             return lambda r: (r.inbox_id, r.sort_name)
         if key == "site":
             return lambda r: (r.site, r.sort_name)
+        if key == "since":  # the most recent change first
+            since_at = self.since_at
+            return lambda r: (-since_at.get(r.key, 0.0), r.sort_name)
+        if key == "broke":  # the attention view: the most recent breakage first
+            broke_at = self.broke_at
+            return lambda r: (-broke_at.get(r.key, 0.0), r.sort_name)
         if key == "connection":  # a click on the WhatsApp column's title: offline numbers first
             order = {state: -i for i, state in enumerate(CONNECTION_STATES)}
             return lambda r: (order.get(r.connection, 1), r.sort_name)

@@ -3,6 +3,7 @@
 ::
 
     theme = "textual-dark"
+    bell = true   # ring the terminal bell on an alert (as --bell does)
 
     [keys]
     # binding id = keys, as Textual's keymap takes them (comma-separated)
@@ -41,6 +42,7 @@ class Prefs:
     """The preferences read, and what was wrong with the file (each said, none fatal)."""
 
     theme: str | None = None
+    bell: bool = False  # ring the terminal bell on an alert
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     problems: list[str] = field(default_factory=list)
 
@@ -79,6 +81,11 @@ def load(binding_ids: Iterable[str] | None = None, path: Path | None = None) -> 
             prefs.theme = theme.strip()
         else:
             prefs.problems.append(f"{path}: theme must be a theme's name (a string)")
+    bell = data.get("bell", False)
+    if isinstance(bell, bool):
+        prefs.bell = bell
+    else:
+        prefs.problems.append(f"{path}: bell must be true or false")
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         prefs.problems.append(f"{path}: keys must be a table ([keys])")

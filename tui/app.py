@@ -90,6 +90,8 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         prefs_file: Path | None = None,
         depth: str | None = None,
         sites: Sequence[SiteSpec] | None = None,
+        bell: bool = False,
+        on_change: str | None = None,
     ) -> None:
         # NO_COLOR (Textual reads and removes it in __init__): colours become the
         # terminal's defaults (not greys, which put error rows at 240 on 233), and the
@@ -101,6 +103,8 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         self.prefs_file = prefs.prefs_path() if prefs_file is None else prefs_file
         self.prefs = prefs.load(BINDING_IDS, self.prefs_file)
         self.keymap = dict(self.prefs.keys)  # binding id -> keys, as applied
+        self.bell_on_alert = bell or self.prefs.bell  # --bell, or bell = true in config.toml
+        self.on_change = on_change  # --on-change CMD: run for every transition (tui/history_view.py)
         self._saved_theme: str | None = None
         self._clashes: set[tuple[str, str]] = set()
         if self.depth == "16":

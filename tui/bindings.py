@@ -56,6 +56,13 @@ BINDINGS = [
     Binding(
         "enter", "open_full", "Full", id="full", tooltip="the selected instance full screen: whole error"
     ),
+    Binding(
+        "c",
+        "changes",
+        "Changes",
+        id="changes",
+        tooltip="what changed since you last looked (Enter goes there)",
+    ),
     Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
     Binding(
         "question_mark", "help", "Help", key_display="?", id="help", tooltip="every key, label and glyph"

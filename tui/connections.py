@@ -216,6 +216,10 @@ class ConnectionHandlers(_Base):
 
     def _render_detail(self) -> None: ...  # the screen's
 
+    if TYPE_CHECKING:
+
+        def history_observe_rows(self, rows: list[FleetRow]) -> None: ...  # HistoryHandlers'
+
     def on_connections_loaded(self, message: ConnectionsLoaded) -> None:
         site = self.by_site[message.site]  # its own view, its own rows (--all-sites)
         self._connections_changed(site.connection_view.stored(site.by_name, message.connections))
@@ -232,6 +236,7 @@ class ConnectionHandlers(_Base):
             table.refresh()
         if not changed:
             return
+        self.history_observe_rows(changed)
         fleet = self.fleet
         if fleet.attention_only or fleet.sort_key == COLUMN_KEY:
             fleet.rebuild(full=True)  # a number going offline can bring a row into the view

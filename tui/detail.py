@@ -95,9 +95,11 @@ def render_detail(
     no_reveal: bool,
     token_line: bool = True,
     verify: VerifyView | None = None,
+    history: list[tuple[str, list[tuple[str, str] | str]]] | None = None,
 ) -> RenderableType:
     """The whole detail, built from literal Text (never markup); ``token_line=False``
-    leaves the token out altogether (the full view, :mod:`cwdash.tui.fullview`)."""
+    leaves the token out altogether (the full view, :mod:`cwdash.tui.fullview`); ``history``:
+    label and parts of the rows history adds after last_error."""
     head = Text()
     if row is None:
         head.append("No instance selected.\n", style="dim")
@@ -127,6 +129,8 @@ def render_detail(
         fields.add("last_error", (literal(doc.last_error), "red"))
     else:
         fields.add("last_error", (f"{look.G.dash} (healthy)", "dim"))
+    for label, parts in history or ():  # the 24 h strip and last transitions (tui/history_view.py)
+        fields.add(label, *parts)
     if token_line:
         _token_row(fields, token, no_reveal)
     if verify is not None:

@@ -124,11 +124,26 @@ class HelpScreen(ModalScreen[None]):
             "no account, inbox deleted, wrong URL, unreachable); the detail says what to do",
         )
         line("UNKNOWN", "the check could not tell (token not opened, outgoing proxy failed)")
+        heading("History")
+        line("SINCE 3m", "time in the current state (2h, 4d); s sorts by it, the latest change first")
+        line(f"{g.flap}3", "FLAP: transitions in the last hour (status, WhatsApp, live/local, listed)")
+        tl = g.timeline
+        line(
+            f"{tl[ACTIVE]}{tl[PAUSED]}{tl[ERROR]}{tl[GONE]}{tl['']}",
+            "the detail's last 24 h, a cell per hour: active, paused, error, gone, not known",
+        )
+        line("a", "the attention view lists the most recent breakage first")
         heading("Marks")
         line(f"{g.up} {g.down}", "the column sorted by, ascending / descending (s, S)")
         line(g.ellipsis, "the cell is cut: Enter shows the whole text")
         line(g.mask, "the token, masked (t reveals it, y copies it)")
-        parts.append(Text(f"\nCHATWOOT and ACCT are shown from {WITH_URL} columns of list.", style="dim"))
+        parts.append(
+            Text(
+                f"\nNarrow lists leave out, in turn: CHATWOOT and ACCT (they show from {WITH_URL}"
+                " columns when LAST ERROR keeps its room), INBOX, FLAP, SINCE.",
+                style="dim",
+            )
+        )
         parts.append(Text("Escape or ? closes this help.", style="dim"))
         with VerticalScroll(id="help-box"):
             yield Static(Group(*parts), markup=False)  # type: ignore[arg-type]

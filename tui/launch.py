@@ -40,9 +40,23 @@ def _glyphs(args: argparse.Namespace) -> None:
         use_ascii_scrollbars()
 
 
+def _on_change(args: argparse.Namespace) -> str | None:
+    """``--on-change CMD``, checked before the screen opens (HookError: a usage problem)."""
+    command = getattr(args, "on_change", None)
+    if command is not None:
+        from cwdash.store.history.hook import parse_command
+
+        parse_command(command)
+    return command
+
+
 def run_dashboard(args: argparse.Namespace) -> int:
     """``cwdash`` with no command: the dashboard on the configured store."""
     _glyphs(args)
+    try:
+        on_change = _on_change(args)
+    except ValueError as exc:  # HookError: the message says what is wrong with the command
+        return _fail(str(exc))
     try:
         config = load_config(
             args.env_file, args.db, site=getattr(args, "site", None), source=getattr(args, "source", None)
@@ -64,6 +78,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
         no_reveal=args.no_reveal or config.no_reveal,
         notices=notices,
         label=config.site or "",
+        bell=bool(getattr(args, "bell", False)),
+        on_change=on_change,
     )
     app.run()
     return 0
@@ -91,6 +107,10 @@ def run_all_sites(args: argparse.Namespace) -> int:
     """``cwdash --all-sites``: one dashboard over every site, each with its own store, key,
     live source and budget; a broken site is shown with its reason beside the others."""
     _glyphs(args)
+    try:
+        on_change = _on_change(args)
+    except ValueError as exc:
+        return _fail(str(exc))
     from cwdash.store.sites import load_all, sites_dir
 
     found = load_all()
@@ -113,6 +133,8 @@ def run_all_sites(args: argparse.Namespace) -> int:
         notices=[notice for _, notices in opened for notice in notices],
         label=first.site if len(specs) == 1 else "all sites",
         sites=specs if len(specs) > 1 else None,
+        bell=bool(getattr(args, "bell", False)),
+        on_change=on_change,
     )
     app.run()
     return 0
@@ -123,13 +145,21 @@ def run_demo(args: argparse.Namespace) -> int:
     _glyphs(args)
     if args.instances < 1 or args.instances > 200_000:
         return _fail("--instances must be between 1 and 200000")
-    with demo_app(args.instances, no_reveal=args.no_reveal) as app:
+    try:
+        on_change = _on_change(args)
+    except ValueError as exc:
+        return _fail(str(exc))
+    with demo_app(
+        args.instances, no_reveal=args.no_reveal, bell=bool(getattr(args, "bell", False)), on_change=on_change
+    ) as app:
         app.run()
     return 0
 
 
 @contextlib.contextmanager
-def demo_app(instances: int, *, no_reveal: bool = False) -> Iterator[CwdashApp]:
+def demo_app(
+    instances: int, *, no_reveal: bool = False, bell: bool = False, on_change: str | None = None
+) -> Iterator[CwdashApp]:
     """The demo's dashboard, two sites each with a throwaway store: the demo fleet of
     ``instances`` behind a simulated gateway, and a fleet behind a simulated RyzeAPI server
     (both on 127.0.0.1); everything stops and goes when the block ends."""
@@ -204,6 +234,8 @@ def demo_app(instances: int, *, no_reveal: bool = False) -> Iterator[CwdashApp]:
                     label="demo",
                     sites=sites,
                     timing=Timing(connections_every=10.0),  # the simulated numbers change as you watch
+                    bell=bell,
+                    on_change=on_change,
                 )
             finally:
                 vanish.cancel()

@@ -114,9 +114,15 @@ class ListActions(_Base):
 
     def action_attention(self) -> None:
         self.fleet.attention_only = not self.fleet.attention_only
+        # most recent breakage first (history), unless another sort was chosen
+        if self.fleet.attention_only and self.fleet.sort_key == "name" and not self.fleet.sort_reverse:
+            self.fleet.sort_key = "broke"
+        elif not self.fleet.attention_only and self.fleet.sort_key == "broke":
+            self.fleet.sort_key = "name"
         self._view_changed()
         self.notify(
-            "showing only rows that need attention (error, live read failing, no integration, number offline)"
+            "showing only rows that need attention (error, live read failing, no integration, number offline), "
+            "the most recent breakage first"
             if self.fleet.attention_only
             else "showing every instance",
             timeout=3,

@@ -44,6 +44,12 @@ class Glyphs:
     mask_char: str = "•"
     changed: str = "◆"  # beside a row whose status just changed
     warn: str = "⚠"  # numbers offline in the header
+    flap: str = "↯"  # before a flap count ("↯3": 3 transitions in the last hour)
+    arrow: str = "→"  # old → new, in the history of an instance
+    # the detail's 24 h strip: one cell per hour, its height says the state without colour
+    timeline: dict[str, str] = field(
+        default_factory=lambda: {ACTIVE: "▁", PAUSED: "▄", ERROR: "█", GONE: "░", UNKNOWN: "▂", "": "·"}
+    )
     ascii: bool = False
 
     @property
@@ -80,6 +86,9 @@ ASCII = Glyphs(
     sep=":",
     mask_char="*",
     changed="+",
+    flap="x",
+    arrow="->",
+    timeline={ACTIVE: "_", PAUSED: "=", ERROR: "X", GONE: "/", UNKNOWN: "?", "": "."},
     ascii=True,
 )
 
@@ -152,6 +161,16 @@ def list_cell(status: str, *, gone: bool, bad: bool) -> tuple[str, str]:
     if state == UNKNOWN:  # the status as written
         return f"{G.states[UNKNOWN]} {one_line(status, 40)}", style
     return state_label(state), style
+
+
+# state -> Rich style of a cell of the detail's 24 h strip (the glyph says it without colour)
+TIMELINE_STYLE: dict[str, str] = {
+    ACTIVE: "green",
+    PAUSED: "yellow",
+    ERROR: "bold red",
+    GONE: "dim",
+    "": "dim",
+}
 
 
 def detail_style(status: str) -> str:

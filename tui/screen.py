@@ -33,6 +33,7 @@ from cwdash.tui.connections import ConnectionHandlers
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.feed import LiveResults
 from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.history_view import HistoryHandlers
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed
 from cwdash.tui.oncall import OnCallActions
@@ -51,7 +52,14 @@ store_log = logging.getLogger("cwdash.store")
 
 
 class DashboardScreen(
-    OnCallActions, ListActions, TokenActions, VerifyActions, ConnectionHandlers, SiteRouting, Screen[None]
+    HistoryHandlers,
+    OnCallActions,
+    ListActions,
+    TokenActions,
+    VerifyActions,
+    ConnectionHandlers,
+    SiteRouting,
+    Screen[None],
 ):
     """The one screen of the dashboard; the key help and the full view go on top of it.
     Each site's store, reads and schedule are its :class:`~cwdash.tui.sites.SiteSession`'s
@@ -159,6 +167,7 @@ class DashboardScreen(
 
     def _after_first_paint(self) -> None:
         self.load_rows()
+        self.history_start()
         for feed in self.feeds():
             feed.start(self)
 
@@ -202,7 +211,7 @@ class DashboardScreen(
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
         session = self.by_site[message.site]
-        keep = self.selected if session.loaded else None
+        keep = self.table.cursor_name if session.loaded else None  # the cursor's row: ahead of `selected`
         diff = message.rows
         if session.loaded and not diff.changed and not diff.removed:
             session.store_problem = None
@@ -212,6 +221,7 @@ class DashboardScreen(
         keep_gone, session.drop_gone = session.loaded and not session.drop_gone, False
         added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
         session.failures.forget([session.label(key) for key in diff.removed])
+        self.history_listing(diff)
         names_changed = bool(added or removed) or not session.loaded
         session.loaded = True
         if not self.loaded and all(s.loaded for s in self.sessions):
@@ -263,6 +273,7 @@ class DashboardScreen(
             return
         now = time.monotonic()
         row.apply(result, now)
+        self.history_observe(row)
         if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
             session.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
@@ -358,6 +369,7 @@ class DashboardScreen(
             gateway_configured=model.gateway_configured,
             no_reveal=self.no_reveal,
             verify=self.verify_view(name),
+            history=self.history_rows(row),
         )
         self.detail.show(content)
 
@@ -381,6 +393,7 @@ class DashboardScreen(
         self.visible_in_sites()
         now = time.monotonic()
         self.hide_token_if_due(now)
+        self.history_tick()
         self.table.tick(now)
         self.summary.mark_changed()
         self.summary.update_summary()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -29,6 +30,9 @@ from cwdash.tui import connections, look
 from cwdash.tui.look import STATUS_WIDTH, list_cell
 from cwdash.tui.scrolling import set_content_size
 
+if TYPE_CHECKING:
+    from cwdash.tui.history_view import History
+
 REASON_SHORT = {
     "timeout": "timeout",
     "unreachable": "unreachable",
@@ -44,7 +48,9 @@ REASON_SHORT = {
     "unexpected": "error",
 }
 HIGHLIGHT_SECONDS = 4.0
-WITH_URL = 110  # columns of the list: from here on CHATWOOT and ACCT are shown
+WITH_URL = 110  # columns of the list: from here on CHATWOOT and ACCT are shown (when they fit)
+WITH_SINCE = 72  # from here on SINCE (history: time in the current state)
+WITH_FLAPS = 90  # from here on FLAP (transitions in the last hour)
 
 
 def fit(text: str, width: int) -> str:
@@ -139,7 +145,10 @@ class FleetTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self.show_connection = False  # the WhatsApp column: when the source provides it (tui/connections.py)
         self.site_width = 0  # the SITE column (``--all-sites``): its widest name, 0 for none
-        self._columns: tuple[tuple[int, bool, int], list[Column]] | None = None
+        self._columns: tuple[tuple[int, bool, int, bool], list[Column]] | None = None
+        # history's SINCE and FLAP columns (tui/history_view.py): shown unless history is off
+        self.show_history = True
+        self.history: History | None = None
 
     # -- layout ------------------------------------------------------------------
 
@@ -148,7 +157,7 @@ class FleetTable(ScrollView, can_focus=True):
         is left goes to LAST ERROR (the instance name and the URL take at most a share).
         Worked out once per width and WhatsApp column (every line drawn asks)."""
         width = self.scrollable_content_region.width or self.size.width
-        key = (width, self.show_connection, self.site_width)
+        key = (width, self.show_connection, self.site_width, self.show_history)
         cached = self._columns
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -157,7 +166,8 @@ class FleetTable(ScrollView, can_focus=True):
         return columns
 
     def _columns_for(self, width: int) -> list[Column]:
-        wide = width >= WITH_URL
+        """What gives first as the list narrows (LAST ERROR always keeps 10+ cells): the URL
+        and account, then INBOX (both in the detail), then the flap count, then SINCE."""
         cols = [
             Column("status", "STATUS", STATUS_WIDTH),
             Column("name", "INSTANCE", 0),
@@ -166,10 +176,22 @@ class FleetTable(ScrollView, can_focus=True):
         if width >= 94 and self.show_connection:  # the WhatsApp column fits before the URL's
             cols.insert(2, Column(connections.COLUMN_KEY, connections.COLUMN_TITLE, connections.COLUMN_WIDTH))
         if self.site_width:  # several sites: a short column on a narrow screen, names cut with …
-            cols.insert(1, Column("site", "SITE", min(self.site_width, 14 if wide else 8)))
+            cols.insert(1, Column("site", "SITE", min(self.site_width, 14 if width >= WITH_URL else 8)))
+        if self.show_history and width >= WITH_SINCE:
+            cols.append(Column("since", "SINCE", 7))  # 7: "SINCE ▲"
+        if self.show_history and width >= WITH_FLAPS:
+            cols.append(Column("flaps", "FLAP", 4))
+
+        def room(extra: list[Column]) -> int:  # cells left for the name, the URL and LAST ERROR
+            return width - sum(c.width + 1 for c in (*cols, *extra)) - 2  # - 2: the marker, LAST ERROR's gap
+
+        inbox = [Column("inbox", "INBOX", 7)]
+        tail = inbox if not self.show_history or room(inbox) >= 12 + 28 else []
+        url = [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
+        wide = width >= WITH_URL and room([*url, *tail]) >= 12 + 16 + 13
         if wide:
-            cols += [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
-        cols += [Column("inbox", "INBOX", 7), Column("last_error", "LAST ERROR", 0)]
+            cols += url
+        cols += [*tail, Column("last_error", "LAST ERROR", 0)]
         flexible = max(0, width - sum(c.width + 1 for c in cols) - 1)  # - 1: the marker's column
         sizes = {"name": max(12, min(26, flexible // 4 if wide else flexible * 2 // 5))}
         if wide:
@@ -227,11 +249,15 @@ class FleetTable(ScrollView, can_focus=True):
         """Repaint on the clock only the lines on screen that would read differently
         (an age ticking over, a highlight ending), not the whole list every second."""
         top = int(self.scroll_offset.y)
+        history = self.history
         shown = tuple(
             (
                 row.key,
                 source_cell(row, now)[0],
                 row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS,
+                ""
+                if history is None
+                else history.since_text(self.fleet.since_at, row.name) + history.flap_text(row.name),
             )
             for row in self.fleet.view[top : top + self.size.height]
         )
@@ -296,7 +322,7 @@ class FleetTable(ScrollView, can_focus=True):
             x = event.x
             for col in self.columns():
                 if x < col.width + 1:
-                    if col.key not in ("account",):
+                    if col.key not in ("account", "flaps"):
                         self.post_message(self.SortRequested(col.key))
                     return
                 x -= col.width + 1
@@ -366,6 +392,11 @@ class FleetTable(ScrollView, can_focus=True):
             return source_cell(row, now)
         if key == connections.COLUMN_KEY:
             return connections.connection_cell(row)
+        if key == "since":
+            history = self.history
+            return ("", "") if history is None else (history.since_text(self.fleet.since_at, row.name), "dim")
+        if key == "flaps":
+            return ("", "") if self.history is None else (self.history.flap_text(row.name), "failing")
         if row.has_integration or row.gone:
             if row.mapped is not None:  # gone, a bad row, a 503: its old values mean nothing now
                 return (row.mapped.message, "gone") if key == "last_error" else (look.G.dash, "dim")

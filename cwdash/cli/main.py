@@ -142,6 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="draw with ASCII only (automatic where the locale is not UTF-8; or CWDASH_ASCII=1)",
     )
+    ui.add_argument(
+        "--bell",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="ring the terminal bell on an alert (or bell = true in config.toml)",
+    )
+    ui.add_argument(
+        "--on-change",
+        metavar="CMD",
+        default=argparse.SUPPRESS,
+        help="run CMD (no shell) for every transition the dashboard sees; the details in "
+        "CWDASH_INSTANCE, CWDASH_SITE, CWDASH_FIELD, CWDASH_OLD, CWDASH_NEW, CWDASH_ERROR, CWDASH_AT",
+    )
 
     parser = _Parser(
         prog="cwdash",

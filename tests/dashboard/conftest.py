@@ -78,3 +78,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     later = types.SimpleNamespace(monotonic=lambda: 1005.0)
     monkeypatch.setattr(cwdash.tui.table, "time", later)
     monkeypatch.setattr(cwdash.tui.detail, "time", later)
+    # history's wall clock (SINCE, the timeline): every transition and "now" at FROZEN_NOW
+    import cwdash.tui.history_view
+
+    monkeypatch.setattr(cwdash.tui.history_view, "wall", FROZEN_NOW.timestamp)

@@ -247,7 +247,7 @@ def scheduler_of(app: CwdashApp) -> RefreshScheduler | None:
 
 def settled(app: CwdashApp) -> bool:
     """The whole list is loaded and every row has had a read come back, nothing in flight."""
-    if not app.dashboard.loaded or app.dashboard.selected is None:
+    if not app.dashboard.loaded or app.dashboard.selected is None or not app.dashboard.history_settled():
         return False
     if scheduler_of(app) is None:
         return True

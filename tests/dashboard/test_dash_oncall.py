@@ -244,7 +244,7 @@ async def test_a_theme_change_repaints_the_detail_at_once(dash) -> None:
 
 async def test_s_cycles_only_through_shown_columns_and_the_arrow_always_shows(dash) -> None:
     app = dash.app(dash.bridge())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(110, 24)) as pilot:  # INBOX shown, CHATWOOT not
         await wait_settled(pilot)
         table = app.dashboard.table
         seen = set()

@@ -129,3 +129,34 @@ def test_no_snapshot_file_holds_a_token() -> None:
         text = path.read_text(encoding="utf-8")
         for secret in (*TOKENS.values(), BRIDGE_TOKEN):
             assert secret not in text, (path.name, "holds a secret")
+
+
+def test_detail_with_a_timeline(dash, snap_compare, monkeypatch) -> None:
+    """charlie's history as another process recorded it: the 24 h strip, SINCE, FLAP and the
+    last transitions with their error texts (times in UTC for the snapshot)."""
+    import time
+
+    from dashkit import CHARLIE_ERROR, FROZEN_NOW
+
+    from cwdash.store.db import Store
+    from cwdash.store.history.model import Observation
+    from cwdash.store.history.writer import HistoryWriter
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(time, "tzset", time.tzset)  # undone below
+    now = FROZEN_NOW.timestamp()
+    store = Store.open(dash.path)
+    writer = HistoryWriter(store, observer="check", start=False, clock=lambda: now)
+    script = [(30, "active", ""), (20, "error", "chatwoot: 502 Bad Gateway"), (18, "active", "")]
+    script += [(3, "error", CHARLIE_ERROR), (2.5, "active", ""), (0.5, "error", CHARLIE_ERROR)]
+    for hours, status, error in script:
+        writer.observe(Observation("charlie", status, error), at=now - hours * 3600)
+    writer.close()
+    store.close()
+    app = dash.app(dash.bridge(), shown_url=SHOWN_URL)
+    try:
+        assert snap_compare(app, terminal_size=WIDE, run_before=on("charlie"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()

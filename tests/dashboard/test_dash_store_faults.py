@@ -166,7 +166,7 @@ async def test_text_without_a_width_of_its_own_keeps_the_columns_aligned(dash) -
     routes = dict(ROUTES)
     routes["int_alpha"] = live("error", odd, inbox_id=42)
     app = dash.app(dash.bridge(routes))
-    async with app.run_test(size=(130, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:  # the list wide enough for INBOX beside SINCE and FLAP
         await wait_settled(pilot)
         await wait_until(pilot, lambda: app.dashboard.fleet.rows["alpha"].is_live, "alpha read live")
         lines = [line for line in row_texts(app) if line]
