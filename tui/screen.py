@@ -32,6 +32,7 @@ from cwdash.tui.bindings import BINDINGS, Timing
 from cwdash.tui.budget import budget_for, live_state
 from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
+from cwdash.tui.export_actions import ExportActions
 from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import LiveFeed, LiveResults
 from cwdash.tui.filter_input import FilterInput
@@ -51,7 +52,9 @@ EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 store_log = logging.getLogger("cwdash.store")
 
 
-class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]):
+class DashboardScreen(
+    OnCallActions, ListActions, TokenActions, ExportActions, ConnectionHandlers, Screen[None]
+):
     """The one screen of the dashboard; the key help and the full view go on top of it."""
 
     BINDINGS = BINDINGS
