@@ -254,10 +254,6 @@ class Store:
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from None
 
-    def written_column(self) -> str:
-        """The SQL of a listing's local write time (``c.`` the integrations table)."""
-        return "c.local_written_at" if self._has_written_at else "''"
-
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
         """Reads that see one state of the store (a deferred read transaction): a listing

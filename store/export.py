@@ -151,21 +151,74 @@ def json_item(obj: dict[str, object], *, ascii_only: bool = False) -> str:
     return text if text.isascii() else escape_surrogates(text)
 
 
-def json_chunks(objects: Iterable[dict[str, object]], *, ascii_only: bool = False) -> Iterator[str]:
-    """The text of ``json.dumps(list(objects), indent=2) + "\\n"`` in pieces, lone
-    surrogates escaped: nothing is given out before the first object is read (so a
-    failing query writes nothing), and a failure midway leaves an unclosed array, which
-    no JSON reader takes for a complete answer."""
-    batch: list[str] = []
-    first = True
+def _members(texts: list[dict[str, object]], flat: Callable[[object], str]) -> list[str]:
+    """The members of each flat object, a line break between them, from one C call: in
+    ``[{..}\n{..}]`` a "}\n{" can only stand between two objects (strings escape breaks)."""
+    return flat(texts)[2:-2].split("}\n{") if texts else []
+
+
+def _array_items(objects: list[dict[str, object]], ascii_only: bool) -> str:
+    """A batch of the array's objects, at its indent, joined by ",\n".
+
+    Objects of scalars, and objects of scalars followed by objects of scalars (a document
+    and its ``upstream``), are encoded a batch at a time; anything else one by one."""
+    flat = _FLAT[ascii_only]
+    heads: list[dict[str, object]] = []
+    tails: list[dict[str, object]] = []
+    plans: list[object] = []  # per object: () (flat), the tail's keys, or its finished text
     for obj in objects:
-        batch.append(("[\n" if first else ",\n") + json_item(obj, ascii_only=ascii_only))
-        first = False
+        kinds = list(map(type, obj.values()))
+        if obj and _SCALARS.issuperset(kinds):
+            heads.append(obj)
+            plans.append(())
+            continue
+        split = len(kinds)
+        while split and kinds[split - 1] is dict:
+            split -= 1
+        items = list(obj.items())
+        if (
+            0 < split < len(kinds)
+            and _SCALARS.issuperset(kinds[:split])
+            and all(v and _SCALARS.issuperset(map(type, v.values())) for _, v in items[split:])  # type: ignore[union-attr]
+        ):
+            heads.append(dict(items[:split]))
+            tails.extend(v for _, v in items[split:])  # type: ignore[misc]
+            plans.append(tuple(k for k, _ in items[split:]))
+        else:
+            plans.append("  " + _value(obj, 1, ascii_only))
+    head_texts = iter(_members(heads, flat))
+    tail_texts = iter(_members(tails, flat))
+    out: list[str] = []
+    for plan in plans:
+        if type(plan) is str:
+            out.append(plan)
+            continue
+        parts = [next(head_texts).replace("\n", ",\n    ")]
+        for key in plan:  # type: ignore[attr-defined]
+            inner = next(tail_texts).replace("\n", ",\n      ")
+            parts.append(f"{flat(key)}: {{\n      {inner}\n    }}")
+        out.append("  {\n    " + ",\n    ".join(parts) + "\n  }")
+    text = ",\n".join(out)
+    return text if text.isascii() else escape_surrogates(text)
+
+
+def json_chunks(objects: Iterable[dict[str, object]], *, ascii_only: bool = False) -> Iterator[str]:
+    """The text of ``json.dumps(list(objects), indent=2) + "\n"`` in pieces of
+    :data:`BATCH` objects, lone surrogates escaped: nothing is given out before the first
+    batch is read (so a failing query writes nothing), and a failure midway leaves an
+    unclosed array, which no JSON reader takes for a complete answer."""
+    batch: list[dict[str, object]] = []
+    opening = "[\n"
+    for obj in objects:
+        batch.append(obj)
         if len(batch) >= BATCH:
-            yield "".join(batch)
-            batch.clear()
-    batch.append("[]\n" if first else "\n]\n")
-    yield "".join(batch)
+            yield opening + _array_items(batch, ascii_only)
+            opening = ",\n"
+            batch = []
+    if batch:
+        yield opening + _array_items(batch, ascii_only) + "\n]\n"
+    else:
+        yield "[]\n" if opening == "[\n" else "\n]\n"
 
 
 # -- cwdash list: the store's rows ------------------------------------------------------------

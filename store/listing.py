@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # The query's columns: the listing's (rows.check_listing: the instance's name, whether it
 # has an integration, eight of the record's fields, the check of the columns it does not
-# show, the local write time), then the rest of the record (the token, the flags), the
+# show, the local write time: not read), then the rest of the record (the token, the flags), the
 # not-synced token's mark, and upstream's columns.
 _SHOWN_FIELDS = ("status", "bridge_integration_id", "chatwoot_base_url", "chatwoot_account_id")
 _SHOWN_FIELDS += ("chatwoot_inbox_id", "chatwoot_inbox_name", "last_error", "created_at")
@@ -82,16 +82,19 @@ def document_json(raw: tuple) -> dict[str, object]:
 
 
 def listing_sql(store: Store) -> str:
-    """The one query: instances in name order, each with its integration and upstream row."""
-    if upstream.has_table(store):
+    """The one query: instances in name order, each with its integration and upstream row.
+
+    No upstream rows (a store filled from the bridge, or older than schema 3): no join.
+    The local write time is not shown by ``list``: not read."""
+    if upstream.has_rows(store):
         ups = ", ".join(f"u.{c.strip()}" for c in upstream.COLUMNS.split(","))
         join = " LEFT JOIN upstream u ON u.instance_name = i.name"
-    else:  # a store from before schema 3: nothing known upstream yet
+    else:
         ups, join = ", ".join(["NULL"] * len(upstream.COLUMNS.split(","))), ""
     return (
         "SELECT i.name, c.instance_name IS NOT NULL, "
         + "".join(f"c.{f}, " for f in _SHOWN_FIELDS)
-        + f"{checks.UNSHOWN_PROBLEM_SQL}, {store.written_column()}, "
+        + f"{checks.UNSHOWN_PROBLEM_SQL}, '', "
         + "".join(f"c.{f}, " for f in _REST)
         + f"c.chatwoot_api_token = '{TOKEN_NOT_SYNCED}', {ups} "
         "FROM instances i LEFT JOIN chatwoot_integrations c ON c.instance_name = i.name"

@@ -71,10 +71,9 @@ def from_raw(raw: tuple) -> Upstream | None:
     return _row(raw)
 
 
-def has_table(store: Store) -> bool:
-    """Whether the store has the ``upstream`` table (schema 3; an older one is read as it is)."""
-    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upstream'"
-    return bool(_query(store.conn, sql))
+def has_rows(store: Store) -> bool:
+    """Whether the store has any upstream row (False too for a store from before schema 3)."""
+    return bool(_query(store.conn, "SELECT 1 FROM upstream LIMIT 1"))
 
 
 def _query(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:
