@@ -160,32 +160,28 @@ def _members(texts: list[dict[str, object]], flat: Callable[[object], str]) -> l
 def _array_items(objects: list[dict[str, object]], ascii_only: bool) -> str:
     """A batch of the array's objects, at its indent, joined by ",\n".
 
-    Objects of scalars, and objects of scalars followed by objects of scalars (a document
-    and its ``upstream``), are encoded a batch at a time; anything else one by one."""
+    Objects of scalars, and objects of scalars whose last member is an object of scalars
+    (a document and its ``upstream``), are encoded a batch at a time; anything else one
+    by one."""
     flat = _FLAT[ascii_only]
     heads: list[dict[str, object]] = []
     tails: list[dict[str, object]] = []
-    plans: list[object] = []  # per object: () (flat), the tail's keys, or its finished text
+    plans: list[object] = []  # per object: () (flat), (its last member's key,), or its text
     for obj in objects:
         kinds = list(map(type, obj.values()))
         if obj and _SCALARS.issuperset(kinds):
             heads.append(obj)
             plans.append(())
             continue
-        split = len(kinds)
-        while split and kinds[split - 1] is dict:
-            split -= 1
-        items = list(obj.items())
-        if (
-            0 < split < len(kinds)
-            and _SCALARS.issuperset(kinds[:split])
-            and all(v and _SCALARS.issuperset(map(type, v.values())) for _, v in items[split:])  # type: ignore[union-attr]
-        ):
-            heads.append(dict(items[:split]))
-            tails.extend(v for _, v in items[split:])  # type: ignore[misc]
-            plans.append(tuple(k for k, _ in items[split:]))
-        else:
-            plans.append("  " + _value(obj, 1, ascii_only))
+        if len(kinds) > 1 and kinds[-1] is dict and _SCALARS.issuperset(kinds[:-1]):
+            head = obj.copy()
+            key, tail = head.popitem()  # the last member: a document's upstream
+            if tail and _SCALARS.issuperset(map(type, tail.values())):
+                heads.append(head)
+                tails.append(tail)
+                plans.append((key,))
+                continue
+        plans.append("  " + _value(obj, 1, ascii_only))
     head_texts = iter(_members(heads, flat))
     tail_texts = iter(_members(tails, flat))
     out: list[str] = []

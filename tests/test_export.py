@@ -76,6 +76,14 @@ VALUES = [
     [{"sur": "lone \ud800 and \udfff"}, {"k": "v"}],
     [{"deep": {"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}}}],
     [{"nan": float("nan"), "inf": float("inf")}],
+    # a document and its upstream (a flat last member), beside the shapes that are not
+    [
+        {"a": 1, "up": {"x": None, "y": "}\n{"}},
+        {"a": "b"},
+        {"a": 1, "up": {}},
+        {"a": 1, "up": {"x": {"y": 1}}},
+    ],
+    [{"up": {"x": 1}}, {"a": [1], "up": {"x": 1}}, {"a": "é\ud800", "up": {"x": "\udfff"}}],
 ]
 
 
