@@ -8,20 +8,18 @@ filtered and sorted order: :data:`FLEET_COLUMNS`) and ``cwdash list --csv`` / ``
 CSV cells follow OWASP's rule against formula injection: text from outside that starts
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a leading
 ``'``, so a spreadsheet shows it as text instead of running it. JSON is written as the
-json module writes ``indent=2``, one object at a time (:func:`json_chunks`), so 100k
-instances never sit in memory as one string.
+json module writes ``indent=2``, a batch of objects at a time (:func:`json_chunks`), so
+100k instances never sit in memory as one string.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cwdash.store import status as vocabulary
@@ -339,88 +337,3 @@ def fleet_chunks(rows: Iterable[FleetRow], fmt: str) -> Iterator[str]:
     if fmt == "json":
         return json_chunks(fleet_json(r) for r in rows)
     return csv_chunks(FLEET_COLUMNS, rows)
-
-
-# -- writing a file --------------------------------------------------------------------------
-
-
-class ExportError(Exception):
-    """The export could not be written; the message says why, and nothing was left behind."""
-
-
-def format_of(path: Path) -> str:
-    """JSON for a name ending ``.json`` (any case), CSV otherwise."""
-    return "json" if path.suffix.lower() == ".json" else "csv"
-
-
-def default_name(place: str, now: datetime | None = None) -> str:
-    """``cwdash-<site or store>-<UTC time>.csv``: a name that sorts by time and needs no quoting."""
-    when = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", place).strip("._") or "fleet"
-    return f"cwdash-{safe}-{when}.csv"
-
-
-def write_fleet(path: Path, rows: Iterable[FleetRow], *, overwrite: bool = False) -> int:
-    """Write ``rows`` to ``path`` (CSV, or JSON for ``.json``); how many rows were written.
-
-    The text goes to a temporary file beside ``path`` first and takes its name only when
-    whole: a full disk or a failure midway leaves no half file and, with ``overwrite``,
-    the old file as it was. Without ``overwrite`` an existing file is never replaced
-    (``os.link`` fails rather than replace). ExportError says what went wrong.
-    """
-    import os
-    import tempfile
-
-    counted = _Counted(rows)
-    folder = path.parent
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".cwdash-export-", suffix=".tmp", dir=folder)
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            for chunk in fleet_chunks(counted, format_of(path)):
-                out.write(chunk)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise
-            except OSError:  # no hard links here (some network or FAT filesystems)
-                if path.exists():
-                    raise FileExistsError(path) from None
-                os.replace(tmp, path)
-    except OSError as exc:
-        raise ExportError(_why(exc, path)) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    return counted.n
-
-
-def _why(exc: OSError, path: Path) -> str:
-    import errno
-
-    if isinstance(exc, FileExistsError):
-        return f"{path} exists; nothing was written (give another name, or confirm to replace it)"
-    if isinstance(exc, FileNotFoundError):
-        return f"there is no folder {path.parent}; nothing was written"
-    if isinstance(exc, PermissionError):
-        return f"no permission to write in {path.parent}; nothing was written"
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full (or over quota) at {path.parent}; nothing was written"
-    if isinstance(exc, IsADirectoryError):
-        return f"{path} is a folder; nothing was written"
-    return f"cannot write {path}: {exc.strerror or type(exc).__name__}; nothing was written"
-
-
-class _Counted:
-    def __init__(self, rows: Iterable[FleetRow]) -> None:
-        self.rows = rows
-        self.n = 0
-
-    def __iter__(self) -> Iterator[FleetRow]:
-        for row in self.rows:
-            self.n += 1
-            yield row

@@ -81,12 +81,19 @@ def document_json(raw: tuple) -> dict[str, object]:
     return out
 
 
+def _has_upstream_rows(store: Store) -> bool:
+    """Whether the store has any upstream row (none in a store older than schema 3).
+    Read as every read is: a store that cannot be read is a StoreError."""
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upstream'"
+    return any(store.stream(sql)) and any(store.stream("SELECT 1 FROM upstream LIMIT 1"))
+
+
 def listing_sql(store: Store) -> str:
     """The one query: instances in name order, each with its integration and upstream row.
 
     No upstream rows (a store filled from the bridge, or older than schema 3): no join.
     The local write time is not shown by ``list``: not read."""
-    if upstream.has_rows(store):
+    if _has_upstream_rows(store):
         ups = ", ".join(f"u.{c.strip()}" for c in upstream.COLUMNS.split(","))
         join = " LEFT JOIN upstream u ON u.instance_name = i.name"
     else:

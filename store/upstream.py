@@ -71,11 +71,6 @@ def from_raw(raw: tuple) -> Upstream | None:
     return _row(raw)
 
 
-def has_rows(store: Store) -> bool:
-    """Whether the store has any upstream row (False too for a store from before schema 3)."""
-    return bool(_query(store.conn, "SELECT 1 FROM upstream LIMIT 1"))
-
-
 def _query(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:
     try:
         return conn.execute(sql, params).fetchall()

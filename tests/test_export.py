@@ -15,7 +15,7 @@ import pytest
 from test_list_stream import TOKEN, mixed  # noqa: F401  (mixed: the fixture)
 
 from cwdash.cli import output
-from cwdash.store import export
+from cwdash.store import export, exportfile
 from cwdash.store.db import Store
 from cwdash.store.fleet import Fleet
 from cwdash.store.fleetrow import rows_from_listing
@@ -189,7 +189,7 @@ def test_write_fleet_csv_and_json(mixed: Path, tmp_path: Path) -> None:  # noqa:
     rows = fleet_rows(mixed)
     tmp_path = tmp_path / "exports"
     tmp_path.mkdir()
-    count = export.write_fleet(tmp_path / "out.csv", rows)
+    count = exportfile.write_fleet(tmp_path / "out.csv", rows)
     assert count == len(rows)
     text = (tmp_path / "out.csv").read_text(encoding="utf-8")
     table = list(csv.reader(io.StringIO(text)))
@@ -199,7 +199,7 @@ def test_write_fleet_csv_and_json(mixed: Path, tmp_path: Path) -> None:  # noqa:
     assert shown["alpha"][1:4] == ["active", "local", ""]  # never read live here
     assert shown["zz-bad-flag"][1] == "bad row" and shown["bare"][1] == "no integration"
     assert shown["formula"][6] == '\'=HYPERLINK("http://x")'
-    export.write_fleet(tmp_path / "out.json", rows)
+    exportfile.write_fleet(tmp_path / "out.json", rows)
     objects = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert [o["instance_name"] for o in objects] == [r.name for r in rows]
     assert objects[0]["chatwoot_account_id"] == 3 and objects[0]["live_read_at"] == ""
@@ -215,10 +215,10 @@ def test_write_fleet_never_replaces_a_file_unless_asked(mixed: Path, tmp_path: P
     tmp_path.mkdir()
     target = tmp_path / "fleet.csv"
     target.write_text("keep me\n")
-    with pytest.raises(export.ExportError, match="exists; nothing was written"):
-        export.write_fleet(target, rows)
+    with pytest.raises(exportfile.ExportError, match="exists; nothing was written"):
+        exportfile.write_fleet(target, rows)
     assert target.read_text() == "keep me\n"
-    export.write_fleet(target, rows, overwrite=True)
+    exportfile.write_fleet(target, rows, overwrite=True)
     assert target.read_text(encoding="utf-8").startswith("instance_name,")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet.csv"]
 
@@ -235,16 +235,16 @@ def test_write_fleet_failing_midway_leaves_nothing(mixed: Path, tmp_path: Path, 
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(export, "fleet_chunks", full)
-    with pytest.raises(export.ExportError, match="the disk is full"):
-        export.write_fleet(target, rows, overwrite=True)
+    with pytest.raises(exportfile.ExportError, match="the disk is full"):
+        exportfile.write_fleet(target, rows, overwrite=True)
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet.csv"]
-    with pytest.raises(export.ExportError, match="there is no folder"):
-        export.write_fleet(tmp_path / "nowhere" / "x.csv", rows)
+    with pytest.raises(exportfile.ExportError, match="there is no folder"):
+        exportfile.write_fleet(tmp_path / "nowhere" / "x.csv", rows)
 
 
 def test_default_name() -> None:
     when = datetime(2026, 5, 30, 5, 24, 0, tzinfo=UTC)
-    assert export.default_name("acme", when) == "cwdash-acme-20260530T052400Z.csv"
-    assert export.default_name("my site/../x", when) == "cwdash-my_site_.._x-20260530T052400Z.csv"
-    assert export.format_of(Path("a.JSON")) == "json" and export.format_of(Path("a.txt")) == "csv"
+    assert exportfile.default_name("acme", when) == "cwdash-acme-20260530T052400Z.csv"
+    assert exportfile.default_name("my site/../x", when) == "cwdash-my_site_.._x-20260530T052400Z.csv"
+    assert exportfile.format_of(Path("a.JSON")) == "json" and exportfile.format_of(Path("a.txt")) == "csv"

@@ -3,7 +3,7 @@
 A small modal asks for the path, with a default of ``./cwdash-<site or store>-<UTC
 time>.csv`` (a name ending ``.json`` writes JSON). An existing file is replaced only
 after a second Enter on the same name. The file is written by a thread worker (100k
-rows take a moment), through :func:`cwdash.store.export.write_fleet`: whole or not at
+rows take a moment), through :func:`cwdash.store.exportfile.write_fleet`: whole or not at
 all. Mixed into the dashboard screen, which provides the fleet and the configuration.
 """
 
@@ -55,7 +55,9 @@ class ExportScreen(ModalScreen[tuple[Path, bool] | None]):
             yield Input(self.default, id="export-path", select_on_focus=False)
             yield Static("", id="export-note", markup=False)
             yield Static(
-                "CSV, or JSON for a name ending .json · Enter writes · Escape cancels", id="export-keys"
+                "CSV, or JSON for a name ending .json · Enter writes · Escape cancels",
+                id="export-keys",
+                markup=False,
             )
 
     def on_mount(self) -> None:
@@ -99,7 +101,7 @@ class ExportActions(_Base):
     store_path: Path
 
     def action_export(self) -> None:
-        from cwdash.store.export import default_name
+        from cwdash.store.exportfile import default_name
 
         rows = list(self.fleet.view)  # the view as shown now: later changes do not move it
         place = self.config.site or self.store_path.stem
@@ -113,7 +115,7 @@ class ExportActions(_Base):
     @work(thread=True, group="export", exit_on_error=False)
     def _write_export(self, rows: list[FleetRow], path: Path, replace: bool) -> None:
         """Write off the screen's thread; notify posts, so it is safe from here."""
-        from cwdash.store.export import ExportError, write_fleet
+        from cwdash.store.exportfile import ExportError, write_fleet
 
         try:
             count = write_fleet(path, rows, overwrite=replace)
