@@ -553,6 +553,15 @@ def target_history(quick: bool) -> tuple[list[Result], dict[str, float]]:
     return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
 
 
+def target_list_stream(big: Path, big_key: str, repeats: int) -> tuple[list[Result], dict[str, float]]:
+    """`cwdash list --json` streamed: see bench/list_bench.py."""
+    from bench import list_bench
+
+    small, small_key = build_store(10_000)
+    got, figures = list_bench.run(CWDASH, big, big_key, small, small_key, repeats)
+    return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset, in under a minute")
@@ -561,7 +570,7 @@ def main() -> int:
         action="append",
         metavar="STEP",
         help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync, "
-        "dashboard on RyzeAPI, history); repeatable",
+        "dashboard on RyzeAPI, history, list stream); repeatable",
     )
     parser.add_argument("--build-store", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -588,6 +597,7 @@ def main() -> int:
         ("sync", lambda: target_sync(args.quick)),
         ("dashboard on RyzeAPI", lambda: target_dash_ryze(s1k, k1k, args.quick)),
         ("history", lambda: target_history(args.quick)),
+        ("list stream", lambda: target_list_stream(s100k, k100k, 3)),
     ]
     for label, step in steps:
         if args.only and not any(label.startswith(o) or o in label for o in args.only):

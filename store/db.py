@@ -245,6 +245,31 @@ class Store:
         columns = self._query("SELECT name FROM pragma_table_info('chatwoot_integrations')")
         return any(c[0] == "local_written_at" for c in columns)
 
+    def stream(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple]:
+        """The rows of a read query, fetched in batches (``fetchmany``): a 100k listing is
+        never all in memory at once. StoreError, as every read, when SQLite fails midway."""
+        try:
+            yield from fetch(self.conn, sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from None
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the store (a deferred read transaction): a listing
+        read twice (widths, then lines) reads the same rows both times."""
+        began = not self.conn.in_transaction
+        if began:
+            try:
+                self.conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise _wrap(exc, self.path) from None
+        try:
+            yield
+        finally:
+            if began and self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("COMMIT")
+
     def instance_count(self) -> int:
         return int(self._query("SELECT count(*) FROM instances")[0][0])
 

@@ -42,6 +42,9 @@ class Upstream:
     flags_synced: bool  # False: RyzeAPI's answer had no flags; the local ones were kept
 
 
+COLUMNS = _COLUMNS  # the table's columns, in the order :func:`from_raw` reads them
+
+
 def _text(value: object) -> str | None:
     return value if type(value) is str else None
 
@@ -61,6 +64,11 @@ def _row(raw: tuple) -> Upstream | None:
         synced_at=_text(synced),
         flags_synced=flags != 0,
     )
+
+
+def from_raw(raw: tuple) -> Upstream | None:
+    """An upstream row read with :data:`COLUMNS` (None when its name is not text)."""
+    return _row(raw)
 
 
 def _query(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:

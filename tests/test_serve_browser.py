@@ -91,7 +91,8 @@ def _header(text: str) -> tuple[int, str, int]:
     right of the divider on that row), and where the INSTANCE column starts."""
     for i, line in enumerate(text.splitlines()):
         if "STATUS" in line and "INSTANCE" in line and "│" in line:
-            return i, line.split("│", 1)[1].strip(), line.index("INSTANCE")
+            title = line.split("│", 1)[1].split(" · site ", 1)[0]  # the demo has two sites
+            return i, title.strip(), line.index("INSTANCE")
     return -1, "", -1
 
 

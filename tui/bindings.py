@@ -67,6 +67,9 @@ BINDINGS = [
     Binding(
         "question_mark", "help", "Help", key_display="?", id="help", tooltip="every key, label and glyph"
     ),
+    Binding(
+        "e", "export", "Export", id="export", show=False, tooltip="write the list as shown to CSV or JSON"
+    ),
 ]
 
 

@@ -31,6 +31,7 @@ from cwdash.tui import look
 from cwdash.tui.bindings import BINDINGS, Timing
 from cwdash.tui.connections import ConnectionHandlers
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
+from cwdash.tui.export_actions import ExportActions
 from cwdash.tui.feed import LiveResults
 from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.history_view import HistoryHandlers
@@ -57,6 +58,7 @@ class DashboardScreen(
     ListActions,
     TokenActions,
     VerifyActions,
+    ExportActions,
     ConnectionHandlers,
     SiteRouting,
     Screen[None],

@@ -190,7 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--local", action="store_true", help="skip the live read (and the gateway check)")
     p = add("list", "every instance with its local status (no live reads, no tokens)")
-    p.add_argument("--json", action="store_true")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument(
+        "--json", action="store_true", help="a JSON array: each status document without its token"
+    )
+    fmt.add_argument(
+        "--csv",
+        action="store_true",
+        help="CSV: the table's columns and every status-document field but the token; a cell "
+        "starting with = + - @ or a tab or CR gets a leading ' (so a spreadsheet shows it as text)",
+    )
     p = add("import", "upsert status documents from a JSON array or JSON Lines file (- for stdin)")
     p.add_argument("file")
     p = add("add", "add an instance (without integration)")

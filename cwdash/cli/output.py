@@ -8,14 +8,18 @@ to replace in a test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 from cwdash.cli import color
-from cwdash.store.db import ListRow
+from cwdash.store import export
 from cwdash.store.document import FLAG_MEANINGS, NOT_SYNCED_HINT, StatusDocument
+from cwdash.store.listing import ListItem
 from cwdash.store.readmodel import StatusRead
 from cwdash.store.sources.outcome import LiveFailure
 from cwdash.store.status import BAD_ROW, NO_INTEGRATION, NOT_LISTED, NUMBER_OFFLINE, STATES, silently_broken
@@ -39,9 +43,14 @@ def json_text(value: object, *, ascii_only: bool = False) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def print_json(value: object) -> None:
+def stdout_is_utf8() -> bool:
+    """Whether stdout carries UTF-8: else JSON and CSV escape what is not ASCII."""
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    sys.stdout.write(json_text(value, ascii_only=encoding != "utf8") + "\n")
+    return encoding == "utf8"
+
+
+def print_json(value: object) -> None:
+    sys.stdout.write(json_text(value, ascii_only=not stdout_is_utf8()) + "\n")
 
 
 def describe_failure(failure: LiveFailure | None) -> str:
@@ -103,53 +112,145 @@ def status_text(result: StatusRead, token_problem: str | None, up: Upstream | No
     return "\n".join(lines)
 
 
-def _connection_cell(row: ListRow, up: Upstream | None) -> str:
+def _connection_cell(has: bool, bad: str | None, status: str, up: Upstream | None) -> str:
     if up is None:
         return "—"
     cell = up.connection.upper() or "—"
-    if row.has_integration and not row.bad and silently_broken(row.status, up.connection):
+    if has and not bad and silently_broken(status, up.connection):
         cell += "!"  # active integration on an offline number: see the last column
     return cell
 
 
-def _note(row: ListRow, up: Upstream | None, unsynced: frozenset[str]) -> str:
-    if row.bad:
-        return f"bad row: {row.bad}"
-    notes = [one_line(row.last_error, 60)] if row.last_error else []
-    if up is not None and row.has_integration and silently_broken(row.status, up.connection):
-        notes.append(NUMBER_OFFLINE)
-    if up is not None and not up.listed:
-        notes.append(NOT_LISTED)
-    if row.name in unsynced:
-        notes.append("token not synced")
-    return "; ".join(notes)
+def _note(item: ListItem) -> str:
+    error, bad = item.listed[3], item.listed[9]
+    if bad:
+        return f"bad row: {bad}"
+    notes = [one_line(error, 60)] if error else []
+    return "; ".join(notes + export.notes(item))
 
 
-def print_list(
-    rows: Sequence[ListRow],
-    upstream: dict[str, Upstream] | None = None,
-    unsynced: frozenset[str] = frozenset(),
-) -> None:
-    """``cwdash list`` without ``--json``: a table of columns padded to the widest cell.
+class _Cells:
+    """The five padded cells of a listing's line (the last column is not padded), and
+    their widths. URLs, status words and connections repeat across a fleet: each distinct
+    one is worked out once, so reading the listing twice costs little more than once."""
 
+    def __init__(self) -> None:
+        self.urls: dict[str, str] = {}
+        self.widths: dict[str, int] = {}
+
+    def width(self, cell: str) -> int:
+        if cell.isascii():
+            return len(cell)
+        known = self.widths.get(cell)
+        if known is None:
+            known = self.widths[cell] = cell_width(cell)
+        return known
+
+    def of(self, item: ListItem) -> tuple[str, str, str, str, str]:
+        name, has, status, _, url, _, inbox, _, _, bad, _ = item.listed
+        url_cell = self.urls.get(url)
+        if url_cell is None:
+            url_cell = self.urls[url] = one_line(url, 50)
+        # a printable ASCII name of up to 40 characters is its own cell (one_line's answer)
+        plain = len(name) <= 40 and name.isascii() and name.isprintable()
+        return (
+            name if plain else one_line(name, 40),
+            (BAD_ROW if bad else status if has else NO_INTEGRATION_WORD).upper(),
+            _connection_cell(has, bad, status, item.upstream),
+            str(inbox or "—") if has and not bad else "",
+            url_cell,
+        )
+
+
+def print_list(listing: Callable[[], Iterable[ListItem]]) -> int:
+    """``cwdash list`` without ``--json``: a table of columns padded to the widest cell;
+    how many instances it listed.
+
+    Streamed: the widths are known only after the last row, so the lines wait in an
+    unnamed temporary file (no token is ever in them) instead of in memory. When no
+    temporary file can be written (a full disk), ``listing()`` is read a second time,
+    inside the same read transaction, so both reads see the same rows.
     CONNECTION is the WhatsApp connection RyzeAPI's listing last reported (``—`` unknown),
     with ``!`` when the integration says active on a number that is offline."""
-    ups = upstream or {}
     header = ("INSTANCE", "STATUS", "CONNECTION", "INBOX", "CHATWOOT", "LAST ERROR")
-    table = [
-        (
-            one_line(r.name, 40),
-            (BAD_ROW if r.bad else r.status if r.has_integration else NO_INTEGRATION_WORD).upper(),
-            _connection_cell(r, ups.get(r.name)),
-            str(r.inbox_id or "—") if r.has_integration and not r.bad else "",
-            one_line(r.base_url, 50),
-            _note(r, ups.get(r.name), unsynced),
+    cells = _Cells()
+    width = cells.width
+    widths = [len(h) for h in header[:5]]
+    count = 0
+    spool = _Spool()
+    for item in listing():
+        count += 1
+        line = cells.of(item)
+        for i, cell in enumerate(line):
+            if len(cell) > widths[i] or not cell.isascii():
+                widths[i] = max(widths[i], width(cell))
+        spool.add(line, item)
+    if not count:
+        return 0
+    write = sys.stdout.write
+    write(
+        ("  ".join(c.ljust(w) for c, w in zip(header[:5], widths, strict=True)) + "  " + header[5]).rstrip()
+    )
+    write("\n")
+    words: dict[str, str] = {}  # the status word, coloured (when colour is on) and padded
+    lines: list[str] = []
+    again = ((cells.of(item), _note(item)) for item in listing())
+    for (name, word, connection, inbox, url), note in spool.lines() if spool.whole else again:
+        shown = words.get(word)
+        if shown is None:  # the status word is cwdash's own: coloured when colour is on
+            shown = words[word] = color.status_word(word) + " " * (widths[1] - width(word))
+        line = (
+            f"{name}{' ' * (widths[0] - width(name))}  {shown}  "
+            f"{connection}{' ' * (widths[2] - width(connection))}  "
+            f"{inbox}{' ' * (widths[3] - width(inbox))}  "
+            f"{url}{' ' * (widths[4] - width(url))}  {note}"
         )
-        for r in rows
-    ]
-    widths = [max(len(header[i]), *(cell_width(t[i]) for t in table)) for i in range(5)]
-    for n, line in enumerate([header, *table]):
-        cells = [c + " " * (w - cell_width(c)) for c, w in zip(line[:5], widths, strict=True)]
-        if n:  # the status word is cwdash's own: coloured when colour is on
-            cells[1] = color.status_word(line[1]) + cells[1][len(line[1]) :]
-        print(("  ".join(cells) + "  " + line[5]).rstrip())
+        lines.append(line.rstrip())
+        if len(lines) >= 500:
+            lines.append("")
+            write("\n".join(lines))
+            lines.clear()
+    if lines:
+        lines.append("")
+        write("\n".join(lines))
+    return count
+
+
+class _Spool:
+    """The table's lines, unpadded, in an unnamed temporary file until the widths are known.
+
+    Cells are one line each (:func:`one_line` makes tabs and newlines visible), so a tab
+    separates them. ``whole`` is False once a write failed: the caller reads the store again."""
+
+    def __init__(self) -> None:
+        self.file: IO[str] | None = None
+        self.whole = True
+
+    def add(self, cells: tuple[str, ...], item: ListItem) -> None:
+        if not self.whole:
+            return
+        try:
+            if self.file is None:
+                # kept open across calls, closed by lines() or close()
+                self.file = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")  # noqa: SIM115
+            self.file.write("\t".join(cells) + "\t" + _note(item) + "\n")
+        except OSError:
+            self.whole = False
+            self.close()
+
+    def lines(self) -> Iterator[tuple[tuple[str, str, str, str, str], str]]:
+        if self.file is None:
+            return
+        try:
+            self.file.seek(0)
+            for line in self.file:
+                name, word, connection, inbox, url, note = line[:-1].split("\t")
+                yield (name, word, connection, inbox, url), note
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.file is not None:
+            with contextlib.suppress(OSError):
+                self.file.close()
+            self.file = None

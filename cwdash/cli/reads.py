@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import logging
 import sqlite3
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from cwdash.cli import output
@@ -26,9 +28,10 @@ from cwdash.cli.common import (
     verbosity,
     warn,
 )
-from cwdash.store import upstream
+from cwdash.store import export, upstream
 from cwdash.store.config import Config, ConfigError
 from cwdash.store.db import Store, StoreError
+from cwdash.store.listing import ListItem, iter_listing
 from cwdash.store.readmodel import MappedError, ReadModel, StatusRead
 from cwdash.store.sealing import TokenError
 from cwdash.store.text import one_line
@@ -150,45 +153,70 @@ def token_problem(result: StatusRead) -> str | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """``cwdash list`` (a table), ``--json`` or ``--csv``: streamed, see :mod:`cwdash.store.listing`.
+
+    The bad-row warning comes after the listing (on stderr): it is counted as the rows go
+    by. When the store fails midway, what stdout got is incomplete (an unclosed JSON array,
+    a CSV cut after a whole line) and the command fails with a message saying so."""
     config = config_of(args)
     store = open_store(config)
-    rows = store.list_rows()
-    bad = [r for r in rows if r.bad]
-    if bad:
-        warn(
-            f"{len(bad)} bad row(s) in the store, written by another tool (first: "
-            f"{bad[0].name!r}, bad row: {bad[0].bad}); `cwdash delete NAME` and set them again"
-        )
-    if args.json:
-        output.print_json(list_json(store, rows))
-        return EXIT_OK
-    if not rows:
-        print("no instances in the store; add some with `cwdash import FILE` or `cwdash add NAME`")
-        return EXIT_OK
-    output.print_list(rows, upstream.read_all(store), upstream.unsynced_tokens(store))
+    tally = _Tally()
+    fmt = "json" if args.json else "csv" if getattr(args, "csv", False) else None
+
+    def listing() -> Iterator[ListItem]:
+        tally.reset()  # the table reads the listing twice
+        for item in iter_listing(store, documents=fmt is not None):
+            tally.count(item)
+            yield item
+
+    try:
+        with store.snapshot():
+            if fmt is not None:
+                ascii_only = not output.stdout_is_utf8()
+                if fmt == "json":
+                    chunks = export.json_chunks(
+                        (export.list_json(i) for i in listing()), ascii_only=ascii_only
+                    )
+                else:
+                    chunks = export.csv_chunks(export.LIST_COLUMNS, listing(), ascii_only=ascii_only)
+                for chunk in chunks:
+                    sys.stdout.write(chunk)
+            elif not output.print_list(listing):
+                print("no instances in the store; add some with `cwdash import FILE` or `cwdash add NAME`")
+    except StoreError as exc:
+        if tally.read:
+            raise StoreError(
+                f"{exc}; the listing stopped after {tally.read} instance(s), so what it printed is incomplete"
+            ) from None
+        raise
+    tally.warn()
     return EXIT_OK
 
 
-def list_json(store: Store, rows: list) -> list[dict[str, object]]:
-    """``list --json``: a status document without its token per integration, the name
-    alone for an instance without one, the name and ``bad_row`` for a bad row."""
-    from cwdash.store.rows import BadRow
+class _Tally:
+    """How many instances a listing read, and its bad rows (for the warning after it)."""
 
-    by_name = {r.name if isinstance(r, BadRow) else r.instance_name: r for r in store.integration_records()}
-    ups = upstream.read_all(store)
-    out: list[dict[str, object]] = []
-    for row in rows:
-        up = ups.get(row.name)
-        record = by_name.get(row.name)
-        if row.bad or isinstance(record, BadRow):
-            out.append({"instance_name": row.name, "bad_row": row.bad or record.field})  # type: ignore[union-attr]
-        elif record is None or not row.has_integration:
-            out.append({"instance_name": row.name})
-        else:
-            out.append(record.as_json(include_token=False))
-        if up is not None:
-            out[-1]["upstream"] = upstream.as_json(up)
-    return out
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.read = 0
+        self.bad = 0
+        self.first: ListItem | None = None
+
+    def count(self, item: ListItem) -> None:
+        self.read += 1
+        if item.listing_bad:
+            self.bad += 1
+            self.first = self.first or item
+
+    def warn(self) -> None:
+        if self.first is not None:
+            first = self.first
+            warn(
+                f"{self.bad} bad row(s) in the store, written by another tool (first: "
+                f"{first.name!r}, bad row: {first.listing_bad}); `cwdash delete NAME` and set them again"
+            )
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
