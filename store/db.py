@@ -296,6 +296,22 @@ class Store:
     def instance_names(self) -> list[str]:
         return [r[0] for r in self._query("SELECT name FROM instances ORDER BY name")]
 
+    def listing_version(self) -> int:
+        """Changes whenever a write changed what the list shows (schema 6's counter, bumped
+        by triggers; history and audit writes leave it alone). A store older than schema 6
+        (reads never migrate) answers with ``data_version``: any commit by another connection."""
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE name = 'listing_version'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):  # a schema-1 store has no meta: not an error
+                raise _wrap(exc, self.path) from None
+            row = None
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from None
+        if row is not None:
+            return int(row[0])
+        return -1 - self.data_version()  # negative: never equal to a counter's value
+
     def data_version(self) -> int:
         """Changes whenever another connection commits: a cheap "did anything change?"."""
         return int(self._query("PRAGMA data_version")[0][0])

@@ -137,7 +137,32 @@ def _v5(db: Database) -> None:
     create_tables(db.conn)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+LISTING_VERSION = "listing_version"  # the meta row counting writes to what the list shows
+LISTED_TABLES = ("instances", "chatwoot_integrations", "upstream")
+
+
+def _v6(db: Database) -> None:
+    """Sixth version: ``meta.listing_version``, bumped by triggers on every write to the
+    tables the list shows (instances, integrations, upstream), and on nothing else.
+
+    The dashboard reloads its listing when another connection changed it. SQLite's
+    ``data_version`` also moves for writes the list never shows, and history writes one
+    batch every half second: at 100k instances each needless reload held the GIL for about
+    a second. A counter bumped only by the listed tables tells the two apart.
+    """
+    conn = db.conn
+    conn.execute(META_DDL)
+    conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, '0')", (LISTING_VERSION,))
+    bump = f"UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '{LISTING_VERSION}'"
+    for table in LISTED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            conn.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_listing AFTER {event} ON {table} "
+                f"BEGIN {bump}; END"
+            )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST = len(MIGRATIONS)
 
 

@@ -130,7 +130,7 @@ def test_a_v2_store_is_listed_as_it_is_then_migrated_by_the_first_write(tmp_path
     assert listed.name == "old" and listed.written_at == ""  # read as it is: no write time yet
     store.backfill_inbox("old", 77)  # a write migrates, then stamps the row
     (listed,) = store.list_rows()
-    assert schema.version(store.conn) == schema.LATEST == 5
+    assert schema.version(store.conn) == schema.LATEST == 6
     assert (
         listed.written_at != "" and since(listed.written_at) is not None and since(listed.written_at) < 3600
     )

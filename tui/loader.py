@@ -3,9 +3,9 @@
 The first page (``FIRST_PAGE`` rows) is read on the screen's thread so the list paints
 at once; the whole listing follows from a thread worker on a connection of its own, as
 a :class:`RowsLoaded` message holding only its differences with what is shown. The
-store's ``data_version`` is checked every few seconds: a commit by another process
-(``cwdash import``, ``set``) reloads the listing; a big store waits longer between
-reloads.
+store's listing version is checked every few seconds: a commit by another process
+(``cwdash import``, ``set``) reloads the listing, while history and audit writes do not
+(:meth:`~cwdash.store.db.Store.listing_version`); a big store waits longer between reloads.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class StoreLoader:
         """The top of the list and how many instances the store holds (raises StoreError)."""
         # noted before the first read: a commit by another process from here on is
         # seen by check(), even one landing before its first run
-        self.version = self.store.data_version()
+        self.version = self.store.listing_version()
         expected = self.store.instance_count()
         return list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE), self.site)), expected
 
@@ -99,7 +99,7 @@ class StoreLoader:
 
     def check(self, shown: Mapping[str, FleetRow]) -> None:
         """Reload when another process committed (raises StoreError when the store cannot be checked)."""
-        version = self.store.data_version()
+        version = self.store.listing_version()
         if self.version is None:
             self.version = version
         elif version != self.version and time.monotonic() - self._last_reload >= self.reload_gap:
