@@ -1,9 +1,17 @@
-"""Helpers for tests that check a store was left untouched."""
+"""Helpers for tests of the store: was it left untouched, which tokens does a key open, and
+the .env a command reads (the ``store`` fixture of conftest.py seals :data:`TOKENS`)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+
+from cwdash.store.config import parse_key
+from cwdash.store.db import Store
+from cwdash.store.sealing import Sealer
+
+TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}  # what the ``store`` fixture seals
 
 
 def rows(db_path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
@@ -20,3 +28,28 @@ def rows(db_path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]
         }
     finally:
         conn.close()
+
+
+def opened(db_path: Path, key_text: str, fallbacks: list[bytes] | None = None) -> dict[str, str]:
+    """Every token of the store, opened with this one key (and ``fallbacks``) alone."""
+    sealer = Sealer(parse_key(key_text), fallbacks or [])
+    store = Store.open(db_path)
+    try:
+        return {
+            r.instance_name: sealer.open(r.instance_name, r.sealed_token).reveal()
+            for r in store.integrations()
+        }
+    finally:
+        store.close()
+
+
+def env_text(db_path: Path, key: str, *, before: str = "", after: str = "") -> str:
+    """A .env naming the store and its key, with other lines ``before`` and ``after`` them."""
+    return f"{before}CWDASH_DB={db_path}\nCWDASH_KEY={key}\n{after}"
+
+
+def write_env(path: Path, text: str, mode: int = 0o600) -> Path:
+    """Write a .env with ``mode`` (a secret's file: 0600 unless a test says otherwise)."""
+    path.write_text(text)
+    os.chmod(path, mode)
+    return path
