@@ -1,5 +1,6 @@
-"""Helpers for tests of the store: was it left untouched, which tokens does a key open, and
-the .env a command reads (the ``store`` fixture of conftest.py seals :data:`TOKENS`)."""
+"""Helpers for tests of the store: the seed's example document (conftest.py's ``store``
+fixture seals it, so :data:`TOKENS`), was a store left untouched, which tokens a key opens,
+and the .env a command reads."""
 
 from __future__ import annotations
 
@@ -11,7 +12,24 @@ from cwdash.store.config import parse_key
 from cwdash.store.db import Store
 from cwdash.store.sealing import Sealer
 
-TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}  # what the ``store`` fixture seals
+SEED_TOKEN = "sk_live_abc123..."  # the seed document's token
+SEED_DOCUMENT: dict[str, object] = {
+    "instance_name": "suporte",
+    "status": "active",
+    "bridge_integration_id": "int_xyz789abc",
+    "chatwoot_base_url": "https://chatwoot.example.com",
+    "chatwoot_account_id": 5,
+    "chatwoot_api_token": SEED_TOKEN,
+    "chatwoot_inbox_id": 42,
+    "chatwoot_inbox_name": "WhatsApp - Orion",
+    "last_error": "",
+    "created_at": "2026-04-20T10:15:30Z",
+    "sign_messages": True,
+    "ignore_groups": False,
+    "start_as_pending": False,
+    "reopen_resolved": True,
+}
+TOKENS = {"suporte": SEED_TOKEN, "fresh": SEED_TOKEN}  # what the ``store`` fixture seals
 
 
 def rows(db_path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
