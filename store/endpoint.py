@@ -9,6 +9,8 @@ again at read time, because the store may hold rows written by other tools:
 - An integration id becomes exactly one path segment under ``/v1/integrations/``:
   never empty, never a dot segment, never something that a server decoding or
   normalising the path could turn into a separator or a dot segment.
+- A token sent in a header (``BRIDGE_TOKEN``, ``RYZEAPI_TOKEN``) is printable ASCII
+  without spaces.
 
 Messages never repeat the value: a URL may carry a password, and an id may carry
 anything.
@@ -86,6 +88,12 @@ def url_problem(url: str, variable: str, auth: str) -> str | None:
     if any(seg in (".", "..") for seg in parts.path.split("/")):
         return f"{variable} must not contain '.' or '..' path segments"
     return None
+
+
+def header_token_ok(token: str) -> bool:
+    """Whether ``token`` can be sent in a header as it is: printable ASCII, no spaces (a
+    line break or a non-ASCII character would break the request or be mangled by it)."""
+    return bool(token) and token.isascii() and token.isprintable() and " " not in token
 
 
 def display_url(url: str) -> str:

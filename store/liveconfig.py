@@ -20,7 +20,7 @@ from cwdash.store.config import (
     SOURCES,
     ConfigError,
 )
-from cwdash.store.endpoint import bridge_url_problem, ryzeapi_url_problem
+from cwdash.store.endpoint import bridge_url_problem, header_token_ok, ryzeapi_url_problem
 
 # (lowest, highest, what the number is): beyond these a value is a typo, not a setting.
 _FLOATS = {
@@ -80,7 +80,7 @@ def bridge_token(env: Mapping[str, str]) -> str | None:
     token = (env.get("BRIDGE_TOKEN") or "").strip()
     if not token:
         return None
-    if not token.isascii() or not token.isprintable() or " " in token:
+    if not header_token_ok(token):
         raise ConfigError(
             "BRIDGE_TOKEN contains spaces, control characters (a line break?) or non-ASCII "
             "characters; copy it again from RyzeAPI's server .env"
@@ -116,7 +116,7 @@ def ryzeapi_token(env: Mapping[str, str]) -> str | None:
     token = (env.get("RYZEAPI_TOKEN") or "").strip()
     if not token:
         return None
-    if not token.isascii() or not token.isprintable() or " " in token:
+    if not header_token_ok(token):
         raise ConfigError(
             "RYZEAPI_TOKEN contains spaces, control characters (a line break?) or non-ASCII "
             "characters; copy it again from RyzeAPI"

@@ -177,6 +177,24 @@ class BackfillWriter:
             thread.shutdown(wait=False)
 
 
+def store_sealer(config: Config, store: Store) -> tuple[Sealer | None, str | None]:
+    """The configuration's sealer, told the store's key (so "wrong key" messages name it),
+    or None and why: a missing or bad key stops only the opening of tokens (the read model's
+    and the verifier's)."""
+    try:
+        sealer = config.sealer()
+    except ConfigError as exc:
+        return None, str(exc)
+    import contextlib
+    import sqlite3
+
+    from cwdash.store.schema import recorded
+
+    with contextlib.suppress(sqlite3.DatabaseError):  # a damaged store: the read itself says so
+        sealer.store_key = recorded(store.conn)
+    return sealer, None
+
+
 class ReadModel:
     """Answers status reads against one store and, optionally, one live source."""
 
@@ -207,21 +225,7 @@ class ReadModel:
     @classmethod
     def from_config(cls, config: Config, store: Store, *, live: bool = True) -> ReadModel:
         """Wire a read model from configuration; a missing or bad key only affects tokens."""
-        sealer: Sealer | None = None
-        problem: str | None = None
-        try:
-            sealer = config.sealer()
-        except ConfigError as exc:
-            problem = str(exc)
-        if sealer is not None:
-            import contextlib
-            import sqlite3
-
-            from cwdash.store.schema import recorded
-
-            with contextlib.suppress(sqlite3.DatabaseError):  # a damaged store: the read itself says so
-                sealer.store_key = recorded(store.conn)  # "wrong key" messages name the store's key
-
+        sealer, problem = store_sealer(config, store)
         return cls(store, sealer, live_source(config) if live else None, key_problem=problem)
 
     @property

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from cwdash.store.simhttp import LoopServer, answer, read_request
+
 PREFIX = "/v1/integrations/"
 
 
@@ -70,8 +72,11 @@ class Stats:
     _window: deque[float] = field(default_factory=deque)
 
 
-class SimBridge:
-    """The stand-in server, on its own thread and event loop."""
+class SimBridge(LoopServer):
+    """The stand-in server, on its own thread and event loop (:class:`~cwdash.store.simhttp.LoopServer`)."""
+
+    thread_name = "simbridge"
+    backlog = 512
 
     def __init__(
         self,
@@ -82,64 +87,17 @@ class SimBridge:
         latency: float = 0.0,
         keep_paths: bool = True,
     ) -> None:
+        super().__init__(tls=tls)
         self.router = router if callable(router) else self._from_dict(router)
         self.token = token
-        self.tls = tls
         self.latency = latency
         self.keep_paths = keep_paths
         self.stats = Stats()
-        self.port = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self._ready = threading.Event()
         self._lock = threading.Lock()
 
     @staticmethod
     def _from_dict(routes: dict[str, Reply]) -> Router:
         return lambda ident: routes.get(ident, Reply(status=404, body={"error": "unknown integration"}))
-
-    @property
-    def url(self) -> str:
-        scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}"
-
-    def start(self) -> SimBridge:
-        self._thread = threading.Thread(target=self._run, name="simbridge", daemon=True)
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def __enter__(self) -> SimBridge:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        self._server = loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.tls, backlog=512)
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            self._server.close()
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(asyncio.sleep(0))
-            loop.close()
 
     def _count_in(self, path: str, auth: str) -> None:
         with self._lock:
@@ -160,40 +118,18 @@ class SimBridge:
         with self._lock:
             self.stats.in_flight -= 1
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with self._lock:
             self.stats.connections += 1
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (
-                    asyncio.IncompleteReadError,
-                    asyncio.LimitOverrunError,
-                    ConnectionError,
-                    ssl.SSLError,
-                ):
-                    return
-                lines = head.decode("latin-1").split("\r\n")
-                parts = lines[0].split(" ")
-                path = parts[1] if len(parts) > 1 else "/"
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
-                auth = headers.get("authorization", "")
-                self._count_in(path, auth)
-                try:
-                    keep = await self._respond(path, auth, writer)
-                finally:
-                    self._count_out()
-                if not keep:
-                    return
-        except (ConnectionError, ssl.SSLError, OSError, asyncio.CancelledError):
-            return  # a client gone, or the stand-in stopping while a reply hangs
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()
+        while (request := await read_request(reader)) is not None:
+            auth = request.header("authorization") or ""
+            self._count_in(request.target, auth)
+            try:
+                keep = await self._respond(request.target, auth, writer)
+            finally:
+                self._count_out()
+            if not keep:
+                return
 
     async def _respond(self, path: str, auth: str, writer: asyncio.StreamWriter) -> bool:
         if auth != f"Bearer {self.token}":
@@ -217,33 +153,18 @@ class SimBridge:
             writer.transport.abort()
             return False
         body = reply.payload()
-        head = (
-            f"HTTP/1.1 {reply.status} {_PHRASES.get(reply.status, 'Status')}\r\n"
-            f"Content-Type: {reply.content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        writer.write(head)
+        whole = answer(reply.status, body, content_type=reply.content_type)
         if reply.drip is None:
-            writer.write(body)
+            writer.write(whole)
             await writer.drain()
             return not reply.close_after
+        writer.write(whole[: len(whole) - len(body)])  # the head now, the body a byte at a time
         await writer.drain()
         for i in range(len(body)):
             writer.write(body[i : i + 1])
             await writer.drain()
             await asyncio.sleep(reply.drip)
         return not reply.close_after
-
-
-_PHRASES = {
-    200: "OK",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
 
 
 def self_signed_context() -> ssl.SSLContext:

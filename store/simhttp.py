@@ -14,6 +14,7 @@ import json
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import Self
 
 PHRASES = {
     200: "OK",
@@ -76,7 +77,8 @@ def answer(
 
 
 class LoopServer:
-    """A server on 127.0.0.1 (an ephemeral port), on its own thread and event loop."""
+    """A server on 127.0.0.1 (an ephemeral port), on its own thread and event loop; a subclass
+    sets ``thread_name`` and ``backlog`` and gives :meth:`handle`."""
 
     thread_name = "simserver"
     backlog = 256
@@ -92,7 +94,7 @@ class LoopServer:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
-    def start(self) -> LoopServer:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
         self._ready.wait(10)
@@ -104,7 +106,7 @@ class LoopServer:
         if self._thread is not None:
             self._thread.join(5)
 
-    def __enter__(self) -> LoopServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -21,8 +21,6 @@ recorded (time, kind, status) for the tests' and the benchmark's counts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import math
 import random
 import threading
@@ -33,13 +31,13 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from cwdash.store import simhttp
+from cwdash.store.simhttp import LoopServer, read_request
 from cwdash.store.status import CONNECTION_STATES, STATUSES
 
 LIST_PATH = "/api/instance/list"
 STATUS_PREFIX = "/api/chatwoot/list/"
 LIMITED_BODY = {"success": False, "error": {"message": "Rate limit exceeded. Try again later."}}
-_PHRASES = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
-            503: "Service Unavailable"}  # fmt: skip
 
 
 def _error(message: str) -> dict[str, object]:
@@ -121,8 +119,10 @@ class Seen:
     window: float = 0.0  # the end of the rate window it fell in
 
 
-class SimRyze:
-    """The simulated server, on its own thread and event loop."""
+class SimRyze(LoopServer):
+    """The simulated server, on its own thread and event loop (:class:`~cwdash.store.simhttp.LoopServer`)."""
+
+    thread_name = "simryze"
 
     def __init__(
         self,
@@ -140,6 +140,7 @@ class SimRyze:
         evolve_every: float | None = None,
         seed: int = 11,
     ) -> None:
+        super().__init__()
         self.instances = {i.name: i for i in (fleet(instances) if isinstance(instances, int) else instances)}
         self.token = token
         self.instance_tokens = dict(instance_tokens or {})  # TokenInstance -> its instance
@@ -153,37 +154,11 @@ class SimRyze:
         self.evolve_every = evolve_every
         self.rng = random.Random(seed)
         self.seen: list[Seen] = []
-        self.port = 0
         self._windows: dict[str, Window] = {}
         self._next_evolve: float | None = None
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     # -- control --------------------------------------------------------------------------
-
-    def start(self) -> SimRyze:
-        self._thread = threading.Thread(target=self._run, name="simryze", daemon=True)
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def __enter__(self) -> SimRyze:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def drain(self, token: str | None = None) -> None:
         """Another user of ``token`` spends what is left of its current window."""
@@ -218,49 +193,12 @@ class SimRyze:
 
     # -- serving ----------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=256))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            server.close()
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(asyncio.sleep(0))
-            loop.close()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                    return
-                lines = head.decode("latin-1").split("\r\n")
-                parts = lines[0].split(" ")
-                target = parts[1] if len(parts) > 1 else "/"
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
-                status, body, extra = self.answer(target, headers)
-                payload = json.dumps(body).encode()
-                head_lines = [f"HTTP/1.1 {status} {_PHRASES.get(status, 'Status')}",
-                              "Content-Type: application/json", f"Content-Length: {len(payload)}",
-                              *(f"{k}: {v}" for k, v in extra.items())]  # fmt: skip
-                writer.write(("\r\n".join(head_lines) + "\r\n\r\n").encode() + payload)
-                await writer.drain()
-        except (ConnectionError, OSError, asyncio.CancelledError):
-            return
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (request := await read_request(reader)) is not None:
+            headers = {k.lower(): v for k, v in request.lines}  # the last of a repeated header, as before
+            status, body, extra = self.answer(request.target, headers)
+            writer.write(simhttp.answer(status, body, extra=extra))
+            await writer.drain()
 
     def _window(self, token: str, now: float) -> Window:
         window = self._windows.setdefault(token, Window())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from storekit import SEED_DOCUMENT
 
 from cwdash.store.config import generate_key, parse_key
 from cwdash.store.db import Store
@@ -21,23 +22,6 @@ from cwdash.store.simbridge import Reply, SimBridge
 
 pytest_plugins = ("ryzekit",)  # the simulated RyzeAPI server's fixtures
 
-SEED_DOCUMENT: dict[str, object] = {
-    "instance_name": "suporte",
-    "status": "active",
-    "bridge_integration_id": "int_xyz789abc",
-    "chatwoot_base_url": "https://chatwoot.example.com",
-    "chatwoot_account_id": 5,
-    "chatwoot_api_token": "sk_live_abc123...",
-    "chatwoot_inbox_id": 42,
-    "chatwoot_inbox_name": "WhatsApp - Orion",
-    "last_error": "",
-    "created_at": "2026-04-20T10:15:30Z",
-    "sign_messages": True,
-    "ignore_groups": False,
-    "start_as_pending": False,
-    "reopen_resolved": True,
-}
-SEED_TOKEN = "sk_live_abc123..."
 BRIDGE_TOKEN = "bridge-secret"
 
 _VARS = (

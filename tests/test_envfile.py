@@ -9,30 +9,17 @@ import stat
 from pathlib import Path
 
 import pytest
+from storekit import TOKENS, env_text, opened, write_env
 
-from cwdash.store.config import load_config, parse_key
+from cwdash.store.config import load_config
 from cwdash.store.db import Store
-from cwdash.store.sealing import Sealer
 
-TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}
 STRANGER = 54321  # a uid (and gid) nobody on the test machine has
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def content(db_path: Path, key: str) -> str:
-    return f"# RyzeAPI's own settings\nCWDASH_DB={db_path}\nCWDASH_KEY={key}\nPORT=8080\n"
-
-
-def opened(db_path: Path, key_text: str) -> dict[str, str]:
-    sealer = Sealer(parse_key(key_text))
-    store = Store.open(db_path)
-    try:
-        return {
-            r.instance_name: sealer.open(r.instance_name, r.sealed_token).reveal()
-            for r in store.integrations()
-        }
-    finally:
-        store.close()
+    return env_text(db_path, key, before="# RyzeAPI's own settings\n", after="PORT=8080\n")
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -44,9 +31,7 @@ def test_rekey_writes_through_a_symlinked_env(
 ) -> None:
     shared = tmp_path / "etc-ryzeapi"
     shared.mkdir()
-    target = shared / "ryzeapi.env"
-    target.write_text(content(db_path, key))
-    os.chmod(target, 0o600)
+    target = write_env(shared / "ryzeapi.env", content(db_path, key))
     link = isolated / ".env"
     link.symlink_to(target)
     run = cli("rekey")
@@ -62,9 +47,9 @@ def test_rekey_writes_through_a_symlinked_env(
 def test_rekey_keeps_the_env_files_mode_owner_and_group(
     cli, store: Store, key: str, db_path: Path, isolated: Path
 ) -> None:
-    env = isolated / ".env"
-    env.write_text(content(db_path, key))
-    os.chmod(env, 0o640)  # shared with RyzeAPI's server through its group
+    env = write_env(
+        isolated / ".env", content(db_path, key), 0o640
+    )  # shared with RyzeAPI's server through its group
     if ROOT:
         os.chown(env, STRANGER, 1)  # another user's file, group daemon
     run = cli("rekey", "--env-file", str(env))  # named: a stranger's ./.env is only read when named
@@ -80,9 +65,7 @@ def test_rekey_keeps_the_env_files_mode_owner_and_group(
 def test_rekey_never_follows_a_planted_temp_file_link(
     cli, store: Store, key: str, db_path: Path, isolated: Path, tmp_path: Path
 ) -> None:
-    env = isolated / ".env"
-    env.write_text(content(db_path, key))
-    os.chmod(env, 0o600)
+    env = write_env(isolated / ".env", content(db_path, key))
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
     planted = isolated / f"..env.cwdash-{os.getpid()}"  # the name the old code used
@@ -97,9 +80,7 @@ def test_rekey_never_follows_a_planted_temp_file_link(
 def test_a_failed_rewrite_leaves_the_env_and_no_temp_file(
     cli, store: Store, key: str, db_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = isolated / ".env"
-    env.write_text(content(db_path, key))
-    os.chmod(env, 0o600)
+    env = write_env(isolated / ".env", content(db_path, key))
     before = env.read_bytes()
 
     def full_disk(fd: int) -> None:
@@ -117,9 +98,7 @@ def test_a_failed_rewrite_leaves_the_env_and_no_temp_file(
 def test_a_strangers_env_in_the_working_directory_is_not_read_unless_named(
     cli, store: Store, key: str, db_path: Path, isolated: Path
 ) -> None:
-    env = isolated / ".env"
-    env.write_text(content(db_path, key))
-    os.chmod(env, 0o600)
+    env = write_env(isolated / ".env", content(db_path, key))
     os.chown(env, STRANGER, STRANGER)
     run = cli("list")
     assert run.code == 1

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from storekit import rows
+from storekit import TOKENS, env_text, opened, rows, write_env
 
 from cwdash.cli.main import main
 from cwdash.store import keyguard, schema
@@ -23,28 +23,10 @@ from cwdash.store.config import generate_key, load_config, parse_key, user_env_p
 from cwdash.store.db import Store
 from cwdash.store.sealing import Sealer, fingerprint
 
-TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}
-
 
 @pytest.fixture
 def env_file(isolated: Path, store: Store, key: str, db_path: Path) -> Path:
-    path = isolated / ".env"
-    path.write_text(f"CWDASH_DB={db_path}\nCWDASH_KEY={key}\n")
-    os.chmod(path, 0o600)
-    return path
-
-
-def opened(db_path: Path, key_text: str) -> dict[str, str]:
-    """Every token of the store, opened with this one key alone."""
-    sealer = Sealer(parse_key(key_text))
-    store = Store.open(db_path)
-    try:
-        return {
-            r.instance_name: sealer.open(r.instance_name, r.sealed_token).reveal()
-            for r in store.integrations()
-        }
-    finally:
-        store.close()
+    return write_env(isolated / ".env", env_text(db_path, key))
 
 
 class HeldStdin:

@@ -8,32 +8,17 @@ import stat
 from pathlib import Path
 
 import pytest
+from storekit import TOKENS, env_text, opened, write_env
 
 from cwdash.store.config import load_config, parse_key
 from cwdash.store.db import Store
 from cwdash.store.sealing import Sealer, TokenError
 
-TOKENS = {"suporte": "sk_live_abc123...", "fresh": "sk_live_abc123..."}
-
 
 @pytest.fixture
 def env_file(isolated: Path, store: Store, key: str, db_path: Path) -> Path:
-    path = isolated / ".env"
-    path.write_text(f"# ops\nCWDASH_DB={db_path}\nCWDASH_KEY={key}\nBRIDGE_URL=http://127.0.0.1:9\n")
-    os.chmod(path, 0o600)
-    return path
-
-
-def readable_with(config_key: str, db_path: Path, fallbacks: list[bytes] | None = None) -> dict[str, str]:
-    sealer = Sealer(parse_key(config_key), fallbacks or [])
-    store = Store.open(db_path)
-    try:
-        return {
-            r.instance_name: sealer.open(r.instance_name, r.sealed_token).reveal()
-            for r in store.integrations()
-        }
-    finally:
-        store.close()
+    text = env_text(db_path, key, before="# ops\n", after="BRIDGE_URL=http://127.0.0.1:9\n")
+    return write_env(isolated / ".env", text)
 
 
 def test_rekey_reseals_every_token_and_updates_the_env(cli, env_file: Path, key: str, db_path: Path) -> None:
@@ -46,9 +31,9 @@ def test_rekey_reseals_every_token_and_updates_the_env(cli, env_file: Path, key:
     assert config.next_key_text is None
     assert "# ops" in env_file.read_text() and "BRIDGE_URL=http://127.0.0.1:9" in env_file.read_text()
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    assert readable_with(config.key_text, db_path) == TOKENS
+    assert opened(db_path, config.key_text) == TOKENS
     with pytest.raises(TokenError):
-        readable_with(key, db_path)  # the old key no longer opens anything
+        opened(db_path, key)  # the old key no longer opens anything
     after = Store.open(db_path).integrations()
     assert [r.sealed_token for r in after] != [r.sealed_token for r in before]
     assert cli("status", "suporte", "--json", "--local").json()["chatwoot_api_token"] == TOKENS["suporte"]
@@ -83,14 +68,14 @@ def test_interrupted_before_commit_leaves_every_token_readable(
     assert cli("rekey").code == 130
     config = load_config(env_file)
     assert config.key_text == key and config.next_key_text  # the new key is already kept
-    assert readable_with(key, db_path, config.fallback_keys()) == TOKENS
+    assert opened(db_path, key, config.fallback_keys()) == TOKENS
     monkeypatch.setattr(Store, "reseal_tokens", real)
     # running rekey again finishes the job with the same new key
     pending = config.next_key_text
     assert cli("rekey", "--env-file", str(env_file)).code == 0
     final = load_config(env_file)
     assert final.key_text == pending and final.next_key_text is None
-    assert readable_with(final.key_text, db_path) == TOKENS
+    assert opened(db_path, final.key_text) == TOKENS
 
 
 def test_interrupted_after_commit_leaves_every_token_readable(
@@ -112,14 +97,14 @@ def test_interrupted_after_commit_leaves_every_token_readable(
     config = load_config(env_file)
     assert config.key_text == key  # the .env still names the old key first...
     with pytest.raises(TokenError):
-        readable_with(key, db_path)  # ...though the tokens are already under the new one,
+        opened(db_path, key)  # ...though the tokens are already under the new one,
     # ...and with CWDASH_KEY_NEXT every command still opens them
     assert cli("status", "suporte", "--json", "--local").json()["chatwoot_api_token"] == TOKENS["suporte"]
     monkeypatch.setattr(cli_module, "set_env_values", real)
     assert cli("rekey").code == 0
     final = load_config(env_file)
     assert final.next_key_text is None
-    assert readable_with(final.key_text or "", db_path) == TOKENS
+    assert opened(db_path, final.key_text or "") == TOKENS
 
 
 def test_rekey_needs_the_key_in_a_env_file(cli, store: Store, key: str, db_path: Path, monkeypatch) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from storekit import SEED_DOCUMENT
 
 from cwdash.store import schema
 from cwdash.store.db import Store, StoreError
@@ -145,19 +146,6 @@ def test_store_paths_with_uri_characters_open_read_only(tmp_path: Path, sealer) 
     ro.close()
 
 
-SUPORTE = {  # the seed's example (tests/conftest.py is not importable from tests/dashboard)
-    "instance_name": "suporte",
-    "status": "active",
-    "bridge_integration_id": "int_xyz789abc",
-    "chatwoot_base_url": "https://chatwoot.example.com",
-    "chatwoot_account_id": 5,
-    "chatwoot_api_token": "sk_live_abc123...",
-    "chatwoot_inbox_id": 42,
-    "chatwoot_inbox_name": "WhatsApp - Orion",
-    "created_at": "2026-04-20T10:15:30Z",
-}
-
-
 # -- a full disk ----------------------------------------------------------------------------
 
 
@@ -204,7 +192,7 @@ def store_on_a_full_disk(mount: Path, sealer, *, leftover_wal: bool) -> Path:
 
     path = mount / "cwdash.db"
     store = Store.open(path, create=True)
-    import_text(store, sealer, json.dumps([SUPORTE]))
+    import_text(store, sealer, json.dumps([SEED_DOCUMENT]))
     store.close()
     if leftover_wal:
         conn = sqlite3.connect(path)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from storekit import SEED_DOCUMENT
 
 from cwdash.store.db import Store
 from cwdash.store.importer import import_text
@@ -50,24 +51,18 @@ CASES = {
 
 
 def doc(name: str, base_url: str, **changes: object) -> dict[str, object]:
-    out: dict[str, object] = {
+    """The seed's document for instance ``name``, its Chatwoot at ``base_url`` with its own token."""
+    return {
+        **SEED_DOCUMENT,
         "instance_name": name,
-        "status": "active",
         "bridge_integration_id": f"int_{name}",
         "chatwoot_base_url": base_url,
         "chatwoot_account_id": ACCOUNT,
         "chatwoot_api_token": token_of(name),
         "chatwoot_inbox_id": INBOX,
         "chatwoot_inbox_name": INBOX_NAME,
-        "last_error": "",
-        "created_at": "2026-04-20T10:15:30Z",
-        "sign_messages": True,
-        "ignore_groups": False,
-        "start_as_pending": False,
-        "reopen_resolved": True,
+        **changes,
     }
-    out.update(changes)
-    return out
 
 
 def setup_case(world: World, name: str, case: str) -> dict[str, object]:

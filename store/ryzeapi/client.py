@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cwdash.store.endpoint import display_url, ryzeapi_url_problem
+from cwdash.store.endpoint import display_url, header_token_ok, ryzeapi_url_problem
 from cwdash.store.ryzeapi.listing import BadListing, Listed, parse_listing
 from cwdash.store.ryzeapi.pacer import PRIORITY_VISIBLE, Pacer, PacerBusy
 from cwdash.store.secret import Secret
@@ -99,7 +99,7 @@ class RyzeApi:
         problem = ryzeapi_url_problem(base)
         if problem:
             raise ValueError(problem)
-        if not token or not token.isascii() or not token.isprintable() or " " in token:
+        if not header_token_ok(token):
             raise ValueError("RYZEAPI_TOKEN must be printable ASCII without spaces")
         self.base_url = base
         self.pacer = pacer

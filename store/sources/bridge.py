@@ -13,7 +13,7 @@ import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cwdash.store.endpoint import bridge_url_problem, display_url, integration_id_problem
+from cwdash.store.endpoint import bridge_url_problem, display_url, header_token_ok, integration_id_problem
 from cwdash.store.secret import Secret
 from cwdash.store.sources.base import LiveSource, LiveTarget
 from cwdash.store.sources.httpread import classify_transport, discard_body, read_body_or_failure, short
@@ -61,7 +61,7 @@ class BridgeSource(LiveSource):
         problem = bridge_url_problem(base_url.rstrip("/"))
         if problem:
             raise ValueError(problem)
-        if not token or not token.isascii() or not token.isprintable() or " " in token:
+        if not header_token_ok(token):
             raise ValueError("BRIDGE_TOKEN must be printable ASCII without spaces")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from cwdash.store import redact
 from cwdash.store.db import Store, StoreError, now_rfc3339
 from cwdash.store.endpoint import display_url
-from cwdash.store.readmodel import MappedError, ReadModel
+from cwdash.store.readmodel import MappedError, ReadModel, store_sealer
 from cwdash.store.sealing import Sealer, TokenError
 from cwdash.store.verify.checks import Checks, Findings
 from cwdash.store.verify.result import STEPS, Diagnosis, VerifyResult
@@ -253,21 +253,8 @@ class Verifier:
 def verifier_for(config: object, store: Store, **kwargs: object) -> Verifier:
     """A verifier from a :class:`~cwdash.store.config.Config`: its key (a missing or bad key
     only stops the opening of tokens, each result says so) and its CA bundle."""
-    from cwdash.store.config import Config, ConfigError
+    from cwdash.store.config import Config
 
     assert isinstance(config, Config)
-    sealer: Sealer | None = None
-    problem: str | None = None
-    try:
-        sealer = config.sealer()
-    except ConfigError as exc:
-        problem = str(exc)
-    if sealer is not None:
-        import contextlib
-        import sqlite3
-
-        from cwdash.store.schema import recorded
-
-        with contextlib.suppress(sqlite3.DatabaseError):  # "wrong key" then names the store's key
-            sealer.store_key = recorded(store.conn)
+    sealer, problem = store_sealer(config, store)
     return Verifier(store, sealer, key_problem=problem, ca_file=config.ca_file, **kwargs)  # type: ignore[arg-type]
