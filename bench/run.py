@@ -553,6 +553,76 @@ def target_history(quick: bool) -> tuple[list[Result], dict[str, float]]:
     return [Result(name, measured, target, unit) for name, measured, target, unit in got], figures
 
 
+def target_check(store: Path, key: str, small: Path, small_key: str) -> tuple[list[Result], dict[str, float]]:
+    """`cwdash check` over a fleet against a 20 ms gateway: wall time against the ideal set
+    by concurrency and rate, and its peak memory against the same run on a tenth of it.
+
+    Run on copies of the stores: a check records history, and the bench's stores are shared
+    by every step."""
+    import shutil
+    import tempfile
+
+    settings = RefreshSettings(concurrency=16, rate=400.0, round_every=0)
+    runs: dict[str, tuple[float, int, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="cwdash-bench-check-") as tmp, Gateway(0.02) as bridge:
+        for label, path, k in (("small", small, small_key), ("big", store, key)):
+            copy = Path(tmp) / f"{label}.db"
+            shutil.copyfile(path, copy)
+            env = {
+                **os.environ,
+                "CWDASH_DB": str(copy),
+                "CWDASH_KEY": k,
+                "BRIDGE_URL": bridge.url,
+                "BRIDGE_TOKEN": TOKEN,
+                "CWDASH_CONCURRENCY": str(settings.concurrency),
+                "CWDASH_RATE": str(settings.rate),
+            }
+            started = time.perf_counter()
+            proc = subprocess.Popen([CWDASH, "check", "-q"], env=env, stdout=subprocess.PIPE, text=True)
+            assert proc.stdout is not None
+            out = proc.stdout.read()
+            _, _, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the children's so far
+            proc.returncode = 0  # reaped here: Popen must not wait for it again
+            seconds = time.perf_counter() - started
+            runs[label] = (seconds, usage.ru_maxrss, len(out))
+    seconds, _, _ = runs["big"]
+    n = instance_count(store)
+    ideal = max(n / settings.rate, n * 0.02 / settings.concurrency)
+    small_rss, big_rss = runs["small"][1] / 1024, runs["big"][1] / 1024
+    return (
+        [
+            Result(
+                f"check over {n:,} instances, 20 ms gateway, vs ideal",
+                seconds / ideal,
+                1.15,
+                "x",
+                f"({seconds:.1f} s vs ideal {ideal:.1f} s)",
+            ),
+            Result(
+                f"check peak RSS, {n:,} vs {instance_count(small):,} instances (flat: the difference)",
+                big_rss - small_rss,
+                15,
+                " MB",
+                f"({big_rss:.0f} MB vs {small_rss:.0f} MB)",
+            ),
+        ],
+        {
+            "check_seconds": seconds,
+            "check_ideal_seconds": ideal,
+            "check_rss_mb": big_rss,
+            "check_rss_small_mb": small_rss,
+        },
+    )
+
+
+def instance_count(path: Path) -> int:
+    store = Store.open(path)
+    try:
+        return store.instance_count()
+    finally:
+        store.close()
+
+
 def target_list_stream(big: Path, big_key: str, repeats: int) -> tuple[list[Result], dict[str, float]]:
     """`cwdash list --json` streamed: see bench/list_bench.py."""
     from bench import list_bench
@@ -570,7 +640,7 @@ def main() -> int:
         action="append",
         metavar="STEP",
         help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync, "
-        "dashboard on RyzeAPI, history, list stream); repeatable",
+        "dashboard on RyzeAPI, history, list stream, check); repeatable",
     )
     parser.add_argument("--build-store", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -598,6 +668,7 @@ def main() -> int:
         ("dashboard on RyzeAPI", lambda: target_dash_ryze(s1k, k1k, args.quick)),
         ("history", lambda: target_history(args.quick)),
         ("list stream", lambda: target_list_stream(s100k, k100k, 3)),
+        ("check", lambda: target_check(sround, kround, s1k, k1k)),
     ]
     for label, step in steps:
         if args.only and not any(label.startswith(o) or o in label for o in args.only):
