@@ -331,3 +331,42 @@ async def test_the_demo_shows_two_sites() -> None:
             screen.tick()
             await wait_until(pilot, lambda: "budget" in summary_text(app), "RyzeAPI's budget in the header")
             assert "SITE" in row_texts(app)[0]
+
+
+async def test_v_verifies_with_the_rows_own_site(sites) -> None:
+    """The same instance name in two sites: `v` opens the token with the row's site's key,
+    reads its site's store, and is audited there only."""
+    from cwdash.store.simchatwoot import SimChatwoot
+
+    sim = SimChatwoot().start()
+    try:
+        sim.add_token(token_of("staging", "alpha"), {5: "administrator"})  # only staging's token works
+        sim.add_inbox(5, 42, "WhatsApp - Alpha")
+        specs = [sites.site("prod"), sites.site("staging", STAGING_ROUTES)]
+        for spec in specs:
+            assert spec.store is not None
+            with spec.store.write():
+                spec.store.conn.execute(
+                    "UPDATE chatwoot_integrations SET chatwoot_base_url = ? WHERE instance_name = 'alpha'",
+                    (sim.url,),
+                )
+        app = sites.app(*specs)
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            book = app.dashboard.verifies
+            for site in ("staging", "prod"):
+                key = row_key(site, "alpha")
+                await select(pilot, key)
+                await wait_until(pilot, lambda: "t reveals" in detail_text(app), f"{site}'s detail")
+                await pilot.press("v")
+                await wait_until(
+                    pilot, lambda key=key: key in book.results and key not in book.running, f"{site}'s verify"
+                )
+            assert book.results[row_key("staging", "alpha")].level.name == "OK"
+            assert (
+                book.results[row_key("prod", "alpha")].level.name == "CRITICAL"
+            )  # prod's token: not Chatwoot's
+            assert sites.audit("staging") == [("alpha", "verify")]
+            assert sites.audit("prod") == [("alpha", "verify")]
+    finally:
+        sim.stop()
