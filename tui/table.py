@@ -186,7 +186,7 @@ class FleetTable(ScrollView, can_focus=True):
             return width - sum(c.width + 1 for c in (*cols, *extra)) - 2  # - 2: the marker, LAST ERROR's gap
 
         inbox = [Column("inbox", "INBOX", 7)]
-        tail = inbox if not self.show_history or room(inbox) >= 12 + 28 else []
+        tail = inbox if room(inbox) >= 12 + 28 else []  # INBOX is in the detail: LAST ERROR comes first
         url = [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
         wide = width >= WITH_URL and room([*url, *tail]) >= 12 + 16 + 13
         if wide:
