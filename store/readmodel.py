@@ -191,6 +191,7 @@ class ReadModel:
         self.key_problem = key_problem
         self.backfill_timeout = backfill_timeout
         self.backfills = BackfillWriter(store.path, backfill_timeout)
+        self.configured: tuple[Config, LiveSource] | None = None  # see live_config
 
     def on_store(self, store: Store) -> ReadModel:
         """The same read model on another connection (the dashboard's feed thread); a
@@ -218,7 +219,17 @@ class ReadModel:
             with contextlib.suppress(sqlite3.DatabaseError):  # a damaged store: the read itself says so
                 sealer.store_key = recorded(store.conn)  # "wrong key" messages name the store's key
 
-        return cls(store, sealer, live_source(config) if live else None, key_problem=problem)
+        model = cls(store, sealer, live_source(config) if live else None, key_problem=problem)
+        if model.live is not None:
+            model.configured = (config, model.live)
+        return model
+
+    @property
+    def live_config(self) -> Config | None:
+        """The configuration the live source was made from, while it is still the one in
+        use: such a source can be made again elsewhere (the dashboard's reads process)."""
+        configured = self.configured
+        return configured[0] if configured is not None and configured[1] is self.live else None
 
     @property
     def gateway_configured(self) -> bool:

@@ -33,8 +33,9 @@ from cwdash.tui.budget import budget_for, live_state
 from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
-from cwdash.tui.feed import LiveFeed, LiveResults
+from cwdash.tui.feed import Feed, LiveResults, make_feed
 from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.frames import FramePacing
 from cwdash.tui.help import HelpScreen
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed, StoreLoader
@@ -51,7 +52,9 @@ EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 store_log = logging.getLogger("cwdash.store")
 
 
-class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]):
+class DashboardScreen(
+    FramePacing, OnCallActions, ListActions, TokenActions, ConnectionHandlers, Screen[None]
+):
     """The one screen of the dashboard; the key help and the full view go on top of it."""
 
     BINDINGS = BINDINGS
@@ -90,9 +93,9 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
         self._last_move = 0.0
         self._detail_timer: Timer | None = None
         self.fleet_down = FleetDown()  # most reads failing the same way, since when
-        self.feed: LiveFeed | None = None
+        self.feed: Feed | None = None
         if model.gateway_configured:
-            self.feed = LiveFeed(
+            self.feed = make_feed(
                 model,
                 settings or RefreshSettings(config.concurrency, config.rate, round_every=config.round_every),
                 results_every=self.timing.results_every,
@@ -223,6 +226,8 @@ class DashboardScreen(OnCallActions, ListActions, TokenActions, ConnectionHandle
         self.table.view_changed()
         if self.feed is not None and names_changed:
             self.feed.set_names(list(self.fleet.rows))
+        elif self.feed is not None and diff.changed:
+            self.feed.rows_changed(diff.changed)  # a reads process keeps what a read needs of each row
         self.summary.mark_changed(rows=True)
         self.summary.update_summary()
         self._update_banner()
