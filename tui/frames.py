@@ -27,6 +27,8 @@ from textual.timer import EventTargetGone, Timer
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cwdash.tui.clock import ScreenClock
+
 FRAME_GAP = 1 / 120  # seconds: the shortest time between two frames of the dashboard
 
 
@@ -51,9 +53,11 @@ class FrameTimer(Timer):
 
 
 class FramePacing:
-    """Screen mixin (before ``Screen`` in the bases): Textual's paint timer is a :class:`FrameTimer`."""
+    """Screen mixin (before ``Screen`` in the bases): Textual's paint timer is a :class:`FrameTimer`;
+    after each frame the screen's ``clock`` (tui/clock.py), if any, looks at what changed."""
 
     _frame_timer: Timer | None = None
+    clock: ScreenClock | None = None
     _timers: set[Timer]
     _on_timer_update: Callable[[], None]
 
@@ -64,10 +68,15 @@ class FramePacing:
                 self,  # type: ignore[arg-type]
                 FRAME_GAP,
                 name="screen_update",
-                callback=self._on_timer_update,
+                callback=self._frame,
                 pause=True,
             )
             timer._start()
             self._timers.add(timer)
             self._frame_timer = timer
         return self._frame_timer
+
+    def _frame(self) -> None:
+        self._on_timer_update()
+        if self.clock is not None:
+            self.clock.after_frame()

@@ -30,6 +30,7 @@ from cwdash.store.refresh import RefreshSettings
 from cwdash.tui import look
 from cwdash.tui.bindings import BINDINGS, Timing
 from cwdash.tui.budget import budget_for, live_state
+from cwdash.tui.clock import ScreenClock
 from cwdash.tui.connections import ConnectionHandlers, connection_view_for
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.failures import ReadFailures
@@ -157,7 +158,8 @@ class DashboardScreen(
         # The rest of the listing and the live reads start once the first page is on
         # screen: started earlier, they compete with the first paint for the GIL.
         self.call_after_refresh(self._after_first_paint)
-        self.set_interval(self.timing.tick, self.tick)
+        self.clock = ScreenClock(self, self.timing.tick)  # paused: ticks only when an age on screen changes
+        self.clock.start()
         self.set_interval(self.timing.store_check, self._check_store)
 
     def _after_first_paint(self) -> None:
