@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BRIDGE_TOKEN, SEED_TOKEN
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store
@@ -27,6 +26,8 @@ from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, live
 from cwdash.store.sources.outcome import LiveFailure, LiveState, Reason
 
+BRIDGE_TOKEN = "bridge-secret"  # the bridge fixture's (tests/conftest.py)
+SEED_TOKEN = "sk_live_abc123..."  # the store fixture's suporte
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
 ROUTES = {
@@ -69,7 +70,13 @@ def receive(child: LiveChild, until: object) -> list[tuple[object, ...]]:
 
 
 def results(messages: list[tuple[object, ...]]) -> dict[str, object]:
-    return {name: result for m in messages if m[0] == "results" for name, result in m[1]}  # type: ignore[attr-defined]
+    """Each name's first result (rounds follow each other at once: later reads follow)."""
+    first: dict[str, object] = {}
+    for message in messages:
+        if message[0] == "results":
+            for name, result in message[1]:  # type: ignore[attr-defined]
+                first.setdefault(name, result)
+    return first
 
 
 def test_results_arrive_as_the_thread_would_make_them(
