@@ -219,10 +219,23 @@ def run_pty(
 
 
 def _proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
+    """CPU seconds of ``pid`` and every process under it (the dashboard's live reads run
+    in a child process: its CPU is the dashboard's)."""
+    total = 0.0
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    pending.extend(int(child) for child in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+    return total
 
 
 def median_of(times: list[float]) -> float:
@@ -431,9 +444,18 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
     latencies: list[float] = []
     with Gateway(0.02) as bridge:
         store = Store.open(small)
-        config = Config(db_path=small, key_text=small_key, bridge_url=bridge.url, bridge_token=TOKEN)
-        source = BridgeSource(bridge.url, TOKEN, timeout=10, max_connections=16)
-        model = ReadModel(store, Sealer(parse_key(small_key)), source)
+        config = Config(
+            db_path=small,
+            key_text=small_key,
+            bridge_url=bridge.url,
+            bridge_token=TOKEN,
+            concurrency=16,
+            rate=400,
+            round_every=0,
+        )
+        # wired as `cwdash` wires it: the bridge made from the configuration, so the reads
+        # run where the dashboard runs them (a child process; CWDASH_LIVE_READS=thread: a thread)
+        model = ReadModel.from_config(config, store)
         app = CwdashApp(
             config, store, model, settings=RefreshSettings(concurrency=16, rate=400, round_every=0)
         )
@@ -457,6 +479,7 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
                 done = lambda st, t=typed: st[1] == t  # type: ignore[index]  # noqa: E731
                 latencies.append(await clock.press("minus" if ch == "-" else ch, ch, done))
                 await asyncio.sleep(0.03)
+    reads = type(app.dashboard.feed).__name__
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1]
 
@@ -480,7 +503,13 @@ async def _responsiveness(small: Path, small_key: str, big: Path, big_key: str) 
             filter_times.append(await clock.press("minus" if ch == "-" else ch, ch, done))
             await asyncio.sleep(0.05)
         shown = len(app.query_one(FleetTable).fleet.view)
-    return {"keys_p99_ms": p99 * 1000, "filter_100k_max_ms": max(filter_times) * 1000, "filter_shown": shown}
+    return {
+        "keys_p99_ms": p99 * 1000,
+        "keys_median_ms": statistics.median(latencies) * 1000,
+        "keys_reads_in_a_process": float(reads == "ProcessFeed"),
+        "filter_100k_max_ms": max(filter_times) * 1000,
+        "filter_shown": shown,
+    }
 
 
 def target_responsive(
@@ -489,7 +518,7 @@ def target_responsive(
     got = asyncio.run(_responsiveness(small, small_key, big, big_key))
     return [
         Result(
-            f"5 key to repaint p99 during a live round ({size:,} instances)", got["keys_p99_ms"], 50, " ms"
+            f"5 key to repaint p99 during a live round ({size:,} instances)", got["keys_p99_ms"], 20, " ms"
         ),
         Result("5 filter 100k rows, slowest keystroke to repaint", got["filter_100k_max_ms"], 100, " ms"),
     ], got
@@ -517,12 +546,12 @@ def target_idle(store_1k: Path, key: str, seconds: float) -> tuple[list[Result],
         )
     out["idle_paused_pct"] = paused.cpu_seconds / seconds * 100
     out["idle_default_pct"] = busy.cpu_seconds / seconds * 100
-    results.append(Result(f"6 CPU with refresh paused, over {seconds:g} s", out["idle_paused_pct"], 1.0, "%"))
+    results.append(Result(f"6 CPU with refresh paused, over {seconds:g} s", out["idle_paused_pct"], 0.3, "%"))
     results.append(
         Result(
             f"6 CPU at default settings, 1k instances, healthy gateway, over {seconds:g} s",
             out["idle_default_pct"],
-            5.0,
+            2.5,
             "%",
         )
     )
@@ -649,7 +678,7 @@ def main() -> int:
         return 0
     repeats = 3 if args.quick else 7
     round_size = 2_000 if args.quick else 10_000
-    idle_seconds = 5.0 if args.quick else 30.0
+    idle_seconds = 5.0 if args.quick else 60.0
     if not args.only or any(o not in ("sync", "history") for o in args.only):
         print(f"building stores in {CACHE} (cached between runs)…", flush=True)
         s1k, k1k = build_store(1_000)

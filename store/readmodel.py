@@ -213,6 +213,7 @@ class ReadModel:
         self.key_problem = key_problem
         self.backfill_timeout = backfill_timeout
         self.backfills = BackfillWriter(store.path, backfill_timeout)
+        self.configured: tuple[Config, LiveSource] | None = None  # see live_config
 
     def on_store(self, store: Store) -> ReadModel:
         """The same read model on another connection (the dashboard's feed thread); a
@@ -226,7 +227,17 @@ class ReadModel:
     def from_config(cls, config: Config, store: Store, *, live: bool = True) -> ReadModel:
         """Wire a read model from configuration; a missing or bad key only affects tokens."""
         sealer, problem = store_sealer(config, store)
-        return cls(store, sealer, live_source(config) if live else None, key_problem=problem)
+        model = cls(store, sealer, live_source(config) if live else None, key_problem=problem)
+        if model.live is not None:
+            model.configured = (config, model.live)
+        return model
+
+    @property
+    def live_config(self) -> Config | None:
+        """The configuration the live source was made from, while it is still the one in
+        use: such a source can be made again elsewhere (the dashboard's reads process)."""
+        configured = self.configured
+        return configured[0] if configured is not None and configured[1] is self.live else None
 
     @property
     def gateway_configured(self) -> bool:

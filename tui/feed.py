@@ -19,22 +19,46 @@ itself when the screen that started it is removed or the app exits.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import Worker, get_current_worker
 
 from cwdash.store.db import Store
-from cwdash.store.fleet import Fleet, background_read
+from cwdash.store.fleet import Fleet, FleetRow, background_read
 from cwdash.store.readmodel import LiveResult, ReadModel, ReadResult
 from cwdash.store.refresh import RefreshScheduler, RefreshSettings
 from cwdash.store.sources.base import LiveSource
 from cwdash.tui.connections import ConnectionPoller
 
+if TYPE_CHECKING:
+    from cwdash.tui.procfeed import ProcessFeed
+
+Feed: TypeAlias = "LiveFeed | ProcessFeed"  # the screen cannot tell them apart
 RESULTS_EVERY = 0.25  # seconds: live results are applied and painted in batches at most this often
+
+
+def make_feed(model: ReadModel, settings: RefreshSettings, *, results_every: float, fleet: Fleet) -> Feed:
+    """The live feed for this read model: the reads in a child process when the bridge was
+    made from the configuration (so the child can make it again: tui/procfeed.py), else
+    on a thread of this process (sources made in memory: the demo, the tests; RyzeAPI,
+    whose budget and listing share this process's state). CWDASH_LIVE_READS=thread keeps
+    every source on the thread."""
+    config = model.live_config
+    if (
+        config is not None
+        and config.live_source_name == "bridge"
+        and os.environ.get("CWDASH_LIVE_READS") != "thread"
+    ):
+        from cwdash.tui.procfeed import ProcessFeed
+
+        return ProcessFeed(model, settings, config, results_every=results_every, fleet=fleet)
+    return LiveFeed(model, settings, results_every=results_every, fleet=fleet)
 
 
 @dataclass
@@ -103,6 +127,9 @@ class LiveFeed:
 
     def select(self, name: str | None) -> None:
         self.scheduler.select(name)
+
+    def rows_changed(self, rows: Iterable[FleetRow]) -> None:
+        """Rows changed in place: nothing to do, the reads look at the fleet's rows themselves."""
 
     def set_visible(self, names: Sequence[str]) -> None:
         self.scheduler.set_visible(names)

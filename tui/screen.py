@@ -29,11 +29,13 @@ from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResul
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui import look
 from cwdash.tui.bindings import BINDINGS, Timing
+from cwdash.tui.clock import ScreenClock
 from cwdash.tui.connections import ConnectionHandlers
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.export_actions import ExportActions
 from cwdash.tui.feed import LiveResults
 from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.frames import FramePacing
 from cwdash.tui.history_view import HistoryHandlers
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed
@@ -53,6 +55,7 @@ store_log = logging.getLogger("cwdash.store")
 
 
 class DashboardScreen(
+    FramePacing,
     HistoryHandlers,
     OnCallActions,
     ListActions,
@@ -164,7 +167,8 @@ class DashboardScreen(
         # The rest of the listing and the live reads start once the first page is on
         # screen: started earlier, they compete with the first paint for the GIL.
         self.call_after_refresh(self._after_first_paint)
-        self.set_interval(self.timing.tick, self.tick)
+        self.clock = ScreenClock(self, self.timing.tick)  # paused: ticks only when an age on screen changes
+        self.clock.start()
         self.set_interval(self.timing.store_check, self._check_store)
 
     def _after_first_paint(self) -> None:
@@ -240,6 +244,8 @@ class DashboardScreen(
         self.table.view_changed()
         if session.feed is not None and names_changed:
             session.feed.set_names(session.names())
+        elif session.feed is not None and diff.changed:
+            session.feed.rows_changed(diff.changed)  # a reads process keeps what a read needs of each row
         self.summary.mark_changed(rows=True)
         self.summary.update_summary()
         self._update_banner()

@@ -29,7 +29,7 @@ from cwdash.tui.bindings import Timing
 from cwdash.tui.budget import BudgetGovernor, budget_for, live_state
 from cwdash.tui.connections import ConnectionView, connection_view_for
 from cwdash.tui.failures import ReadFailures
-from cwdash.tui.feed import LiveFeed
+from cwdash.tui.feed import Feed, make_feed
 from cwdash.tui.loader import StoreLoader
 from cwdash.tui.sitesummary import SitesSummary, banner_line
 from cwdash.tui.summary import FleetDown, LiveState, SummaryBar
@@ -87,7 +87,7 @@ class SiteSession:
         self.rows: Mapping[str, FleetRow] = SiteRows(fleet.rows, self.site) if self.site else fleet.rows
         self.by_name: Mapping[str, FleetRow] = ByName(fleet.rows, self.site) if self.site else fleet.rows
         self.loader: StoreLoader | None = None
-        self.feed: LiveFeed | None = None
+        self.feed: Feed | None = None
         self.budget: BudgetGovernor | None = None
         self.live: LiveState | None = None
         self.connection_view = ConnectionView(listed=False)
@@ -96,7 +96,7 @@ class SiteSession:
             return
         self.loader = StoreLoader(screen, self.store, check_every=timing.store_check, site=self.site)
         if model.gateway_configured:
-            self.feed = LiveFeed(
+            self.feed = make_feed(
                 model,
                 settings or RefreshSettings(config.concurrency, config.rate, round_every=config.round_every),
                 results_every=timing.results_every,
@@ -149,7 +149,7 @@ def open_sessions(
     return [SiteSession(screen, spec, fleet, settings, timing) for spec in specs]
 
 
-def any_live(sessions: Sequence[SiteSession]) -> list[LiveFeed]:
+def any_live(sessions: Sequence[SiteSession]) -> list[Feed]:
     return [s.feed for s in sessions if s.feed is not None]
 
 
@@ -198,7 +198,7 @@ class SiteRouting(_Base):
         for session in self.sessions:
             session.drop_gone = value
 
-    def feeds(self) -> list[LiveFeed]:
+    def feeds(self) -> list[Feed]:
         return any_live(self.sessions)
 
     def session_of(self, row: FleetRow | None) -> SiteSession:

@@ -110,9 +110,23 @@ class Wording:
         }
         self.titles = {reason: text.format(**fields) for reason, text in _TITLES.items()}
         self.hints = {reason: text.format(**fields) for reason, text in _HINTS.items()}
+        _WORDINGS.setdefault(name, self)
 
     def __repr__(self) -> str:
         return f"Wording({self.name!r})"
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        # pickled by name (results cross from the live reads' process, store/livechild.py):
+        # the same object on the other side, so failures compare equal as in one process
+        return wording_named, (self.name,)
+
+
+_WORDINGS: dict[str, Wording] = {}
+
+
+def wording_named(name: str) -> Wording:
+    """The first wording made with this name (what a pickled :class:`Wording` becomes)."""
+    return _WORDINGS[name]
 
 
 BRIDGE_WORDING = Wording(

@@ -36,6 +36,9 @@ def _clean_terminal_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "NO_COLOR",
     ):
         monkeypatch.delenv(name, raising=False)
+    # The live reads on a thread of the test's process, whose scheduler these tests look
+    # into (in_flight, paused); test_dash_process.py unsets it for the reads process.
+    monkeypatch.setenv("CWDASH_LIVE_READS", "thread")
 
 
 @pytest.fixture

@@ -35,3 +35,16 @@ def test_the_screen_compositor_the_tests_read() -> None:
     assert "full" in inspect.signature(Compositor.render_update).parameters
     assert "screen_stack" in inspect.signature(Compositor.render_update).parameters
     assert hasattr(App, "_background_screens")
+
+
+def test_the_paint_timer_cwdash_replaces_exists() -> None:
+    """tui/frames.py paces the screen's paints with its own Timer (Screen._update_timer)."""
+    from textual.screen import Screen
+    from textual.timer import Timer
+
+    assert isinstance(inspect.getattr_static(Screen, "_update_timer"), property)
+    assert callable(Screen._on_timer_update)
+    assert inspect.iscoroutinefunction(Timer._run) and inspect.iscoroutinefunction(Timer._tick)
+    assert list(inspect.signature(Timer._tick).parameters) == ["self", "next_timer", "count"]
+    timer = Timer(App(), 1.0, pause=True)  # not started: no loop needed
+    assert hasattr(timer, "_interval") and not timer._active.is_set()

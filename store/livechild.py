@@ -1,0 +1,304 @@
+"""Live reads in a process of their own: the HTTP, the parsing and the scheduling off the
+dashboard's interpreter.
+
+At 400 reads a second the reads took a fifth of a core on the screen's interpreter, and
+every key press waited for its turn at the GIL behind them. Here the same
+:class:`~cwdash.store.refresh.RefreshScheduler` runs the same
+:func:`~cwdash.store.fleet.background_read` (the read model's ``read_live`` and
+``status``) in a child process; the results cross a Unix socket in batches and the screen
+only applies them. One read model, one merge rule: the child keeps a
+:class:`~cwdash.store.fleetrow.FleetRow` per instance with just what a read needs, and
+applies its own results to it as the screen does.
+
+- Started with ``python -m cwdash.store.livechild FD``: the configuration (without the
+  store's key or any secret the reads do not use) arrives over the socket, never in argv;
+  the child registers its secrets for redaction and forwards its log records to the
+  parent's log, already redacted.
+- The child reads no key: a full read's document comes with its token sealed and no
+  sealer; :func:`decode` (the one decoder) gives it the screen's.
+- The child ends when the socket closes: the parent stopped it, exited or died.
+
+Messages, parent to child: ``("rows", [target, ...])``, ``("names", [name, ...])``,
+``("select", name)``, ``("visible", [name, ...])``, ``("refresh",)``, ``("pause", bool)``,
+``("ping", x)``; child to parent: ``("ready",)``, ``("results", [(name, result), ...],
+backing_off)``, ``("log", level, logger, text)``, ``("pong", x)``. The first message to the child is ``("setup", Setup)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cwdash.store.config import Config
+from cwdash.store.fleetrow import FleetRow
+from cwdash.store.readmodel import READ_FAILED, LiveResult, ReadResult, StatusRead
+from cwdash.store.refresh import RefreshSettings
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+log = logging.getLogger("cwdash.live")
+
+# not passed on (a URL may hold a password): the configuration comes over the socket; no key is needed
+SECRET_VARIABLES = frozenset(
+    {"CWDASH_KEY", "CWDASH_KEY_NEXT", "BRIDGE_TOKEN", "RYZEAPI_TOKEN", "BRIDGE_URL", "RYZEAPI_URL"}
+)
+# what a read needs of a listed row: name, has an integration, bad field, inbox id, integration id
+Target = tuple[str, bool, "str | None", int, str]
+
+
+@dataclass(frozen=True)
+class Setup:
+    config: Config  # with no key, no next key and no RyzeAPI token (child_config)
+    settings: RefreshSettings
+    results_every: float
+    log_level: int
+
+
+def child_config(config: Config) -> Config:
+    """The configuration the child needs: the store's path and the live source's settings."""
+    return dataclasses.replace(
+        config,
+        key_text=None,
+        next_key_text=None,
+        ryzeapi_token=None,
+        origins={},
+        env_checked=(),
+        env_files=(),
+    )
+
+
+def target_of(row: FleetRow) -> Target:
+    return (row.name, row.has_integration, row.bad, row.inbox_id, row.integration_id)
+
+
+def row_of(target: Target) -> FleetRow:
+    name, has_integration, bad, inbox_id, integration_id = target
+    return FleetRow(name, has_integration, "", "", "", 0, inbox_id, bad, integration_id)
+
+
+def decode(
+    result: ReadResult | LiveResult, sealer: object, key_problem: str | None
+) -> ReadResult | LiveResult:
+    """A result as the child sent it, as the thread's read would have made it: the shared
+    ``READ_FAILED`` itself, and a document's sealed token with the screen's sealer."""
+    if result == READ_FAILED:
+        return READ_FAILED
+    if isinstance(result, StatusRead):
+        document = result.document
+        token = dataclasses.replace(document.chatwoot_api_token, sealer=sealer, key_problem=key_problem)
+        return dataclasses.replace(result, document=dataclasses.replace(document, chatwoot_api_token=token))
+    return result
+
+
+# -- the parent's handle ------------------------------------------------------------------
+
+
+class LiveChild:
+    """One child process and the socket to it (no Textual: the screen's side is tui/procfeed.py)."""
+
+    def __init__(self, setup: Setup) -> None:
+        # imported here: none of this is on the dashboard's start path
+        import socket
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        self.started = time.monotonic()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cwdash.store.livechild", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # the dashboard's terminal: never written to; errors are logged
+                close_fds=True,
+                env={k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES},
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(("setup", setup))
+
+    def send(self, message: tuple[object, ...]) -> None:
+        self.conn.send(message)
+
+    def recv(self) -> tuple[object, ...]:
+        """The next message (EOFError or OSError once the child is gone)."""
+        return self.conn.recv()
+
+    def close(self) -> None:
+        """Close the socket (the child then ends by itself) and reap it."""
+        self.conn.close()
+        import subprocess
+
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# -- the child -------------------------------------------------------------------------------
+
+
+class _Sender:
+    """The child's one way to the parent: whole messages, one thread at a time (the
+    backfill writer's thread logs too)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+
+    def __call__(self, message: tuple[object, ...]) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+
+class _Forward(logging.Handler):
+    """Sends log records to the parent, formatted (and redacted) here."""
+
+    def __init__(self, send: _Sender) -> None:
+        super().__init__()
+        self.send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from cwdash.store import redact
+
+        with contextlib.suppress(Exception):  # the parent is gone: the control socket ends the child
+            self.send(("log", record.levelno, record.name, redact.redact(self.format(record))))
+
+
+class ChildReads:
+    """The scheduler and the read model, on the child's loop."""
+
+    def __init__(self, conn: Connection, send: _Sender, setup: Setup) -> None:
+        from cwdash.store.db import Store
+        from cwdash.store.fleet import Fleet
+        from cwdash.store.readmodel import ReadModel
+        from cwdash.store.refresh import RefreshScheduler
+        from cwdash.store.sources.factory import live_source
+
+        self.conn = conn
+        self.send = send
+        self.setup = setup
+        self.store = Store.open(setup.config.db_path)
+        self.model = ReadModel(self.store, None, live_source(setup.config))
+        self.fleet = Fleet()
+        self.scheduler = RefreshScheduler(self._read, self._on_result, setup.settings)
+        self._batch: list[tuple[str, ReadResult | LiveResult]] = []
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self.conn.fileno(), self._control)
+        self.send(("ready",))
+        try:
+            await self.scheduler.run()
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.remove_reader(self.conn.fileno())
+            await self.model.aclose()
+            self.store.close()
+
+    def _control(self) -> None:
+        try:
+            while self.conn.poll(0):
+                self._handle(self.conn.recv())
+        except (EOFError, OSError):
+            self.scheduler.stop()  # the parent closed the socket, exited or died
+
+    def _handle(self, message: tuple[object, ...]) -> None:
+        kind, *args = message
+        s = self.scheduler
+        if kind == "rows":
+            rows = self.fleet.rows
+            for target in args[0]:  # type: ignore[attr-defined]
+                fresh = row_of(target)
+                row = rows.get(fresh.name)
+                if row is None:
+                    rows[fresh.name] = fresh
+                else:
+                    row.update_local(fresh)
+        elif kind == "names":
+            names = list(args[0])  # type: ignore[call-overload]
+            known = set(names)
+            for gone in [n for n in self.fleet.rows if n not in known]:
+                del self.fleet.rows[gone]
+            s.set_names(names)
+        elif kind == "select":
+            s.select(args[0])  # type: ignore[arg-type]
+        elif kind == "visible":
+            s.set_visible(args[0])  # type: ignore[arg-type]
+        elif kind == "refresh":
+            s.refresh_now()
+        elif kind == "pause":
+            s.pause(bool(args[0]))
+        elif kind == "ping":  # everything sent before it has been taken in
+            self.send(("pong", args[0]))
+
+    async def _read(self, name: str) -> ReadResult | LiveResult:
+        from cwdash.store.fleet import background_read
+
+        return await background_read(self.model, self.fleet, name, whole=name == self.scheduler.selected)
+
+    def _on_result(self, name: str, result: ReadResult | LiveResult) -> None:
+        row = self.fleet.rows.get(name)
+        if row is not None:
+            row.apply(result, time.monotonic())  # as the screen does: what the next read knows
+        self._batch.append((name, result))
+        if len(self._batch) == 1:
+            asyncio.get_running_loop().call_later(self.setup.results_every, self._deliver)
+
+    def _deliver(self) -> None:
+        batch, self._batch = self._batch, []
+        try:
+            self.send(("results", batch, self.scheduler.backing_off))
+        except OSError:
+            self.scheduler.stop()
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    from multiprocessing.connection import Connection
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    conn = Connection(int(args[0]))
+    try:
+        kind, setup = conn.recv()
+    except (EOFError, OSError):
+        return 0
+    assert kind == "setup" and isinstance(setup, Setup)
+    from cwdash.store import redact
+
+    redact.register_config(setup.config)
+    root = logging.getLogger("cwdash")
+    root.setLevel(setup.log_level)
+    send = _Sender(conn)
+    root.addHandler(_Forward(send))
+    root.propagate = False
+    try:
+        reads = ChildReads(conn, send, setup)
+        asyncio.run(reads.run())
+    except Exception:
+        log.exception("the live reads' process failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    # run as the imported module, not as __main__: the classes the parent pickles are that module's
+    from cwdash.store import livechild
+
+    sys.exit(livechild.main())

@@ -1,0 +1,118 @@
+"""The screen's clock: once a second while live reads run, and while they are paused only
+when something shown would read differently.
+
+The clock's tick (``DashboardScreen.tick``) refreshes what changes with time: ages
+("live 25s", "last live answer 3m ago", "written 2d ago"), the highlight of a row that
+just changed, the token's auto-hide. Ages on screen change at boundaries
+(:func:`cwdash.store.timefmt.span`: each second below 10 s, every 5 s below a minute,
+then each minute, hour, day), so with reads paused the next tick is armed at the nearest
+boundary of anything shown, often a minute away, instead of every second. Anything else
+that changes the screen paints a frame; after each frame the clock looks again (a new
+selection, a revealed token, a scroll: their next change may come sooner).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from cwdash.store.timefmt import since
+from cwdash.tui.table import HIGHLIGHT_SECONDS
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from cwdash.tui.screen import DashboardScreen
+
+NOTHING_SOON = 3600.0  # seconds: the longest the clock sleeps when nothing shown ages
+
+
+def until_next(age: float) -> float:
+    """Seconds until an age of ``age`` seconds reads differently (span's and ago's steps)."""
+    age = max(0.0, age)
+    if age < 10:
+        step = 1.0
+    elif age < 60:
+        step = 5.0
+    elif age < 3600:
+        step = 60.0
+    elif age < 86400:
+        step = 3600.0
+    else:
+        step = 86400.0
+    return step - (age % step) + 0.001  # just past the boundary
+
+
+class ScreenClock:
+    """Calls ``screen.tick`` on the clock; see the module's documentation."""
+
+    def __init__(self, screen: DashboardScreen, every: float) -> None:
+        self.screen = screen
+        self.every = every
+        self.due: float | None = None  # monotonic time of the next tick
+        self._timer: Timer | None = None
+
+    def start(self) -> None:
+        self._arm(self.every, time.monotonic())
+
+    def _arm(self, delay: float, now: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.due = now + delay
+        self._timer = self.screen.set_timer(delay, self._fire, name="screen clock")
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.screen.tick()
+        now = time.monotonic()
+        self._arm(self._delay(now), now)
+
+    def after_frame(self) -> None:
+        """A frame was painted: arm the tick sooner when something shown now changes sooner."""
+        if self.due is None:
+            return
+        now = time.monotonic()
+        delay = self._delay(now)
+        if now + delay < self.due - 0.01:
+            self._arm(delay, now)
+
+    @property
+    def paused(self) -> bool:
+        feeds = self.screen.feeds()  # every site's (one without --all-sites)
+        return all(feed.paused for feed in feeds)
+
+    def _delay(self, now: float) -> float:
+        live = self.screen.summary.live
+        if not self.paused or (live is not None and live.extra is not None):
+            return self.every  # reads run (or RyzeAPI's budget refills on the clock): every tick
+        return max(self.every, min(NOTHING_SOON, self.next_change(now)))
+
+    def next_change(self, now: float) -> float:
+        """Seconds until the first thing shown reads differently with time alone."""
+        screen = self.screen
+        soonest = NOTHING_SOON
+        live = screen.summary.live
+        if live is not None and live.last_answer is not None:
+            soonest = min(soonest, until_next(now - live.last_answer))
+        hide_at = screen.token.hide_at
+        if hide_at is not None:
+            soonest = min(soonest, max(0.0, hide_at - now))
+        rows = screen.fleet.rows
+        shown = [rows.get(name) for name in screen.table.visible_names()]
+        if screen.selected is not None:
+            shown.append(rows.get(screen.selected))
+        walls: set[str] = set()
+        for row in shown:
+            if row is None:
+                continue
+            if row.live_at is not None:
+                soonest = min(soonest, until_next(now - row.live_at))
+            if row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS:
+                soonest = min(soonest, HIGHLIGHT_SECONDS - (now - row.changed_at))
+            if row.written_at:
+                walls.add(row.written_at)
+        for written in walls:  # wall-clock ages ("local 3d"), worked out once per distinct time
+            seconds = since(written)
+            if seconds is not None:
+                soonest = min(soonest, until_next(seconds))
+        return soonest
