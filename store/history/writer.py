@@ -177,7 +177,8 @@ class HistoryWriter:
         self.written = 0  # events written
         self.failures = 0  # batches that could not be written
         self._queue: deque[Change] = deque()
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # a change is waiting (or close)
+        self._full = threading.Event()  # write now: a batch is full, or close
         self._stopping = False
         self._store: Store | None = None
         self._touched: set[str] = set()  # names with new events since the last cap check
@@ -220,8 +221,10 @@ class HistoryWriter:
                 state = detector.state(obs.name)
                 assert state is not None
                 queue.append((at, obs.name, state, detector.observer, detector.site))
-                if len(queue) >= self.batch:
-                    self._wake.set()
+                if len(queue) == 1:
+                    self._wake.set()  # the first change wakes the writer
+                elif len(queue) >= self.batch:
+                    self._full.set()  # a full batch is written at once
         return events
 
     @property
@@ -241,6 +244,7 @@ class HistoryWriter:
         """Write what is queued and stop the thread (waits at most ``timeout`` seconds)."""
         self._stopping = True
         self._wake.set()
+        self._full.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
@@ -253,8 +257,14 @@ class HistoryWriter:
     def _run(self) -> None:
         try:
             while True:
-                self._wake.wait(self.flush_every)
+                # Asleep while nothing changes (an idle dashboard wakes no thread): the first
+                # change queued wakes it, then it gathers for ``flush_every`` (or until a
+                # batch is full, or close) and writes them in one transaction.
+                self._wake.wait()
                 self._wake.clear()
+                if not self._stopping and len(self._queue) < self.batch:
+                    self._full.wait(self.flush_every)
+                self._full.clear()
                 stopping = self._stopping
                 self._drain()
                 if self.off is None:
