@@ -204,8 +204,12 @@ class HistoryHandlers(HistoryReads):
             self._history_events(sh, events)
 
     def history_observe_rows(self, rows: list[FleetRow]) -> None:
+        """Connections listed (RyzeAPI): observed on rows read already; a row not read yet is
+        first observed by its first read, connection included (observed here from the
+        listing, its first read would be a "source local → live" flap of every row)."""
         for row in rows:
-            self.history_observe(row)
+            if row.read_at is not None:
+                self.history_observe(row)
 
     def history_listing(self, diff: ListingDiff) -> None:
         """A reload of a site's listing (before the screen marks it loaded): rows that
