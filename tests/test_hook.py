@@ -76,6 +76,27 @@ def test_one_command_at_a_time_per_instance_newest_kept(tmp_path: Path) -> None:
     assert runner.dropped == 1 and runner.ran == 4
 
 
+def test_the_same_instance_in_two_sites_is_not_held_back_by_the_other(tmp_path: Path) -> None:
+    """One runner serves every site of --all-sites: one command at a time per site and instance."""
+    log = tmp_path / "log"
+    gate = tmp_path / "gate"
+    script = (
+        "import os, time, pathlib\n"
+        f"log = pathlib.Path({str(log)!r})\n"
+        "with log.open('a') as f: f.write(f\"start {os.environ['CWDASH_SITE']}\\n\")\n"
+        f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.01)\n"
+    )
+    runner = HookRunner([sys.executable, "-c", script], concurrency=4)
+    runner.submit(event("a", site="prod"))
+    runner.submit(event("a", site="staging"))  # both start while prod's a still runs
+    give_up = time.monotonic() + 30  # only stops a broken test from hanging
+    while (log.read_text().count("start") < 2 if log.exists() else True) and time.monotonic() < give_up:
+        time.sleep(0.01)
+    gate.touch()
+    runner.close()
+    assert sorted(log.read_text().split()) == ["prod", "staging", "start", "start"]
+
+
 def test_a_hanging_command_is_killed_with_its_children(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -18,7 +18,7 @@ SHOWN = 500  # lines at most (the store keeps the rest: `cwdash history NAME`)
 
 
 class ChangesScreen(ModalScreen[str | None]):
-    """The list of changes; Enter dismisses with the instance's name, Escape with None."""
+    """The list of changes; Enter dismisses with its row's key, Escape with None."""
 
     DEFAULT_CSS = """
     ChangesScreen { align: center middle; }
@@ -65,7 +65,8 @@ class ChangesScreen(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         index = int(event.option.id or 0)
-        self.dismiss(self.changes[index].name)
+        change = self.changes[index]
+        self.dismiss(change.key or change.name)
 
     def action_close(self) -> None:
         self.dismiss(None)

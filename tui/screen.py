@@ -391,8 +391,8 @@ class DashboardScreen(
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # with --no-reveal, t and y are not offered at all: neither in the footer nor as keys
-        return not (action in ("toggle_token", "copy_token") and self.no_reveal)
+        # t and y: not with --no-reveal; c: not when history is off in every site
+        return self.token_offers(action) and self.history_offers(action)
 
     # -- periodic ------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from cwdash.tui.look import STATUS_WIDTH, list_cell
 from cwdash.tui.scrolling import set_content_size
 
 if TYPE_CHECKING:
-    from cwdash.tui.history_view import History
+    from cwdash.tui.history_state import History
 
 REASON_SHORT = {
     "timeout": "timeout",
@@ -257,7 +257,7 @@ class FleetTable(ScrollView, can_focus=True):
                 row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS,
                 ""
                 if history is None
-                else history.since_text(self.fleet.since_at, row.name) + history.flap_text(row.name),
+                else history.since_text(self.fleet.since_at, row.key) + history.flap_text(row.key),
             )
             for row in self.fleet.view[top : top + self.size.height]
         )
@@ -394,9 +394,9 @@ class FleetTable(ScrollView, can_focus=True):
             return connections.connection_cell(row)
         if key == "since":
             history = self.history
-            return ("", "") if history is None else (history.since_text(self.fleet.since_at, row.name), "dim")
+            return ("", "") if history is None else (history.since_text(self.fleet.since_at, row.key), "dim")
         if key == "flaps":
-            return ("", "") if self.history is None else (self.history.flap_text(row.name), "failing")
+            return ("", "") if self.history is None else (self.history.flap_text(row.key), "failing")
         if row.has_integration or row.gone:
             if row.mapped is not None:  # gone, a bad row, a 503: its old values mean nothing now
                 return (row.mapped.message, "gone") if key == "last_error" else (look.G.dash, "dim")

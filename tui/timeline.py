@@ -169,6 +169,8 @@ class Change:
     count: int
     last_at: float
     error: str
+    key: str = ""  # its row's key ("" : the name), where Enter goes
+    site: str = ""  # named in the line with several sites
 
 
 _TELLING = ("status", "connection", "presence", "source", "last_error")
@@ -201,4 +203,7 @@ def change_line(change: Change, now: float) -> str:
     """One line of the ``c`` list (sanitised: shown as it is)."""
     times = f"{change.count} changes" if change.count > 1 else "1 change"
     error = f"  {one_line(change.error, 80)}" if change.error else ""
-    return f"{one_line(change.name, 40)}  {change.what}  ({times}, last {span(max(0.0, now - change.last_at))} ago){error}"
+    who = one_line(change.name, 40)
+    if change.site:
+        who = f"{one_line(change.site, 20)}/{who}"
+    return f"{who}  {change.what}  ({times}, last {span(max(0.0, now - change.last_at))} ago){error}"

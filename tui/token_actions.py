@@ -55,6 +55,10 @@ class TokenActions(_Base):
 
     def _render_detail(self) -> None: ...  # the screen's
 
+    def token_offers(self, action: str) -> bool:
+        """With --no-reveal, t and y are not offered at all: neither in the footer nor as keys."""
+        return not (action in ("toggle_token", "copy_token") and self.no_reveal)
+
     def hide_token(self) -> None:
         if self.token.secret is not None:
             # a revealed token selected on screen and copied (ctrl+c) sits in App.clipboard

@@ -113,8 +113,9 @@ class HookRunner:
         self.ran = self.failed = self.timed_out = self.dropped = 0
         self._pool = ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="cwdash-hook")
         self._lock = threading.Lock()
-        self._busy: set[str] = set()
-        self._waiting: dict[str, deque[tuple[Event, str]]] = {}
+        # one command at a time per instance of a site (one runner serves every site)
+        self._busy: set[tuple[str, str]] = set()
+        self._waiting: dict[tuple[str, str], deque[tuple[Event, str]]] = {}
         self._closed = False
 
     def submit(self, event: Event, error: str = "") -> None:
@@ -122,19 +123,20 @@ class HookRunner:
         with self._lock:
             if self._closed:
                 return
-            if event.name in self._busy:
-                waiting = self._waiting.setdefault(event.name, deque())
+            who = (event.site, event.name)
+            if who in self._busy:
+                waiting = self._waiting.setdefault(who, deque())
                 if len(waiting) >= self.backlog:
                     waiting.popleft()
                     self.dropped += 1
                 waiting.append((event, error))
                 return
-            self._busy.add(event.name)
+            self._busy.add(who)
         self._pool.submit(self._serve, event, error)
 
     def _serve(self, event: Event, error: str) -> None:
         """Run one instance's commands, one after the other, until its queue is empty."""
-        name = event.name
+        who = (event.site, event.name)
         job: tuple[Event, str] | None = (event, error)
         while job is not None:
             try:
@@ -142,11 +144,11 @@ class HookRunner:
             except Exception:  # a bug must not leave the instance busy for ever
                 log.exception("unexpected error running the --on-change command")
             with self._lock:
-                waiting = self._waiting.get(name)
+                waiting = self._waiting.get(who)
                 job = waiting.popleft() if waiting else None
                 if job is None:
-                    self._waiting.pop(name, None)
-                    self._busy.discard(name)
+                    self._waiting.pop(who, None)
+                    self._busy.discard(who)
 
     def run(self, event: Event, error: str = "") -> int | None:
         """Run the command once for ``event`` and wait for it: its exit code, None when it

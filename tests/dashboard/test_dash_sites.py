@@ -123,9 +123,10 @@ def sites(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def settled(app: CwdashApp) -> bool:
-    """Every site listed whole, every row with an integration read, no read in flight."""
+    """Every site listed whole, its history loaded, every row with an integration read,
+    no read in flight."""
     screen = app.dashboard
-    if not screen.loaded or screen.selected is None:
+    if not screen.loaded or screen.selected is None or not screen.history_settled():
         return False
     rows = [r for r in screen.fleet.rows.values() if r.has_integration]
     return all(r.read_at is not None for r in rows) and not any(f.scheduler.in_flight for f in screen.feeds())
