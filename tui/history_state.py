@@ -28,6 +28,7 @@ from cwdash.store.text import one_line
 from cwdash.tui import timeline
 
 if TYPE_CHECKING:
+    from cwdash.store.config import Config
     from cwdash.store.history.model import Event
 
 log = logging.getLogger("cwdash.history")
@@ -42,7 +43,10 @@ class SiteHistory:
     """One site's history: its store's writer (events written there, naming the site) and
     reader (used on :attr:`executor`'s thread only)."""
 
-    def __init__(self, site: str, label: str, path: Path) -> None:
+    def __init__(self, site: str, label: str, path: Path, config: Config | None = None) -> None:
+        self.config = (
+            config  # the site's settings (CWDASH_HISTORY_DAYS, ...): its env file's, as `check` reads them
+        )
         self.site = site  # the session's site: what row keys are made of ("" with one site)
         self.label = label  # the site named in its events (CWDASH_SITE): config.site with one site
         self.path = path
@@ -146,7 +150,8 @@ def load_site(sh: SiteHistory, clock: Callable[[], float]) -> HistoryLoaded:
 
     site = sh.site
     try:
-        settings = history_settings(os.environ)
+        # the site's configuration (environment, env file, site file), as every command reads it
+        settings = sh.config.history_settings() if sh.config is not None else history_settings(os.environ)
     except ConfigError as exc:
         return HistoryLoaded(problem=f"history is off: {exc}", enabled=False, site=site)
     if not settings.enabled:

@@ -74,7 +74,7 @@ class HistoryHandlers(HistoryReads):
             if session.store is None:  # a site that could not be opened: no history
                 continue
             label = session.site or (session.config.site if session.config is not None else "") or ""
-            sh = h.sites[session.site] = SiteHistory(session.site, label, session.store.path)
+            sh = h.sites[session.site] = SiteHistory(session.site, label, session.store.path, session.config)
             future = sh.executor.submit(load_site, sh, wall)
             future.add_done_callback(lambda f, s=session.site: self._history_post(f, HistoryLoaded, s))
         if h.off:

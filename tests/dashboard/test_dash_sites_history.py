@@ -279,9 +279,17 @@ async def test_a_site_without_history_leaves_the_others_theirs(sites) -> None:
         assert "SINCE" in row_texts(app)[0] and "c Changes" in footer_text(app)
 
 
-async def test_history_off_in_every_site_hides_c(sites, monkeypatch) -> None:
-    monkeypatch.setenv("CWDASH_HISTORY_DAYS", "0")
-    app = sites.app(sites.site("prod"), sites.site("staging"))
+def history_off(spec):  # type: ignore[no-untyped-def]
+    """The site with CWDASH_HISTORY_DAYS=0 in its own configuration (its env file's)."""
+    import dataclasses
+
+    config = dataclasses.replace(spec.config, history_env=(("CWDASH_HISTORY_DAYS", "0"),))
+    return dataclasses.replace(spec, config=config)
+
+
+async def test_history_off_in_every_site_hides_c(sites) -> None:
+    """Each site's own setting counts (as `check` reads it), not only the environment."""
+    app = sites.app(history_off(sites.site("prod")), history_off(sites.site("staging")))
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await wait_until(pilot, lambda: "Changes" not in footer_text(app), "c hidden")
