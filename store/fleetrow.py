@@ -51,6 +51,13 @@ def row_key(site: str, name: str) -> str:
     return f"{site}\x00{name}" if site else name
 
 
+def key_label(key: str) -> str:
+    """How a row key is written for people (notifications, the log): the name with one
+    site, "site/name" with several; the key's separator is never shown."""
+    site, name = split_key(key)
+    return f"{site}/{name}" if site else name
+
+
 def split_key(key: str) -> tuple[str, str]:
     """The site and the instance name of a row key (:func:`row_key`)."""
     site, sep, name = key.partition("\x00")

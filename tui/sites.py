@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 from cwdash.store.config import Config
 from cwdash.store.db import Store
 from cwdash.store.fleet import ByName, Fleet, FleetRow, SiteRows
-from cwdash.store.fleetrow import row_key
+from cwdash.store.fleetrow import key_label, row_key
 from cwdash.store.readmodel import ReadModel
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui.bindings import Timing
@@ -125,7 +125,7 @@ class SiteSession:
     @staticmethod
     def label(key: str) -> str:
         """How the log names the instance of a row key: its name, "site/name" with several sites."""
-        return key.replace("\x00", "/", 1)
+        return key_label(key)
 
     @property
     def trouble(self) -> str | None:

@@ -51,6 +51,8 @@ HIGHLIGHT_SECONDS = 4.0
 WITH_URL = 110  # columns of the list: from here on CHATWOOT and ACCT are shown (when they fit)
 WITH_SINCE = 72  # from here on SINCE (history: time in the current state)
 WITH_FLAPS = 90  # from here on FLAP (transitions in the last hour)
+LAST_ERROR_MIN = 18  # cells LAST ERROR keeps before the optional columns give way
+GIVES_FIRST = ("inbox", "flaps", "connection", "since")  # in this order, while LAST ERROR is short
 
 
 def fit(text: str, width: int) -> str:
@@ -166,27 +168,39 @@ class FleetTable(ScrollView, can_focus=True):
         return columns
 
     def _columns_for(self, width: int) -> list[Column]:
-        """What gives first as the list narrows (LAST ERROR always keeps 10+ cells): the URL
-        and account, then INBOX (both in the detail), then the flap count, then SINCE."""
+        """What gives first as the list narrows: the URL and account, then INBOX (both in
+        the detail), then the flap count, then the WhatsApp column, then SINCE, until LAST
+        ERROR keeps :data:`LAST_ERROR_MIN` cells (a SITE column and a detail beside the list
+        left it 6 cells at 160 columns)."""
+        dropped: set[str] = set()
+        while True:
+            cols = self._columns_without(width, dropped)
+            error = next(c.width for c in cols if c.key == "last_error")
+            give = next((k for k in GIVES_FIRST if k not in dropped and any(c.key == k for c in cols)), None)
+            if error >= LAST_ERROR_MIN or give is None:
+                return cols
+            dropped.add(give)
+
+    def _columns_without(self, width: int, dropped: set[str]) -> list[Column]:
         cols = [
             Column("status", "STATUS", STATUS_WIDTH),
             Column("name", "INSTANCE", 0),
             Column("source", "SOURCE", 21),
         ]
-        if width >= 94 and self.show_connection:  # the WhatsApp column fits before the URL's
+        if width >= 94 and self.show_connection and connections.COLUMN_KEY not in dropped:
             cols.insert(2, Column(connections.COLUMN_KEY, connections.COLUMN_TITLE, connections.COLUMN_WIDTH))
         if self.site_width:  # several sites: a short column on a narrow screen, names cut with …
             cols.insert(1, Column("site", "SITE", min(self.site_width, 14 if width >= WITH_URL else 8)))
-        if self.show_history and width >= WITH_SINCE:
+        if self.show_history and width >= WITH_SINCE and "since" not in dropped:
             cols.append(Column("since", "SINCE", 7))  # 7: "SINCE ▲"
-        if self.show_history and width >= WITH_FLAPS:
+        if self.show_history and width >= WITH_FLAPS and "flaps" not in dropped:
             cols.append(Column("flaps", "FLAP", 4))
 
         def room(extra: list[Column]) -> int:  # cells left for the name, the URL and LAST ERROR
             return width - sum(c.width + 1 for c in (*cols, *extra)) - 2  # - 2: the marker, LAST ERROR's gap
 
         inbox = [Column("inbox", "INBOX", 7)]
-        tail = inbox if room(inbox) >= 12 + 28 else []  # INBOX is in the detail: LAST ERROR comes first
+        tail = inbox if "inbox" not in dropped and room(inbox) >= 12 + 28 else []  # INBOX is in the detail
         url = [Column("url", "CHATWOOT", 0), Column("account", "ACCT", 5)]
         wide = width >= WITH_URL and room([*url, *tail]) >= 12 + 16 + 13
         if wide:

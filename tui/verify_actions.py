@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from cwdash.store.fleetrow import key_label
 from cwdash.store.readmodel import StatusRead
 from cwdash.store.text import one_line
 
@@ -93,7 +94,7 @@ class VerifyActions(_Base):
             return
         book = self.verifies
         if name in book.running:
-            self.notify(f"a verify of {one_line(name, 80)} is already running", title="verify")
+            self.notify(f"a verify of {one_line(key_label(name), 80)} is already running", title="verify")
             return
         # the row's own site: its store, key and configuration (with --all-sites, ``name``
         # is the row's key in the list; the instance's name within its site is row.name)
@@ -140,7 +141,7 @@ class VerifyActions(_Base):
 
         book = self.verifies
         book.running.discard(name)
-        shown = one_line(name, 80)
+        shown = one_line(key_label(name), 80)  # site/name with several sites, never the key
         if isinstance(result, VerifyResult):
             book.results[name] = result
             level = result.level.name

@@ -354,6 +354,7 @@ async def test_v_verifies_with_the_rows_own_site(sites) -> None:
         app = sites.app(*specs)
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
+            seen = record_notifications(app)
             book = app.dashboard.verifies
             for site in ("staging", "prod"):
                 key = row_key(site, "alpha")
@@ -369,5 +370,8 @@ async def test_v_verifies_with_the_rows_own_site(sites) -> None:
             )  # prod's token: not Chatwoot's
             assert sites.audit("staging") == [("alpha", "verify")]
             assert sites.audit("prod") == [("alpha", "verify")]
+            said = [message for _, message, _ in seen]
+            assert any(m.startswith("staging/alpha: ") for m in said), said  # site/name, never the key
+            assert not any("\x00" in m or "\\x00" in m for m in said)
     finally:
         sim.stop()
