@@ -109,6 +109,22 @@ class SummaryBar(Static):
                 text.append(f"{c.not_live:,} {'unread' if narrow else 'not read yet'}", style="dim")
             text.rstrip()
         text.append("\n")
+        # What the list is showing comes first on the second line, so a narrow header that
+        # cuts the line's end never hides that reads are paused or the list is filtered.
+        view = []
+        fleet = self.fleet
+        if fleet.attention_only:
+            view.append("attention only")
+        if fleet.filter_text:
+            view.append(f"filter {one_line(fleet.filter_text, 30)!r}")
+        if view or len(fleet.view) != len(fleet.rows):
+            view.append(f"{len(fleet.view):,}/{len(fleet.rows):,} shown")
+        if live is not None and live.paused:
+            text.append("PAUSED (p resumes)", style="bold yellow")
+            text.append(dot)
+        if view:
+            text.append(", ".join(view), style="cyan")
+            text.append(dot)
         if live is None:
             text.append("gateway not configured", style="bold yellow")
             text.append(f"{dot}showing local data", style="dim")
@@ -125,18 +141,6 @@ class SummaryBar(Static):
                 text.append(f"{dot}no answer yet", style="yellow")
             if c.failing:
                 text.append(f"{dot}{c.failing:,} failing", style="bold red")
-            if live.paused:
-                text.append(f"{dot}PAUSED (p resumes)", style="bold yellow")
-        view = []
-        fleet = self.fleet
-        if fleet.attention_only:
-            view.append("attention only")
-        if fleet.filter_text:
-            view.append(f"filter {one_line(fleet.filter_text, 30)!r}")
-        if view or len(fleet.view) != len(fleet.rows):
-            view.append(f"{len(fleet.view):,}/{len(fleet.rows):,} shown")
-        if view:
-            text.append(dot + ", ".join(view), style="cyan")
         return text
 
 
