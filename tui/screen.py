@@ -332,6 +332,7 @@ class DashboardScreen(
             self.selected = name
             self.current = None
             self.select_in_sites(name)
+            self.detail.scroll_to(y=0, animate=False)  # each instance's detail opens at its top
         if show and (changed or force):
             self._show_detail(refresh_local=True)
 

@@ -495,3 +495,19 @@ async def test_the_detail_scrollbar_follows_details_of_other_lengths(dash) -> No
         assert detail.container_size.height < short < long
         assert detail.vertical_scrollbar.window_virtual_size == short
         assert detail.scroll_offset.y <= detail.max_scroll_y
+
+
+async def test_each_instance_s_detail_opens_at_its_top(dash) -> None:
+    """A detail scrolled down (Tab, arrows) does not carry its scroll to the next instance:
+    the name, status and last error are what the next one shows first."""
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        detail = app.dashboard.detail
+        await pilot.press("tab")
+        for _ in range(6):
+            await pilot.press("down")
+        await pilot.pause()
+        assert detail.scroll_offset.y > 0  # the pane did scroll
+        await pilot.press("tab", "j")
+        await wait_until(pilot, lambda: detail.scroll_offset.y == 0, "the next instance's detail at its top")
