@@ -224,6 +224,7 @@ class FleetTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.sync_size()
         self._styles.clear()
+        self.call_after_refresh(self._keep_cursor_in_view)  # once the new height is laid out
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -293,16 +294,23 @@ class FleetTable(ScrollView, can_focus=True):
 
     # -- cursor ------------------------------------------------------------------
 
+    def _keep_cursor_in_view(self) -> None:
+        """Scroll the least that shows the cursor's row (after a move, or a resize that
+        left it below the fold: shrinking the window kept the selection out of sight)."""
+        if not self.fleet.view:
+            return
+        top = int(self.scroll_offset.y)
+        rows_shown = max(1, self.scrollable_content_region.height - 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, force=True, immediate=True)
+        elif self.cursor >= top + rows_shown:
+            self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, force=True, immediate=True)
+
     def _cursor_changed(self, *, scroll: bool) -> None:
         view = self.fleet.view
         name = view[self.cursor].key if view else None
-        if scroll and view:
-            top = int(self.scroll_offset.y)
-            rows_shown = max(1, self.scrollable_content_region.height - 1)
-            if self.cursor < top:
-                self.scroll_to(y=self.cursor, animate=False, force=True, immediate=True)
-            elif self.cursor >= top + rows_shown:
-                self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, force=True, immediate=True)
+        if scroll:
+            self._keep_cursor_in_view()
         if name != self.cursor_name:
             self.cursor_name = name
             self.post_message(self.CursorMoved(name))

@@ -511,3 +511,18 @@ async def test_each_instance_s_detail_opens_at_its_top(dash) -> None:
         assert detail.scroll_offset.y > 0  # the pane did scroll
         await pilot.press("tab", "j")
         await wait_until(pilot, lambda: detail.scroll_offset.y == 0, "the next instance's detail at its top")
+
+
+async def test_shrinking_the_window_keeps_the_selected_row_in_view(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_settled(pilot)
+        table = app.dashboard.table
+        await pilot.press("G")  # the last row, far down a tall list
+        await pilot.pause()
+        await pilot.resize_terminal(80, 8)
+        await wait_until(
+            pilot,
+            lambda: table.scroll_offset.y <= table.cursor < table.scroll_offset.y + table.size.height - 1,
+            "the cursor's row in view after the resize",
+        )
