@@ -29,7 +29,11 @@ class ChangesScreen(ModalScreen[str | None]):
     ChangesScreen.-ascii #changes-box { border: ascii $primary; }
     #changes-list { height: auto; max-height: 30; border: none; }
     """
-    BINDINGS = [Binding("escape,q,c", "close", "Close")]
+    BINDINGS = [
+        Binding("escape,q,c", "close", "Close"),
+        Binding("j", "move(1)", "Down", show=False),  # as in the list: j k move too
+        Binding("k", "move(-1)", "Up", show=False),
+    ]
 
     def __init__(self, changes: list[Change], since: float, now: float) -> None:
         super().__init__()
@@ -67,6 +71,11 @@ class ChangesScreen(ModalScreen[str | None]):
         index = int(event.option.id or 0)
         change = self.changes[index]
         self.dismiss(change.key or change.name)
+
+    def action_move(self, step: int) -> None:
+        if self.changes:
+            options = self.query_one(OptionList)
+            (options.action_cursor_down if step > 0 else options.action_cursor_up)()
 
     def action_close(self) -> None:
         self.dismiss(None)
