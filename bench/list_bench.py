@@ -9,10 +9,11 @@ is compared with the 10k one.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
-import time
+import sys
 from pathlib import Path
 
 LIMIT_SECONDS = 1.5
@@ -20,19 +21,17 @@ FLAT_MB = 10.0
 
 
 def _one(cwdash: str, store: Path, key: str) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS in MB, CPU seconds) of one ``cwdash list --json``."""
+    """(wall seconds, peak RSS in MB, CPU seconds) of one ``cwdash list --json``, run through
+    bench/maxrss.py so that its peak RSS is its own (see there)."""
     env = {**os.environ, "CWDASH_DB": str(store), "CWDASH_KEY": key}
-    with open(os.devnull, "wb") as sink:
-        started = time.perf_counter()
-        proc = subprocess.Popen([cwdash, "list", "--json"], stdout=sink, stderr=subprocess.PIPE, env=env)
-        assert proc.stderr is not None
-        error = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"cwdash list --json failed ({proc.returncode}): {error.decode()[:500]}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    launcher = Path(__file__).with_name("maxrss.py")
+    done = subprocess.run(
+        [sys.executable, str(launcher), cwdash, "list", "--json"], env=env, capture_output=True, text=True
+    )
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    if got["code"] != 0:
+        raise RuntimeError(f"cwdash list --json failed ({got['code']}): {got['stderr']}")
+    return got["seconds"], got["rss_mb"], got["cpu"]
 
 
 def run(

@@ -619,14 +619,13 @@ def target_check(store: Path, key: str, small: Path, small_key: str) -> tuple[li
                 "CWDASH_CONCURRENCY": str(settings.concurrency),
                 "CWDASH_RATE": str(settings.rate),
             }
-            started = time.perf_counter()
-            proc = subprocess.Popen([CWDASH, "check", "-q"], env=env, stdout=subprocess.PIPE, text=True)
-            assert proc.stdout is not None
-            out = proc.stdout.read()
-            _, _, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the children's so far
-            proc.returncode = 0  # reaped here: Popen must not wait for it again
-            seconds = time.perf_counter() - started
-            runs[label] = (seconds, usage.ru_maxrss, len(out))
+            # through bench/maxrss.py: the figure is the command's own peak (see there)
+            launcher = ROOT / "bench" / "maxrss.py"
+            done = subprocess.run(
+                [PYTHON, str(launcher), CWDASH, "check", "-q"], env=env, capture_output=True, text=True
+            )
+            got = json.loads(done.stdout.strip().splitlines()[-1])
+            runs[label] = (got["seconds"], int(got["rss_mb"] * 1024), got["code"])
     seconds, _, _ = runs["big"]
     n = instance_count(store)
     ideal = max(n / settings.rate, n * 0.02 / settings.concurrency)
