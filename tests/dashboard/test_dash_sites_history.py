@@ -14,14 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import siteskit
 from dashkit import (
-    BRIDGE_TOKEN,
-    CREATED,
     FAST,
-    FLEET,
-    QUICK,
-    ROUTES,
-    TOKENS,
     detail_text,
     record_notifications,
     row_texts,
@@ -29,15 +24,11 @@ from dashkit import (
     select,
     wait_until,
 )
-from memsource import MemorySource
 from textual.widgets import OptionList
 
-from cwdash.store.config import Config, generate_key, parse_key
 from cwdash.store.db import Store
 from cwdash.store.fleetrow import row_key
-from cwdash.store.readmodel import ReadModel
-from cwdash.store.sealing import Sealer
-from cwdash.store.simbridge import Reply, live
+from cwdash.store.simbridge import live
 from cwdash.tui.app import CwdashApp
 from cwdash.tui.changes import ChangesScreen
 from cwdash.tui.sites import SiteSpec
@@ -47,60 +38,12 @@ WIDE = (160, 45)
 PROD_ALPHA, STAGING_ALPHA = row_key("prod", "alpha"), row_key("staging", "alpha")
 
 
-class Sites:
-    """Each test's sites: a store on disk each, scripted in-memory live sources."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp = tmp_path
-        self.stores: list[Store] = []
-        self.paths: dict[str, Path] = {}
-        self.answers: dict[str, dict[str, Reply]] = {}
-
-    def site(self, site: str) -> SiteSpec:
-        key = generate_key()
-        path = self.paths[site] = self.tmp / f"{site}.db"
-        seeding = Store.open(path, create=True)
-        sealer = Sealer(parse_key(key))
-        for name, values in FLEET:
-            seeding.add_instance(name, created_at=CREATED)
-            if values is not None:
-                seeding.upsert_integration({**values, "chatwoot_api_token": sealer.seal(name, TOKENS[name])})
-        seeding.close()
-        config = Config(
-            db_path=path,
-            key_text=key,
-            bridge_url="http://bridge.memory.test",
-            bridge_token=BRIDGE_TOKEN,
-            site=site,
-        )
-        store = Store.open(path)
-        self.stores.append(store)
-        model = ReadModel.from_config(config, store)
-        answers = self.answers[site] = dict(ROUTES)
-        model.live = MemorySource(answers, token=BRIDGE_TOKEN, sent_token=BRIDGE_TOKEN)
-        return SiteSpec(site, config, store, model)
-
-    def app(self, *specs: SiteSpec) -> CwdashApp:
-        first = next(s for s in specs if s.model is not None)
-        assert first.config is not None and first.store is not None and first.model is not None
-        return CwdashApp(
-            first.config,
-            first.store,
-            first.model,
-            label="all sites",
-            sites=list(specs),
-            settings=dataclasses.replace(FAST, round_every=0.1, visible_every=0.1),
-            timing=QUICK,
-            depth="truecolor",
-        )
+class Sites(siteskit.Sites):
+    """The sites, with each site's recorded events at hand."""
 
     def events(self, site: str, name: str) -> list[tuple[str, str, str, str]]:
         """(field, old, new, site) of ``name``'s events in ``site``'s store."""
         return events_in(self.paths[site], name)
-
-    def close(self) -> None:
-        for store in self.stores:
-            store.close()
 
 
 def events_in(path: Path, name: str | None = None) -> list[tuple[str, str, str, str]]:
@@ -129,7 +72,7 @@ def state_rows(path: Path) -> int:
 
 @pytest.fixture
 def sites(tmp_path: Path):  # type: ignore[no-untyped-def]
-    s = Sites(tmp_path)
+    s = Sites(tmp_path, dataclasses.replace(FAST, round_every=0.1, visible_every=0.1))
     yield s
     s.close()
 
