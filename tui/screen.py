@@ -25,6 +25,7 @@ from textual.widgets import Footer
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
+from cwdash.store.fleetrow import key_label
 from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui import look
@@ -226,7 +227,7 @@ class DashboardScreen(
         # rows deleted by another process stay listed as gone until `r` reloads
         keep_gone, session.drop_gone = session.loaded and not session.drop_gone, False
         added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
-        session.failures.forget([session.label(key) for key in diff.removed])
+        session.failures.forget([key_label(key) for key in diff.removed])
         self.history_listing(diff)
         names_changed = bool(added or removed) or not session.loaded
         session.loaded = True
@@ -285,7 +286,7 @@ class DashboardScreen(
         if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
             session.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
-        if session.failures.note(session.label(key), result):
+        if session.failures.note(key_label(key), result):
             self._update_banner()
         self.summary.mark_changed(rows=True)
         if key == self.selected:

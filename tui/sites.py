@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 from cwdash.store.config import Config
 from cwdash.store.db import Store
 from cwdash.store.fleet import ByName, Fleet, FleetRow, SiteRows
-from cwdash.store.fleetrow import key_label, row_key
+from cwdash.store.fleetrow import row_key
 from cwdash.store.readmodel import ReadModel
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui.bindings import Timing
@@ -121,11 +121,6 @@ class SiteSession:
     def names(self) -> list[str]:
         """This site's instance names, as its feed reads them."""
         return list(self.by_name)
-
-    @staticmethod
-    def label(key: str) -> str:
-        """How the log names the instance of a row key: its name, "site/name" with several sites."""
-        return key_label(key)
 
     @property
     def trouble(self) -> str | None:
