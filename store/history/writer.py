@@ -3,9 +3,10 @@ writes them to the store later, in batches, on a thread of its own.
 
 ``observe`` runs on the caller's thread (the dashboard calls it for every live result)
 and costs a few microseconds: the :class:`~.model.Detector` compares in memory, and only
-a change (or an instance seen for the first time) is queued. The writer thread wakes
-every ``flush_every`` seconds (or at once when ``batch`` changes wait), and writes them
-in one transaction per batch on its own connection, with a busy timeout. Inside that
+a change (or an instance seen for the first time) is queued. The writer thread sleeps
+while nothing is queued; the first change wakes it, it gathers for ``flush_every`` seconds
+(or until ``batch`` changes wait), and writes them in one transaction per batch on its
+own connection, with a busy timeout. Inside that
 transaction each change is compared with ``history_state``, the last state recorded by
 any process, so the events written are the store's own truth even when two cwdash
 processes watch the same fleet.
@@ -21,8 +22,8 @@ as a backfill already did. A store whose history tables come from a newer cwdash
 read-only store, turns history off (:attr:`HistoryWriter.off` says why, once).
 
 Retention (:mod:`.settings`): events older than ``CWDASH_HISTORY_DAYS`` are deleted, and
-each instance keeps at most ``CWDASH_HISTORY_CAP`` events; the writer thread compacts at
-most every ``compact_every`` seconds (the last time is kept in the store, so short-lived
+each instance keeps at most ``CWDASH_HISTORY_CAP`` events; the writer thread compacts
+after a write at most every ``compact_every`` seconds, and once more on close (the last time is kept in the store, so short-lived
 commands such as ``check`` from cron share it), in transactions of a few thousand rows.
 """
 
