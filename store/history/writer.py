@@ -22,9 +22,10 @@ as a backfill already did. A store whose history tables come from a newer cwdash
 read-only store, turns history off (:attr:`HistoryWriter.off` says why, once).
 
 Retention (:mod:`.settings`): events older than ``CWDASH_HISTORY_DAYS`` are deleted, and
-each instance keeps at most ``CWDASH_HISTORY_CAP`` events; the writer thread compacts
-after a write at most every ``compact_every`` seconds, and once more on close (the last time is kept in the store, so short-lived
-commands such as ``check`` from cron share it), in transactions of a few thousand rows.
+each instance keeps at most ``CWDASH_HISTORY_CAP`` events (applied on close too); the
+writer thread compacts after a write, at most every ``compact_every`` seconds (the last
+time is kept in the store, so short-lived commands such as ``check`` from cron share it),
+in transactions of a few thousand rows.
 """
 
 from __future__ import annotations
