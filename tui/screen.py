@@ -252,7 +252,7 @@ class DashboardScreen(
         self._update_banner()
         if self.selected is not None:
             self._show_detail(refresh_local=True)
-        if EXIT_AFTER == "loaded":
+        if EXIT_AFTER == "loaded" and self.loaded:  # every site's rows (--all-sites)
             self.call_after_refresh(self.app.exit)
 
     # -- live results ----------------------------------------------------------------
