@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
-from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, row_key, rows_from_listing
+from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
+from cwdash.store.fleetrows import FleetRows
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.sources.outcome import LiveFailure, Reason
 from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
@@ -65,44 +66,37 @@ def diff_listing(current: Mapping[str, FleetRow], listing: Iterable[FleetRow]) -
 
 class SiteRows(Mapping[str, FleetRow]):
     """One site's rows of the fleet, by key (``--all-sites``): what a site's listing is
-    compared with. A view, not a copy: the fleet holds every row once."""
+    compared with. A view, not a copy: the fleet holds every row once, by site."""
 
-    def __init__(self, rows: dict[str, FleetRow], site: str) -> None:
-        self.rows = rows
+    def __init__(self, rows: FleetRows, site: str) -> None:
+        self.by_name = rows.site_rows(site)
         self.site = site
 
+    def get(self, key: str, default: FleetRow | None = None) -> FleetRow | None:  # type: ignore[override]
+        site, name = split_key(key)
+        return self.by_name.get(name, default) if site == self.site else default
+
     def __getitem__(self, key: str) -> FleetRow:
-        row = self.rows[key]
-        if row.site != self.site:
+        row = self.get(key)
+        if row is None:
             raise KeyError(key)
         return row
 
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
     def __iter__(self) -> Iterator[str]:
-        site = self.site
-        return iter([key for key, row in list(self.rows.items()) if row.site == site])
+        prefix = f"{self.site}\x00" if self.site else ""
+        return iter([prefix + name for name in list(self.by_name)])
 
     def __len__(self) -> int:
-        site = self.site
-        return sum(1 for row in list(self.rows.values()) if row.site == site)
+        return len(self.by_name)
 
 
-class ByName(Mapping[str, FleetRow]):
+def ByName(rows: FleetRows, site: str) -> dict[str, FleetRow]:  # was a class: kept its name
     """One site's rows of the fleet by instance name: what the site's live reads and
-    connection listings name them by."""
-
-    def __init__(self, rows: dict[str, FleetRow], site: str) -> None:
-        self.rows = rows
-        self.site = site
-
-    def __getitem__(self, name: str) -> FleetRow:
-        return self.rows[row_key(self.site, name)]
-
-    def __iter__(self) -> Iterator[str]:
-        site = self.site
-        return iter([row.name for row in list(self.rows.values()) if row.site == site])
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    connection listings name them by. The fleet's own dictionary of the site."""
+    return rows.site_rows(site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +121,7 @@ class Fleet:
     """All rows by name, plus the current view (filter, attention-only, sort)."""
 
     def __init__(self, rows: Iterable[FleetRow | ListRow] = ()) -> None:
-        self.rows: dict[str, FleetRow] = {}
+        self.rows = FleetRows()
         self.view: list[FleetRow] = []
         self.filter_text = ""
         self.attention_only = False
@@ -149,7 +143,7 @@ class Fleet:
         for row in rows:
             row = self._fleet_row(row)
             if row.key not in self.rows:
-                self.rows[row.key] = row
+                self.rows.add(row)
         self.rebuild()
 
     def replace_local(self, rows: Iterable[FleetRow | ListRow], keep: str | None = None) -> tuple[int, int]:
@@ -172,7 +166,7 @@ class Fleet:
         for row in diff.changed:
             existing = self.rows.get(row.key)
             if existing is None:
-                self.rows[row.key] = row
+                self.rows.add(row)
                 added += 1
             else:
                 existing.update_local(row)
@@ -265,10 +259,13 @@ class Fleet:
         return _by_name
 
     def index_of(self, key: str) -> int | None:
-        for i, row in enumerate(self.view):
-            if row.key == key:
-                return i
-        return None
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        try:
+            return self.view.index(row)  # by identity first: no key string built per row
+        except ValueError:
+            return None
 
     def counts(self, rows: Iterable[FleetRow] | None = None) -> Counts:
         """The header's counts, of every row or of ``rows`` (a pass over each: at most once a tick)."""
