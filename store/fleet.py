@@ -7,8 +7,9 @@ sites: :func:`~cwdash.store.fleetrow.row_key`) and updated in place.
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
@@ -132,6 +133,10 @@ class Fleet:
         self.since_at: dict[str, float] = {}
         self.broke_at: dict[str, float] = {}
         self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
+        # every row by name, and the rows' version it was sorted at: each other sort is a
+        # stable pass over it by its own column (no tuple key per row), a filter keeps it
+        self._by_name: list[FleetRow] = []
+        self._by_name_version = -1
         self.replace_local(rows)
 
     @staticmethod
@@ -217,46 +222,37 @@ class Fleet:
             # keystroke filters the unfiltered view and sorts nothing
             self.view = filter_rows(self.view, needle)
             return
-        rows: Iterable[FleetRow] = self.rows.values()
+        rows: list[FleetRow] = self.name_order()
         if self.attention_only:
             rows = [r for r in rows if r.needs_attention]
         if needle:
             rows = filter_rows(rows, needle)
         kept = self.rows.get(keep) if keep is not None else None
-        if kept is not None and (self.attention_only or needle):
+        if kept is not None and (self.attention_only or needle) and not any(r is kept for r in rows):
             rows = list(rows)
-            if not any(r is kept for r in rows):
-                rows.append(kept)
-        if self.sort_key == "name" and not self.sort_reverse:
-            # rows are listed by name already: sorting is a nearly free check
-            self.view = sorted(rows, key=_by_name)
-        else:
-            self.view = sorted(rows, key=self._key(), reverse=self.sort_reverse)
-
-    def _key(self):  # type: ignore[no-untyped-def]
+            bisect.insort(rows, kept, key=_by_name)
         key = self.sort_key
-        if key == "status":
-            return lambda r: (SORT_ORDER.get(r.status, LAST), r.sort_name)
-        if key == "source":
-            return lambda r: (0 if r.failure else 1 if not r.is_live else 2, r.sort_name)
-        if key == "last_error":
-            return lambda r: (r.last_error == "", r.last_error.lower(), r.sort_name)
-        if key == "url":
-            return lambda r: (r.base_url, r.sort_name)
-        if key == "inbox":
-            return lambda r: (r.inbox_id, r.sort_name)
-        if key == "site":
-            return lambda r: (r.site, r.sort_name)
-        if key == "since":  # the most recent change first
-            since_at = self.since_at
-            return lambda r: (-since_at.get(r.key, 0.0), r.sort_name)
-        if key == "broke":  # the attention view: the most recent breakage first
-            broke_at = self.broke_at
-            return lambda r: (-broke_at.get(r.key, 0.0), r.sort_name)
-        if key == "connection":  # a click on the WhatsApp column's title: offline numbers first
-            order = {state: -i for i, state in enumerate(CONNECTION_STATES)}
-            return lambda r: (order.get(r.connection, 1), r.sort_name)
-        return _by_name
+        if key == "name" or key not in _COLUMN:
+            self.view = rows[::-1] if self.sort_reverse else list(rows)
+            return
+        if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
+            rows = rows[::-1]
+        if key == "since" or key == "broke":  # the most recent first
+            at = (self.since_at if key == "since" else self.broke_at).get
+            column = lambda r: -at(r.key, 0.0)  # noqa: E731
+        else:
+            column = _COLUMN[key]
+        if key == "last_error":  # by the text, then the rows without one last
+            rows = sorted(rows, key=column, reverse=self.sort_reverse)
+            column = _no_error
+        self.view = sorted(rows, key=column, reverse=self.sort_reverse)
+
+    def name_order(self) -> list[FleetRow]:
+        """Every row by name (natural order), sorted again only when rows came or went."""
+        if self._by_name_version != self.rows.version or len(self._by_name) != len(self.rows):
+            self._by_name = sorted(self.rows.values(), key=_by_name)
+            self._by_name_version = self.rows.version
+        return self._by_name
 
     def index_of(self, key: str) -> int | None:
         row = self.rows.get(key)
@@ -316,15 +312,12 @@ class Fleet:
             offline,
         )
 
-    def site_counts(self) -> dict[str, Counts]:
-        """The counts of each site (``--all-sites``), in one pass over the rows."""
-        by_site: dict[str, list[FleetRow]] = {}
-        for row in self.rows.values():
-            rows = by_site.get(row.site)
-            if rows is None:
-                rows = by_site[row.site] = []
-            rows.append(row)
-        return {site: self.counts(rows) for site, rows in by_site.items()}
+    def site_counts(self, sites: Iterable[str] | None = None) -> dict[str, Counts]:
+        """The counts of each site with rows (``--all-sites``), or of ``sites`` only (a
+        site among them without rows: absent); a pass over those sites' rows."""
+        wanted = self.rows.sites if sites is None else sites
+        by_site = self.rows.sites
+        return {site: self.counts(by_site[site].values()) for site in wanted if by_site.get(site)}
 
 
 async def background_read(
@@ -346,6 +339,25 @@ async def background_read(
 
 def _by_name(row: FleetRow) -> str:
     return row.sort_name  # natural order: academia-2 before academia-10
+
+
+def _no_error(row: FleetRow) -> bool:
+    return row.last_error == ""
+
+
+_CONNECTION_ORDER = {state: -i for i, state in enumerate(CONNECTION_STATES)}
+# Each sort's own column; ties keep the name order they are sorted from (stable sorts).
+_COLUMN: dict[str, Callable[[FleetRow], object]] = {
+    "status": lambda r: SORT_ORDER.get(r.status, LAST),
+    "source": lambda r: 0 if r.failure else 1 if not r.is_live else 2,
+    "last_error": lambda r: r.last_error.lower(),
+    "url": lambda r: r.base_url,
+    "inbox": lambda r: r.inbox_id,
+    "site": lambda r: r.site,
+    "connection": lambda r: _CONNECTION_ORDER.get(r.connection, 1),  # offline numbers first
+    "since": _by_name,  # read from the fleet's history: see Fleet.rebuild
+    "broke": _by_name,
+}
 
 
 def now() -> float:

@@ -39,10 +39,11 @@ class _Values:
 class FleetRows(MutableMapping[str, FleetRow]):
     """Rows by key (see the module), iterated site by site in the order sites came."""
 
-    __slots__ = ("sites",)
+    __slots__ = ("sites", "version")
 
     def __init__(self) -> None:
         self.sites: dict[str, dict[str, FleetRow]] = {}
+        self.version = 0  # counts rows added and removed: what a cached order was made for
 
     def site_rows(self, site: str) -> dict[str, FleetRow]:
         """The rows of ``site`` by instance name: a live dictionary, the fleet's own (never replaced)."""
@@ -71,14 +72,17 @@ class FleetRows(MutableMapping[str, FleetRow]):
         """Keep ``row`` under its own key, its own name object the dictionary's key (setting
         it by a key string would key it by a copy of the name cut from that string)."""
         self.site_rows(row.site)[row.name] = row
+        self.version += 1
 
     def __setitem__(self, key: str, row: FleetRow) -> None:
         site, name = _split(key)
         self.site_rows(site)[name] = row
+        self.version += 1
 
     def __delitem__(self, key: str) -> None:
         site, name = _split(key)
         del self.sites[site][name]  # KeyError for an unknown site or name, as a dict
+        self.version += 1
 
     def pop(self, key: str, *default: FleetRow | None) -> FleetRow | None:  # type: ignore[override]
         site, name = _split(key)
@@ -87,6 +91,7 @@ class FleetRows(MutableMapping[str, FleetRow]):
             if default:
                 return default[0]
             raise KeyError(key)
+        self.version += 1
         return rows.pop(name)
 
     def __iter__(self) -> Iterator[str]:
@@ -110,3 +115,4 @@ class FleetRows(MutableMapping[str, FleetRow]):
     def clear(self) -> None:
         for rows in self.sites.values():
             rows.clear()
+        self.version += 1
