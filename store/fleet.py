@@ -50,19 +50,29 @@ def diff_listing(current: Mapping[str, FleetRow], listing: Iterable[FleetRow]) -
     rows, not a second copy of the whole fleet.
     """
     changed: list[FleetRow] = []
-    seen: set[str] = set()
+    # the listing's rows by their own name objects, per site (a listing is one site's): a
+    # key string per row would be made here (FleetRow.key is worked out when asked)
+    seen: dict[str, set[str]] = {}
     track = bool(current)  # nothing shown yet (the first load): nothing can have gone
     known = 0  # rows of the listing already shown
     for row in listing:
         if track:
-            seen.add(row.key)
+            names = seen.get(row.site)
+            if names is None:
+                names = seen[row.site] = set()
+            names.add(row.name)
         shown = current.get(row.key)
         if shown is not None:
             known += 1
         if shown is None or shown.mapped is not None or local_values(shown) != local_values(row):
             changed.append(row)
-    removed = [key for key in list(current) if key not in seen] if known != len(current) else []
+    removed = [key for key in list(current) if _unseen(seen, key)] if known != len(current) else []
     return ListingDiff(changed, removed)
+
+
+def _unseen(seen: dict[str, set[str]], key: str) -> bool:
+    site, name = split_key(key)
+    return name not in seen.get(site, ())
 
 
 class SiteRows(Mapping[str, FleetRow]):
