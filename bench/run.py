@@ -658,6 +658,14 @@ def target_check(store: Path, key: str, small: Path, small_key: str) -> tuple[li
     )
 
 
+def target_million(quick: bool) -> tuple[list[Result], dict[str, float]]:
+    """Four sites of 250k instances in one dashboard: see bench/million.py."""
+    from bench import million
+
+    got, figures = million.run(sys.modules[__name__], quick)
+    return [Result(*row) for row in got], figures
+
+
 def instance_count(path: Path) -> int:
     store = Store.open(path)
     try:
@@ -683,7 +691,7 @@ def main() -> int:
         action="append",
         metavar="STEP",
         help="run only this step (start-up, memory, headless, round, responsiveness, idle, sync, "
-        "dashboard on RyzeAPI, history, list stream, check); repeatable",
+        "dashboard on RyzeAPI, history, list stream, check, million); repeatable",
     )
     parser.add_argument("--build-store", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -712,10 +720,13 @@ def main() -> int:
         ("history", lambda: target_history(args.quick)),
         ("list stream", lambda: target_list_stream(s100k, k100k, 3)),
         ("check", lambda: target_check(sround, kround, s1k, k1k)),
+        ("million", lambda: target_million(args.quick)),
     ]
     for label, step in steps:
         if args.only and not any(label.startswith(o) or o in label for o in args.only):
             continue
+        if label == "million" and args.quick and not args.only:
+            continue  # minutes of loading: past --quick's budget (run it with --only million)
         print(f"measuring {label}…", flush=True)
         got, more = step()
         results.extend(got if isinstance(got, list) else [got])

@@ -7,12 +7,14 @@ sites: :func:`~cwdash.store.fleetrow.row_key`) and updated in place.
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from cwdash.store.db import ListRow
-from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, row_key, rows_from_listing
+from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
+from cwdash.store.fleetrows import FleetRows
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.sources.outcome import LiveFailure, Reason
 from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
@@ -48,61 +50,64 @@ def diff_listing(current: Mapping[str, FleetRow], listing: Iterable[FleetRow]) -
     rows, not a second copy of the whole fleet.
     """
     changed: list[FleetRow] = []
-    seen: set[str] = set()
+    # the listing's rows by their own name objects, per site (a listing is one site's): a
+    # key string per row would be made here (FleetRow.key is worked out when asked)
+    seen: dict[str, set[str]] = {}
     track = bool(current)  # nothing shown yet (the first load): nothing can have gone
     known = 0  # rows of the listing already shown
     for row in listing:
         if track:
-            seen.add(row.key)
+            names = seen.get(row.site)
+            if names is None:
+                names = seen[row.site] = set()
+            names.add(row.name)
         shown = current.get(row.key)
         if shown is not None:
             known += 1
         if shown is None or shown.mapped is not None or local_values(shown) != local_values(row):
             changed.append(row)
-    removed = [key for key in list(current) if key not in seen] if known != len(current) else []
+    removed = [key for key in list(current) if _unseen(seen, key)] if known != len(current) else []
     return ListingDiff(changed, removed)
+
+
+def _unseen(seen: dict[str, set[str]], key: str) -> bool:
+    site, name = split_key(key)
+    return name not in seen.get(site, ())
 
 
 class SiteRows(Mapping[str, FleetRow]):
     """One site's rows of the fleet, by key (``--all-sites``): what a site's listing is
-    compared with. A view, not a copy: the fleet holds every row once."""
+    compared with. A view, not a copy: the fleet holds every row once, by site."""
 
-    def __init__(self, rows: dict[str, FleetRow], site: str) -> None:
-        self.rows = rows
+    def __init__(self, rows: FleetRows, site: str) -> None:
+        self.by_name = rows.site_rows(site)
         self.site = site
 
+    def get(self, key: str, default: FleetRow | None = None) -> FleetRow | None:  # type: ignore[override]
+        site, name = split_key(key)
+        return self.by_name.get(name, default) if site == self.site else default
+
     def __getitem__(self, key: str) -> FleetRow:
-        row = self.rows[key]
-        if row.site != self.site:
+        row = self.get(key)
+        if row is None:
             raise KeyError(key)
         return row
 
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
     def __iter__(self) -> Iterator[str]:
-        site = self.site
-        return iter([key for key, row in list(self.rows.items()) if row.site == site])
+        prefix = f"{self.site}\x00" if self.site else ""
+        return iter([prefix + name for name in list(self.by_name)])
 
     def __len__(self) -> int:
-        site = self.site
-        return sum(1 for row in list(self.rows.values()) if row.site == site)
+        return len(self.by_name)
 
 
-class ByName(Mapping[str, FleetRow]):
+def ByName(rows: FleetRows, site: str) -> dict[str, FleetRow]:  # was a class: kept its name
     """One site's rows of the fleet by instance name: what the site's live reads and
-    connection listings name them by."""
-
-    def __init__(self, rows: dict[str, FleetRow], site: str) -> None:
-        self.rows = rows
-        self.site = site
-
-    def __getitem__(self, name: str) -> FleetRow:
-        return self.rows[row_key(self.site, name)]
-
-    def __iter__(self) -> Iterator[str]:
-        site = self.site
-        return iter([row.name for row in list(self.rows.values()) if row.site == site])
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    connection listings name them by. The fleet's own dictionary of the site."""
+    return rows.site_rows(site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +132,7 @@ class Fleet:
     """All rows by name, plus the current view (filter, attention-only, sort)."""
 
     def __init__(self, rows: Iterable[FleetRow | ListRow] = ()) -> None:
-        self.rows: dict[str, FleetRow] = {}
+        self.rows = FleetRows()
         self.view: list[FleetRow] = []
         self.filter_text = ""
         self.attention_only = False
@@ -138,6 +143,10 @@ class Fleet:
         self.since_at: dict[str, float] = {}
         self.broke_at: dict[str, float] = {}
         self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
+        # every row by name, and the rows' version it was sorted at: each other sort is a
+        # stable pass over it by its own column (no tuple key per row), a filter keeps it
+        self._by_name: list[FleetRow] = []
+        self._by_name_version = -1
         self.replace_local(rows)
 
     @staticmethod
@@ -149,7 +158,7 @@ class Fleet:
         for row in rows:
             row = self._fleet_row(row)
             if row.key not in self.rows:
-                self.rows[row.key] = row
+                self.rows.add(row)
         self.rebuild()
 
     def replace_local(self, rows: Iterable[FleetRow | ListRow], keep: str | None = None) -> tuple[int, int]:
@@ -172,7 +181,7 @@ class Fleet:
         for row in diff.changed:
             existing = self.rows.get(row.key)
             if existing is None:
-                self.rows[row.key] = row
+                self.rows.add(row)
                 added += 1
             else:
                 existing.update_local(row)
@@ -223,52 +232,46 @@ class Fleet:
             # keystroke filters the unfiltered view and sorts nothing
             self.view = filter_rows(self.view, needle)
             return
-        rows: Iterable[FleetRow] = self.rows.values()
+        rows: list[FleetRow] = self.name_order()
         if self.attention_only:
             rows = [r for r in rows if r.needs_attention]
         if needle:
             rows = filter_rows(rows, needle)
         kept = self.rows.get(keep) if keep is not None else None
-        if kept is not None and (self.attention_only or needle):
+        if kept is not None and (self.attention_only or needle) and not any(r is kept for r in rows):
             rows = list(rows)
-            if not any(r is kept for r in rows):
-                rows.append(kept)
-        if self.sort_key == "name" and not self.sort_reverse:
-            # rows are listed by name already: sorting is a nearly free check
-            self.view = sorted(rows, key=_by_name)
-        else:
-            self.view = sorted(rows, key=self._key(), reverse=self.sort_reverse)
-
-    def _key(self):  # type: ignore[no-untyped-def]
+            bisect.insort(rows, kept, key=_by_name)
         key = self.sort_key
-        if key == "status":
-            return lambda r: (SORT_ORDER.get(r.status, LAST), r.sort_name)
-        if key == "source":
-            return lambda r: (0 if r.failure else 1 if not r.is_live else 2, r.sort_name)
-        if key == "last_error":
-            return lambda r: (r.last_error == "", r.last_error.lower(), r.sort_name)
-        if key == "url":
-            return lambda r: (r.base_url, r.sort_name)
-        if key == "inbox":
-            return lambda r: (r.inbox_id, r.sort_name)
-        if key == "site":
-            return lambda r: (r.site, r.sort_name)
-        if key == "since":  # the most recent change first
-            since_at = self.since_at
-            return lambda r: (-since_at.get(r.key, 0.0), r.sort_name)
-        if key == "broke":  # the attention view: the most recent breakage first
-            broke_at = self.broke_at
-            return lambda r: (-broke_at.get(r.key, 0.0), r.sort_name)
-        if key == "connection":  # a click on the WhatsApp column's title: offline numbers first
-            order = {state: -i for i, state in enumerate(CONNECTION_STATES)}
-            return lambda r: (order.get(r.connection, 1), r.sort_name)
-        return _by_name
+        if key == "name" or key not in _COLUMN:
+            self.view = rows[::-1] if self.sort_reverse else list(rows)
+            return
+        if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
+            rows = rows[::-1]
+        if key == "since" or key == "broke":  # the most recent first
+            at = (self.since_at if key == "since" else self.broke_at).get
+            column = lambda r: -at(r.key, 0.0)  # noqa: E731
+        else:
+            column = _COLUMN[key]
+        if key == "last_error":  # by the text, then the rows without one last
+            rows = sorted(rows, key=column, reverse=self.sort_reverse)
+            column = _no_error
+        self.view = sorted(rows, key=column, reverse=self.sort_reverse)
+
+    def name_order(self) -> list[FleetRow]:
+        """Every row by name (natural order), sorted again only when rows came or went."""
+        if self._by_name_version != self.rows.version or len(self._by_name) != len(self.rows):
+            self._by_name = sorted(self.rows.values(), key=_by_name)
+            self._by_name_version = self.rows.version
+        return self._by_name
 
     def index_of(self, key: str) -> int | None:
-        for i, row in enumerate(self.view):
-            if row.key == key:
-                return i
-        return None
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        try:
+            return self.view.index(row)  # by identity first: no key string built per row
+        except ValueError:
+            return None
 
     def counts(self, rows: Iterable[FleetRow] | None = None) -> Counts:
         """The header's counts, of every row or of ``rows`` (a pass over each: at most once a tick)."""
@@ -319,15 +322,12 @@ class Fleet:
             offline,
         )
 
-    def site_counts(self) -> dict[str, Counts]:
-        """The counts of each site (``--all-sites``), in one pass over the rows."""
-        by_site: dict[str, list[FleetRow]] = {}
-        for row in self.rows.values():
-            rows = by_site.get(row.site)
-            if rows is None:
-                rows = by_site[row.site] = []
-            rows.append(row)
-        return {site: self.counts(rows) for site, rows in by_site.items()}
+    def site_counts(self, sites: Iterable[str] | None = None) -> dict[str, Counts]:
+        """The counts of each site with rows (``--all-sites``), or of ``sites`` only (a
+        site among them without rows: absent); a pass over those sites' rows."""
+        wanted = self.rows.sites if sites is None else sites
+        by_site = self.rows.sites
+        return {site: self.counts(by_site[site].values()) for site in wanted if by_site.get(site)}
 
 
 async def background_read(
@@ -349,6 +349,25 @@ async def background_read(
 
 def _by_name(row: FleetRow) -> str:
     return row.sort_name  # natural order: academia-2 before academia-10
+
+
+def _no_error(row: FleetRow) -> bool:
+    return row.last_error == ""
+
+
+_CONNECTION_ORDER = {state: -i for i, state in enumerate(CONNECTION_STATES)}
+# Each sort's own column; ties keep the name order they are sorted from (stable sorts).
+_COLUMN: dict[str, Callable[[FleetRow], object]] = {
+    "status": lambda r: SORT_ORDER.get(r.status, LAST),
+    "source": lambda r: 0 if r.failure else 1 if not r.is_live else 2,
+    "last_error": lambda r: r.last_error.lower(),
+    "url": lambda r: r.base_url,
+    "inbox": lambda r: r.inbox_id,
+    "site": lambda r: r.site,
+    "connection": lambda r: _CONNECTION_ORDER.get(r.connection, 1),  # offline numbers first
+    "since": _by_name,  # read from the fleet's history: see Fleet.rebuild
+    "broke": _by_name,
+}
 
 
 def now() -> float:

@@ -77,7 +77,6 @@ class FleetRow:
         "has_integration",
         "inbox_id",
         "integration_id",
-        "key",
         "last_error",
         "live_at",
         "live_error",
@@ -109,10 +108,9 @@ class FleetRow:
         site: str = "",
     ) -> None:
         self.name = name
-        # the site (``cwdash --all-sites``; "" with one site) and the row's key in the fleet:
-        # the name itself with one site, else site-qualified (never shown: :func:`row_key`)
+        # the site (``cwdash --all-sites``; "" with one site); the row's key is worked out
+        # when asked (:attr:`key`), never held: the fleet keeps rows by site, then name
         self.site = site
-        self.key = row_key(site, name)
         # lower-cased once for the filter; the same string object when already lower case
         self.name_folded = name if name.islower() or not name else name.lower()
         self.sort_name = natural_key(self.name_folded)
@@ -154,6 +152,12 @@ class FleetRow:
             row.bridge_integration_id,
             row.written_at,
         )
+
+    @property
+    def key(self) -> str:
+        """The row's key in the fleet (:func:`row_key`): the name itself with one site."""
+        site = self.site
+        return f"{site}\x00{self.name}" if site else self.name
 
     def update_local(self, other: FleetRow) -> None:
         """Take the local fields of a freshly listed row; live fields stay."""

@@ -252,7 +252,7 @@ class DashboardScreen(
         self._update_banner()
         if self.selected is not None:
             self._show_detail(refresh_local=True)
-        if EXIT_AFTER == "loaded":
+        if EXIT_AFTER == "loaded" and self.loaded:  # every site's rows (--all-sites)
             self.call_after_refresh(self.app.exit)
 
     # -- live results ----------------------------------------------------------------
@@ -288,7 +288,7 @@ class DashboardScreen(
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
         if session.failures.note(key_label(key), result):
             self._update_banner()
-        self.summary.mark_changed(rows=True)
+        self.summary.mark_changed(rows=True, site=session.site)  # the other sites' counts stand
         if key == self.selected:
             if isinstance(result, LiveResult):
                 # a background read of a row that became selected while it ran: the

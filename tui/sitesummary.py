@@ -133,6 +133,16 @@ class SitesSummary(SummaryBar):
         self.sessions = sessions
         self.site = first.site  # whose live source the second line shows
         self.site_counts: dict[str, Counts] = {}
+        self._sites_dirty: set[str] = set()  # whose rows changed since the counts were taken
+        self._all_sites_dirty = True
+
+    def mark_changed(self, *, rows: bool = False, site: str | None = None) -> None:
+        super().mark_changed(rows=rows)
+        if rows:
+            if site is None:
+                self._all_sites_dirty = True
+            else:
+                self._sites_dirty.add(site)
 
     def show_site(self, session: SiteSession) -> None:
         if session.site != self.site:
@@ -144,7 +154,14 @@ class SitesSummary(SummaryBar):
         if not self._dirty:
             return
         if self._counts is None or self._counts_dirty:
-            self.site_counts = self.fleet.site_counts()  # one pass over every row
+            if self._all_sites_dirty or not self.site_counts:
+                self.site_counts = self.fleet.site_counts()  # one pass over every row
+            else:  # only live results came: the sites they came from (a million rows: one site's)
+                for site in self._sites_dirty:
+                    self.site_counts.pop(site, None)
+                self.site_counts.update(self.fleet.site_counts(self._sites_dirty))
+            self._sites_dirty.clear()
+            self._all_sites_dirty = False
             self._counts = self.site_counts.get(self.site) or self.fleet.counts(())
             self._counts_dirty = False
         super().update_summary()

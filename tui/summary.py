@@ -57,8 +57,9 @@ class SummaryBar(Static):
         """The counts last shown (None before the first)."""
         return self._counts
 
-    def mark_changed(self, *, rows: bool = False) -> None:
-        """Something shown changed; ``rows``: the counts must be taken again too."""
+    def mark_changed(self, *, rows: bool = False, site: str | None = None) -> None:
+        """Something shown changed; ``rows``: the counts must be taken again too (``site``:
+        only that site's rows changed, see SitesSummary)."""
         self._dirty = True
         if rows:
             self._counts_dirty = True
