@@ -239,6 +239,14 @@ class RefreshScheduler:
 
     # -- backing off -----------------------------------------------------------
 
+    def _give_back(self, name: str) -> None:
+        """Undo :meth:`next_name` for a read that did not start: the round's next name is
+        ``name`` again (the selected and visible rows are still due by their own clocks)."""
+        if self._cursor > 0 and self.names[self._cursor - 1] == name:
+            if self._cursor >= len(self.names):
+                self.rounds_done -= 1
+            self._cursor -= 1
+
     @property
     def backing_off(self) -> bool:
         return self.backoff_level > 0
@@ -332,6 +340,12 @@ class RefreshScheduler:
                     continue
                 await self._pace()
                 start = self.clock()
+                if self._backing_off(start) > 0:
+                    # the refusal that began the back-off came while this start waited for
+                    # its slot: the read would be one more request to a gateway refusing all
+                    self._give_back(name)
+                    slots.release()
+                    continue
                 self._starts.append(start)
                 self.in_flight.add(name)
                 self.last_start[name] = start

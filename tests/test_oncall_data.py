@@ -219,6 +219,40 @@ async def _refusing(monkeypatch: pytest.MonkeyPatch, refresh) -> None:  # type: 
     await asyncio.gather(task, return_exceptions=True)
 
 
+def test_a_start_waiting_for_its_slot_when_the_back_off_begins_does_not_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a low rate the next start waits for its slot while the last refusal comes in:
+    that start must not become one more request to the gateway refusing everything."""
+    import cwdash.store.refresh as refresh
+
+    async def scenario() -> None:
+        monkeypatch.setattr(refresh, "BACKOFF_FIRST", 3600.0)
+        reads: list[str] = []
+
+        async def reader(name: str) -> StatusRead:
+            reads.append(name)
+            return refused()
+
+        s = RefreshScheduler(
+            reader, lambda n, r: None, RefreshSettings(concurrency=2, rate=20, round_every=0)
+        )
+        s.set_names([f"i{n}" for n in range(50)])
+        task = asyncio.create_task(s.run())
+        while not s.backing_off:
+            await asyncio.sleep(0.01)
+        for _ in range(10):  # several of the rate's slots (1/20 s each) go by
+            await asyncio.sleep(0.02)
+        assert reads == [f"i{n}" for n in range(REFUSALS_TO_BACK_OFF)]
+        s.refresh_now()  # r: reads start again at once
+        while len(reads) == REFUSALS_TO_BACK_OFF:
+            await asyncio.sleep(0.01)
+        s.stop()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
 # -- the demo: every mapped state in its one list ---------------------------------------------
 
 
