@@ -129,12 +129,14 @@ def ryzeapi_settings(env: Mapping[str, str], source: str | None = None) -> dict[
 
     ``source`` (``--source``) wins over ``CWDASH_SOURCE``; a source named without its
     two variables is refused here, not at the first read."""
-    from cwdash.store.ryzeapi.reserve import parse_reserve
+    reserve = None  # unset: the default, as Config says (and the module stays unloaded at start)
+    if env.get("CWDASH_RYZEAPI_RESERVE", "").strip():
+        from cwdash.store.ryzeapi.reserve import parse_reserve
 
-    try:
-        reserve = parse_reserve(env.get("CWDASH_RYZEAPI_RESERVE", ""))
-    except ValueError as exc:
-        raise ConfigError(f"CWDASH_RYZEAPI_RESERVE {exc}") from None
+        try:
+            reserve = parse_reserve(env["CWDASH_RYZEAPI_RESERVE"])
+        except ValueError as exc:
+            raise ConfigError(f"CWDASH_RYZEAPI_RESERVE {exc}") from None
     settings: dict[str, Any] = {
         "ryzeapi_url": ryzeapi_url(env),
         "ryzeapi_token": ryzeapi_token(env),

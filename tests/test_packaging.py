@@ -124,3 +124,106 @@ def test_the_dashboards_start_loads_no_headless_command_and_no_cipher() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_bare_cwdash_reads_as_the_parser_reads_it() -> None:
+    """Plain ``cwdash`` skips the parser (cwdash.cli.main): the same arguments as parsed."""
+    from cwdash.cli.main import build_parser, plain_dashboard_args
+
+    parsed = vars(build_parser().parse_args([]))
+    plain = vars(plain_dashboard_args())
+    assert {k: plain[k] for k in parsed} == parsed
+    assert plain == {
+        **parsed,
+        **dict.fromkeys(("env_file", "db", "log_file", "site", "source")),
+        "no_reveal": False,
+        "color": "auto",
+    }
+
+
+# Nothing the first paint does not need is loaded before it (issue 16): the cipher, the
+# HTTP stack, the .env parser, the CLI parser and the headless commands, history, the
+# live reads' machinery (the feed is made after the first paint), the other screens.
+NOT_AT_FIRST_PAINT = (
+    "cryptography",
+    "httpx",
+    "h11",
+    "dotenv",
+    "argparse",
+    "multiprocessing",
+    "cwdash.cli.reads",
+    "cwdash.cli.writes",
+    "cwdash.cli.keys",
+    "cwdash.cli.verify",
+    "cwdash.cli.serve",
+    "cwdash.store.envfile",
+    "cwdash.store.verify",
+    "cwdash.store.history",
+    "cwdash.tui.history_state",
+    "cwdash.tui.timeline",
+    "cwdash.tui.changes",
+    "cwdash.tui.verify_book",
+    "cwdash.tui.clipboard",
+    "cwdash.store.upstream",
+    "cwdash.store.ryzeapi",
+    "cwdash.store.livechild",
+    "cwdash.tui.help",
+    "cwdash.tui.fullview",
+)
+
+_AT_FIRST_PAINT = """
+import sys
+import cwdash.tui.screen as screen
+
+def at_paint(self):  # the moment the bench calls the first paint: record, then leave
+    with open(sys.argv[1], "w") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+    self.app.exit()
+
+screen.DashboardScreen._after_first_paint = at_paint
+from cwdash.cli.main import main
+sys.exit(main([]))
+"""
+
+
+def test_the_first_paint_loads_nothing_it_does_not_need(
+    tmp_path: Path, key: str, db_path: Path, store: object
+) -> None:
+    """The real start path (bare ``cwdash`` on a terminal, a live source configured, as on a
+    server) up to its first paint: none of NOT_AT_FIRST_PAINT is in ``sys.modules``."""
+    import pty
+    import select
+    import signal
+    import time
+
+    listing = tmp_path / "modules.txt"
+    env = {
+        **os.environ,
+        "CWDASH_DB": str(db_path),
+        "CWDASH_KEY": key,
+        "BRIDGE_URL": "http://127.0.0.1:9",  # nothing is read before the first paint
+        "BRIDGE_TOKEN": "a-bridge-token",
+        "TERM": "xterm-256color",
+    }
+    pid, fd = pty.fork()
+    if pid == 0:  # the child
+        os.execvpe(sys.executable, [sys.executable, "-c", _AT_FIRST_PAINT, str(listing)], env)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    if not os.read(fd, 65536):
+                        break
+                except OSError:
+                    break
+    finally:
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    loaded = set(listing.read_text().split())
+    assert "cwdash.tui.screen" in loaded and "textual.app" in loaded
+    early = sorted(m for m in loaded for name in NOT_AT_FIRST_PAINT if m == name or m.startswith(name + "."))
+    assert not early, early

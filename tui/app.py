@@ -107,10 +107,14 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         self.on_change = on_change  # --on-change CMD: run for every transition (tui/history_view.py)
         self._saved_theme: str | None = None
         self._clashes: set[tuple[str, str]] = set()
-        if self.depth == "16":
+        saved = self.prefs.theme if self.prefs.theme in self.available_themes else None
+        if saved is not None:
+            self._saved_theme = saved
+            self._start_theme(saved)
+        elif self.depth == "16":
             # 16 colours: the terminal's own palette, so the cursor, paused and error each
             # keep a colour of their own (converted from a truecolor theme they collide)
-            self.theme = "ansi-dark"
+            self._start_theme("ansi-dark")
         redact.register_config(config)  # blanked in the log from here on
         for spec in sites or ():  # --all-sites: every site's secrets
             if spec.config is not None:
@@ -144,19 +148,32 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     # -- preferences ---------------------------------------------------------------
 
+    def _start_theme(self, name: str) -> None:
+        """The theme to start with, applied before the app runs: its CSS variables are in
+        the stylesheet before its first parse. Set as ``self.theme`` once running (or even
+        here), Textual's watcher re-parses every stylesheet, restyles every widget and lays
+        the screen out again, ~25 ms before the first paint (issue 16: the first screen is
+        composed once). A theme whose brightness or ANSI mode differs from the default's
+        still goes that way: its colour filter is Textual's to rebuild."""
+        theme, default = self.get_theme(name), self.current_theme
+        if theme is None or (theme.dark, theme.ansi) != (default.dark, default.ansi):
+            self.theme = name
+            return
+        self.set_reactive(App.theme, name)
+        classes = {f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark}
+        self.update_classes(classes, update=False)  # as Textual's watcher sets them
+        self.stylesheet.set_variables(self.get_css_variables())
+
     def _apply_prefs(self) -> None:
-        """The saved theme and keymap; each bad entry is said, none stops the start."""
+        """The saved keymap (the theme is applied in __init__); each bad entry is said, none
+        stops the start."""
         problems = list(self.prefs.problems)
         theme = self.prefs.theme
-        if theme is not None:
-            if theme in self.available_themes:
-                self._saved_theme = theme
-                self.theme = theme
-            else:
-                problems.append(
-                    f"{self.prefs_file}: theme {one_line(theme, 40)!r} is not a theme here "
-                    "(pick one with ctrl+p, Theme)"
-                )
+        if theme is not None and theme not in self.available_themes:
+            problems.append(
+                f"{self.prefs_file}: theme {one_line(theme, 40)!r} is not a theme here "
+                "(pick one with ctrl+p, Theme)"
+            )
         if self.keymap:
             self.set_keymap(self.keymap)
             problems += keymap_clashes(self.keymap, [*BINDINGS, *FleetTable.BINDINGS], self.prefs_file)

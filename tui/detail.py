@@ -32,7 +32,7 @@ from cwdash.tui.look import detail_style
 from cwdash.tui.scrolling import set_content_size
 
 if TYPE_CHECKING:
-    from cwdash.tui.verify_actions import VerifyView
+    from cwdash.tui.verify_book import VerifyView
 
 
 @dataclass

@@ -11,15 +11,16 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from cwdash.store.fleetrow import split_key
-from cwdash.tui import timeline
-from cwdash.tui.history_state import CHANGES_READ, ChangesRead, History, TimelineRead, read_timeline, when_all
 
+# History's state and the timeline's drawing load with history itself, after the first
+# paint (tests/test_packaging.py): imported where they are used, never at the top.
 if TYPE_CHECKING:
     from textual.message import Message
     from textual.screen import Screen
 
     from cwdash.store.fleet import Fleet, FleetRow
     from cwdash.tui.filter_input import FilterInput
+    from cwdash.tui.history_state import ChangesRead, History, TimelineRead
     from cwdash.tui.table import FleetTable
 
     _Base = Screen[None]
@@ -54,6 +55,8 @@ class HistoryReads(_Base):
         sh = h.sites.get(site)
         if sh is None or sh.reader is None or sh.closed:
             return
+        from cwdash.tui.history_state import TimelineRead, read_timeline
+
         h.asked = key
         future = sh.executor.submit(read_timeline, sh, key, name)
         future.add_done_callback(lambda f: self._history_post(f, TimelineRead))
@@ -71,7 +74,7 @@ class HistoryReads(_Base):
         sh = h.sites.get(row.site) if h is not None and row is not None else None
         if h is None or row is None or sh is None or not sh.enabled or not sh.ready:
             return []
-        from cwdash.tui import look
+        from cwdash.tui import look, timeline
 
         key = row.key
         self.history_select(key)  # read once per selection, on the history thread
@@ -107,6 +110,8 @@ class HistoryReads(_Base):
     # -- c: what changed since you last looked ----------------------------------------------
 
     def action_changes(self) -> None:
+        from cwdash.tui.history_state import CHANGES_READ, ChangesRead, when_all
+
         h = self._history
         readers = [] if h is None else [s for s in h.sites.values() if s.reader is not None and not s.closed]
         if h is None or not readers:
@@ -130,6 +135,7 @@ class HistoryReads(_Base):
         h = self._history
         if h is None or h.closed:
             return
+        from cwdash.tui import timeline
         from cwdash.tui.changes import ChangesScreen
 
         errors: dict[str, dict[str, str]] = {}

@@ -29,19 +29,13 @@ from textual.message import Message
 
 from cwdash.store.fleetrow import split_key
 from cwdash.tui.history_reads import HistoryReads
-from cwdash.tui.history_state import (
-    CATCH_UP,
-    FLAP_KEEP,
-    PER_NAME,
-    History,
-    HistoryLoaded,
-    SiteHistory,
-    load_site,
-)
 
+# cwdash.tui.history_state is imported where it is used: history loads after the first
+# paint, and nothing of it is needed before (tests/test_packaging.py).
 if TYPE_CHECKING:
     from cwdash.store.fleet import FleetRow, ListingDiff
     from cwdash.store.history.model import Event
+    from cwdash.tui.history_state import HistoryLoaded, SiteHistory
     from cwdash.tui.sites import SiteSession
 
 log = logging.getLogger("cwdash.history")
@@ -61,6 +55,8 @@ class HistoryHandlers(HistoryReads):
 
     def history_start(self) -> None:
         """After the first paint: load each site's history on its thread."""
+        from cwdash.tui.history_state import History, HistoryLoaded, SiteHistory, load_site
+
         app = self.app
         h = History(
             bell=bool(getattr(app, "bell_on_alert", False)),
@@ -81,6 +77,8 @@ class HistoryHandlers(HistoryReads):
             self._history_off()
 
     def _history_post(self, future: Any, kind: type[Message], site: str = "") -> None:
+        from cwdash.tui.history_state import HistoryLoaded
+
         try:
             message = future.result()
         except Exception as exc:  # a bug: history stops, the dashboard does not
@@ -108,6 +106,8 @@ class HistoryHandlers(HistoryReads):
         self.refresh_bindings()
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
+        from cwdash.tui.history_state import FLAP_KEEP
+
         h = self._history
         sh = h.sites.get(message.site) if h is not None and not h.closed else None
         if h is None or sh is None or sh.closed:
@@ -142,6 +142,8 @@ class HistoryHandlers(HistoryReads):
 
     def _catch_up(self, sh: SiteHistory, rows: list[FleetRow]) -> None:
         """Observe the rows whose reads were applied before history arrived, a step at a time."""
+        from cwdash.tui.history_state import CATCH_UP
+
         if sh.closed:
             return
         for row in rows[:CATCH_UP]:
@@ -233,6 +235,8 @@ class HistoryHandlers(HistoryReads):
                     self._history_events(sh, events)
 
     def _history_events(self, sh: SiteHistory, events: list[Event]) -> None:
+        from cwdash.tui.history_state import FLAP_KEEP, PER_NAME
+
         h = self._history
         assert h is not None
         fleet = self.fleet

@@ -6,7 +6,6 @@ what to run, never a traceback.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import ReadModel
 
 if TYPE_CHECKING:
+    import argparse
+
     from cwdash.store.sites import SiteConfig
     from cwdash.tui.app import CwdashApp
     from cwdash.tui.sites import SiteSpec

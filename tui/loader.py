@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.widget import Widget
 
-from cwdash.store import upstream
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import FleetRow, ListingDiff, diff_listing, rows_from_listing
 from cwdash.tui.connections import ConnectionsLoaded
@@ -85,6 +84,8 @@ class StoreLoader:
             try:
                 rows = diff_listing(shown, rows_from_listing(reader.iter_list(), self.site))
                 # the WhatsApp connections the last `cwdash sync` stored (tui/connections.py)
+                from cwdash.store import upstream  # on this thread, after the first paint
+
                 stored = upstream.connections(reader)
             finally:
                 reader.close()

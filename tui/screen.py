@@ -173,6 +173,9 @@ class DashboardScreen(
         self.set_interval(self.timing.store_check, self._check_store)
 
     def _after_first_paint(self) -> None:
+        if not gc.isenabled():  # off since cwdash.cli.main.main: what is alive now lives on
+            gc.freeze()
+            gc.enable()
         self.load_rows()
         self.history_start()
         for feed in self.feeds():

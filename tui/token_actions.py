@@ -21,7 +21,6 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import ReadResult, StatusRead
 from cwdash.store.sealing import TokenError
 from cwdash.store.secret import Secret
-from cwdash.tui.clipboard import osc52_sequences
 from cwdash.tui.detail import TokenView
 from cwdash.tui.textual_private import forget_clipboard, write_to_terminal
 
@@ -103,6 +102,8 @@ class TokenActions(_Base):
         if secret is None:
             return
         name, store = self.token_owner()  # audited in the instance's own site's store
+        from cwdash.tui.clipboard import osc52_sequences  # with the first copy, not at start
+
         write = osc52_sequences(secret.reveal())
         for sequence in write.sequences:
             write_to_terminal(self.app, sequence)

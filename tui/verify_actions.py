@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from cwdash.store.readmodel import MappedError, ReadModel, ReadResult
     from cwdash.store.verify.result import VerifyResult
     from cwdash.tui.sites import SiteSession
+    from cwdash.tui.verify_book import VerifyBook, VerifyView
 
     _Base = Screen[None]
 else:
@@ -40,22 +40,6 @@ else:
 
 log = logging.getLogger("cwdash.verify")
 SEVERITY = {"OK": "information", "WARNING": "warning", "CRITICAL": "error", "UNKNOWN": "warning"}
-
-
-@dataclass
-class VerifyBook:
-    """The dashboard's verifies: the last result per instance, and those under way."""
-
-    results: dict[str, VerifyResult] = field(default_factory=dict)
-    running: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class VerifyView:
-    """What the detail shows of the selected instance's verifies."""
-
-    result: VerifyResult | None
-    running: bool
 
 
 class VerifyActions(_Base):
@@ -75,14 +59,18 @@ class VerifyActions(_Base):
     def verifies(self) -> VerifyBook:
         book = self.__dict__.get("_verify_book")
         if book is None:
+            from cwdash.tui.verify_book import VerifyBook  # with the first verify, not at start
+
             book = self.__dict__["_verify_book"] = VerifyBook()
         return book
 
     def verify_view(self, name: str | None) -> VerifyView | None:
         """The detail's verify lines for ``name``: None until it was verified here."""
-        if name is None:
+        book = self.__dict__.get("_verify_book")
+        if name is None or book is None:  # nothing verified yet
             return None
-        book = self.verifies
+        from cwdash.tui.verify_book import VerifyView
+
         result, running = book.results.get(name), name in book.running
         return VerifyView(result, running) if result is not None or running else None
 

@@ -16,14 +16,17 @@ live reads.
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from cwdash.store import redact
 from cwdash.store.config import Config, load_config
 from cwdash.store.db import Store
 from cwdash.store.readmodel import BAD_ROW_STATUS, MappedError
 from cwdash.store.text import one_line
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 4, 5
 EXIT_PIPE = 141  # 128 + SIGPIPE

@@ -8,11 +8,14 @@ run forever writing escape codes into it, so it refuses before anything is loade
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from cwdash.cli.common import EXIT_USAGE, err
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def served_to_browser() -> bool:

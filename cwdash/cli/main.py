@@ -8,31 +8,22 @@ Exit codes: see :mod:`cwdash.cli.common`.
 
 from __future__ import annotations
 
-import argparse
+import gc
 import importlib
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NoReturn
 
-from cwdash.cli.common import (
-    EXIT_FAIL,
-    EXIT_PIPE,
-    EXIT_USAGE,
-    NORMAL,
-    QUIET,
-    VERBOSE,
-    Failure,
-    err,
-    set_verbosity,
-)
-from cwdash.store import logfile, redact
-from cwdash.store.config import ConfigError
-from cwdash.store.db import StoreError
-from cwdash.store.document import FLAG_MEANINGS
-from cwdash.store.sealing import TokenError
+if TYPE_CHECKING:
+    import argparse
+
+# Everything else is imported inside main(), once the collector is off (see there), and
+# the parser only for a command line that has something to parse: plain `cwdash` opens
+# the dashboard without building it (argparse and its subparsers cost ~10 ms at start).
 
 # -- commands ----------------------------------------------------------------------
 #
@@ -73,13 +64,17 @@ def command(name: str) -> Callable[[argparse.Namespace], int]:
 # -- parser ------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"cwdash: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from cwdash.cli.common import EXIT_USAGE
+    from cwdash.store.document import FLAG_MEANINGS
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            self.print_usage(sys.stderr)
+            self.exit(EXIT_USAGE, f"cwdash: {message}\n")
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--env-file",
@@ -359,6 +354,8 @@ def _add_on_change(p: argparse.ArgumentParser) -> None:
 
 def _port(text: str) -> int:
     """argparse type for ``serve --port``: 1 to 65535."""
+    import argparse
+
     try:
         port = int(text, 10)
     except ValueError:
@@ -368,35 +365,42 @@ def _port(text: str) -> int:
     return port
 
 
+def plain_dashboard_args() -> argparse.Namespace:
+    """What the parser makes of a bare ``cwdash`` (tests/test_cli.py holds the two equal)."""
+    values = {"all_sites": False, "command": "dashboard", "no_reveal": False, "color": "auto"}
+    values.update(dict.fromkeys(("env_file", "db", "log_file", "site", "source")))
+    return SimpleNamespace(**values)  # type: ignore[return-value]  # read by attribute, as a Namespace is
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    for name in ("env_file", "db", "log_file", "site", "source"):
-        if not hasattr(args, name):
-            setattr(args, name, None)
-    if args.site and args.env_file:
-        parser.error("--site and --env-file both name an env file; give one")
-    if getattr(args, "all_sites", False):
-        clash = [
-            flag
-            for flag, value in (("--site", args.site), ("--db", args.db), ("--env-file", args.env_file))
-            if value
-        ]
-        if clash:
-            parser.error(
-                f"--all-sites opens every site with its own store and env file: drop {' and '.join(clash)}"
-            )
-        if args.command != "dashboard":
-            parser.error(
-                "--all-sites is for the dashboard (`cwdash --all-sites`); other commands take --site NAME"
-            )
-    if not hasattr(args, "no_reveal"):
-        args.no_reveal = False
+    # The collector stays off while the dashboard starts: its passes over everything the
+    # imports and the first screen make cost 30-60 ms before the first paint (a full pass
+    # included), and all of that lives as long as the process anyway. The screen freezes
+    # what is alive and turns it back on at the first paint (DashboardScreen); any other
+    # command turns it back on once parsed, and it is never left off after main returns.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from cwdash.cli.common import EXIT_FAIL, NORMAL, QUIET, VERBOSE, Failure, err, set_verbosity
+    from cwdash.store import logfile, redact
+    from cwdash.store.config import ConfigError
+    from cwdash.store.db import StoreError
+    from cwdash.store.sealing import TokenError
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # bare `cwdash`: the dashboard, nothing to parse or check
+    args = _parsed(argv) if argv else plain_dashboard_args()
+    if args.command not in ("dashboard", "demo"):
+        gc.enable()
     quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
-    if quiet and verbose:
-        parser.error("-q and -v cannot be used together")
     set_verbosity(QUIET if quiet else VERBOSE if verbose else NORMAL)
-    args.color = getattr(args, "color", "auto")
     if args.command not in ("dashboard", "demo"):  # the screens have their own colours
         from cwdash.cli import color
 
@@ -434,6 +438,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
 
 
+def _parsed(argv: list[str]) -> argparse.Namespace:
+    """The command line parsed and checked (a usage problem exits 2 with the parser's message)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("env_file", "db", "log_file", "site", "source"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    if args.site and args.env_file:
+        parser.error("--site and --env-file both name an env file; give one")
+    if getattr(args, "all_sites", False):
+        clash = [
+            flag
+            for flag, value in (("--site", args.site), ("--db", args.db), ("--env-file", args.env_file))
+            if value
+        ]
+        if clash:
+            parser.error(
+                f"--all-sites opens every site with its own store and env file: drop {' and '.join(clash)}"
+            )
+        if args.command != "dashboard":
+            parser.error(
+                "--all-sites is for the dashboard (`cwdash --all-sites`); other commands take --site NAME"
+            )
+    if not hasattr(args, "no_reveal"):
+        args.no_reveal = False
+    if getattr(args, "quiet", False) and getattr(args, "verbose", False):
+        parser.error("-q and -v cannot be used together")
+    args.color = getattr(args, "color", "auto")
+    return args
+
+
 def _closed_pipe() -> int:
     """stdout's reader went away (``cwdash list | head -1``): no message, exit 141 as a
     program ended by SIGPIPE would. stdout is pointed at /dev/null so that Python's own
@@ -443,6 +478,8 @@ def _closed_pipe() -> int:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # no real file descriptor (a test's capture)
         pass
+    from cwdash.cli.common import EXIT_PIPE
+
     return EXIT_PIPE
 
 

@@ -10,7 +10,7 @@ import pytest
 import textual.constants
 from dashkit import NAMES, TOKENS, detail_text, record_notifications, screen_text, select, wait_settled
 
-import cwdash.tui.token_actions
+import cwdash.tui.clipboard
 from cwdash.tui.app import CwdashApp
 
 pytestmark = pytest.mark.anyio
@@ -75,7 +75,7 @@ def copy_that_crashes(text: str, environ: dict[str, str] | None = None) -> objec
 async def test_a_crash_report_shows_no_token(
     dash, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], revealed: bool
 ) -> None:
-    monkeypatch.setattr(cwdash.tui.token_actions, "osc52_sequences", copy_that_crashes)
+    monkeypatch.setattr(cwdash.tui.clipboard, "osc52_sequences", copy_that_crashes)  # imported by the copy
     app = dash.app(dash.bridge())
     reports: list[str] = []
     with pytest.raises(RuntimeError, match="clipboard exploded"):
@@ -104,7 +104,7 @@ async def test_textual_default_crash_report_would_leak_the_token(
     _fatal_error (locals shown), the same crash prints the plaintext token."""
     from textual.app import App
 
-    monkeypatch.setattr(cwdash.tui.token_actions, "osc52_sequences", copy_that_crashes)
+    monkeypatch.setattr(cwdash.tui.clipboard, "osc52_sequences", copy_that_crashes)  # imported by the copy
     monkeypatch.setattr(CwdashApp, "_fatal_error", App._fatal_error)
     app = dash.app(dash.bridge())
     with pytest.raises(RuntimeError, match="clipboard exploded"):

@@ -16,7 +16,7 @@ from textual.widgets._toast import Toast
 
 import cwdash.store.readmodel
 import cwdash.tui.app
-import cwdash.tui.token_actions
+import cwdash.tui.clipboard
 from cwdash.store import logfile
 from cwdash.store.db import StoreError
 from cwdash.store.refresh import RefreshSettings
@@ -42,7 +42,7 @@ async def test_a_dashboard_crash_with_a_token_revealed_is_logged_without_secrets
     def copy_that_leaks(text: str, environ: dict[str, str] | None = None) -> object:
         raise RuntimeError(f"clipboard exploded on {text!r} with Bearer {BRIDGE_TOKEN} and key {dash.key}")
 
-    monkeypatch.setattr(cwdash.tui.token_actions, "osc52_sequences", copy_that_leaks)
+    monkeypatch.setattr(cwdash.tui.clipboard, "osc52_sequences", copy_that_leaks)  # imported by the copy
     app = dash.app(dash.bridge())
     reports: list[str] = []
     with pytest.raises(RuntimeError, match="clipboard exploded"):
