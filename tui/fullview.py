@@ -93,15 +93,19 @@ class FullView(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def _say(self, message: str, *, title: str = "", timeout: float) -> None:
+        """A toast over this view: its own answer (others wait for the list: tui/notices.py)."""
+        self.app.notify(message, title=title, timeout=timeout, over_dialog=True)  # type: ignore[call-arg]
+
     def action_copy_error(self) -> None:
         if not self.errors:
-            self.notify("nothing to copy: no error", timeout=3)
+            self._say("nothing to copy: no error", timeout=3)
             return
         text = "\n\n".join(f"{heading}: {body}" for heading, body in self.errors)
         write = osc52_sequences(text)
         for sequence in write.sequences:
             write_to_terminal(self.app, sequence)
-        self.notify(
+        self._say(
             f"sent {len(text):,} characters to the terminal's clipboard ({write.via}); they arrive only "
             "if the terminal allows OSC 52 (tmux: set -g set-clipboard on)",
             title="error text",

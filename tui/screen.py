@@ -136,13 +136,13 @@ class DashboardScreen(
         self.filter_input = FilterInput(
             self._apply_filter,
             self._filter_done,
-            placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
+            placeholder=f"filter: name, URL, status or error text {look.G.sep} Enter keeps, Esc clears",
             id="filter",
         )
         self.jump_input = FilterInput(
             self._jump_typed,
             self._jump_done,
-            placeholder="jump to: an instance name or its start — Enter goes, Esc comes back",
+            placeholder=f"jump to: an instance name or its start {look.G.sep} Enter goes, Esc comes back",
             id="jump",
         )
         self.detail = DetailPane(id="detail")
