@@ -130,9 +130,15 @@ class LiteralNotifications(_Base):
         if not self.dialog_open():  # the list again: what was held comes back
             held, self._held_notices = self._held(), []
             for notice in held:
-                for _ in range(notice.count):  # coalesced again: "×N"
-                    self.notify(
-                        notice.message, title=notice.title, severity=notice.severity, timeout=notice.timeout
+                for _ in range(
+                    notice.count
+                ):  # coalesced again: "×N"; the class's notify: raised once already
+                    type(self).notify(
+                        self,
+                        notice.message,
+                        title=notice.title,
+                        severity=notice.severity,
+                        timeout=notice.timeout,
                     )
             return
         for (title, message, severity), entry in list(shown.items()):  # taken back from over the dialog

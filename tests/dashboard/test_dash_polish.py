@@ -111,3 +111,45 @@ async def test_the_full_view_shows_its_own_answer(dash) -> None:
         await pilot.press("y")
         await wait_until(pilot, lambda: "clipboard" in screen_text(app), "the copy's answer")
         assert "an alert from the list" not in screen_text(app)
+
+
+# -- the footer: the keys that matter most, first ---------------------------------------
+
+
+def footer_text(app) -> str:  # type: ignore[no-untyped-def]
+    return screen_text(app).splitlines()[-1]
+
+
+@pytest.mark.usefixtures("ascii_glyphs")
+@pytest.mark.parametrize("no_reveal", [False, True])
+async def test_the_footer_shows_help_pause_and_tab_at_80_columns(dash, no_reveal: bool) -> None:
+    app = dash.app(dash.bridge(), no_reveal=no_reveal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await wait_until(pilot, lambda: "Help" in footer_text(app), "the footer")
+        footer = footer_text(app)
+        for key in (
+            "? Help",
+            "/ Filter",
+            "n Next",
+            ": Jump",
+            "Enter Full",
+            "p Pause",
+            "Tab Detail",
+            "c Changes",
+        ):
+            assert key in footer, (key, footer)
+        assert footer.index("? Help") < footer.index("p Pause") < footer.index("Tab Detail")
+        assert ("t Token" in footer) is not no_reveal
+        assert "y " not in footer
+        await pilot.resize_terminal(200, 50)
+        await wait_until(pilot, lambda: "q Quit" in footer_text(app), "the whole footer at 200 columns")
+        assert ("t Token" in footer_text(app)) is not no_reveal
+
+
+async def test_tab_in_the_footer_moves_the_keys_to_the_detail(dash) -> None:
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        await pilot.press("tab")
+        await wait_until(pilot, lambda: app.focused is app.query_one("#detail"), "the detail focused")
