@@ -9,6 +9,8 @@ sends the error text (not the token) to the terminal's clipboard.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +25,9 @@ from cwdash.store.text import literal, one_line
 from cwdash.tui.clipboard import osc52_sequences
 from cwdash.tui.detail import TokenView, render_detail
 from cwdash.tui.textual_private import write_to_terminal
+
+if TYPE_CHECKING:
+    from cwdash.tui.verify_actions import VerifyView
 
 
 def error_texts(row: FleetRow | None, read: StatusRead | MappedError | None) -> list[tuple[str, str]]:
@@ -42,9 +47,16 @@ def error_texts(row: FleetRow | None, read: StatusRead | MappedError | None) -> 
 
 
 def full_content(
-    row: FleetRow | None, read: StatusRead | MappedError | None, *, gateway_configured: bool
+    row: FleetRow | None,
+    read: StatusRead | MappedError | None,
+    *,
+    gateway_configured: bool,
+    verify: VerifyView | None = None,
+    history: list[tuple[str, list[tuple[str, str] | str]]] | None = None,
 ) -> RenderableType:
-    """The errors in full, then the detail's fields without the token line."""
+    """The errors in full, then all the detail shows (flags, site, local data's age, the
+    history strip and last transitions, the last verify) but the token line: at 40x12
+    this view is the only detail."""
     errors = Text()
     for heading, text in error_texts(row, read):
         errors.append(f"{heading}\n", style="bold underline")
@@ -53,7 +65,14 @@ def full_content(
     if row is not None and not errors:
         errors.append("no error: healthy as far as cwdash knows\n\n", style="dim")
     detail = render_detail(
-        row, read, TokenView(), gateway_configured=gateway_configured, no_reveal=True, token_line=False
+        row,
+        read,
+        TokenView(),
+        gateway_configured=gateway_configured,
+        no_reveal=True,
+        token_line=False,
+        verify=verify,
+        history=history,
     )
     return Group(errors, detail)
 

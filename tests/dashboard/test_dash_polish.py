@@ -5,7 +5,7 @@ nor an open dialog, the full view as the only detail, and the attention view's o
 from __future__ import annotations
 
 import pytest
-from dashkit import screen_text, select, wait_settled, wait_until
+from dashkit import CHARLIE_ERROR, TOKENS, render_plain, screen_text, select, wait_settled, wait_until
 
 from cwdash.tui import look
 
@@ -153,3 +153,44 @@ async def test_tab_in_the_footer_moves_the_keys_to_the_detail(dash) -> None:
         await wait_settled(pilot)
         await pilot.press("tab")
         await wait_until(pilot, lambda: app.focused is app.query_one("#detail"), "the detail focused")
+
+
+# -- the full view: at 40x12 the only detail ---------------------------------------------
+
+
+def full_text(app) -> str:  # type: ignore[no-untyped-def]
+    return render_plain(app.screen.query_one("#full-body").content)
+
+
+async def test_the_full_view_shows_what_the_detail_shows_but_the_token(dash) -> None:
+    from cwdash.store.simchatwoot import SimChatwoot
+
+    with SimChatwoot(hang=True) as hung:
+        with dash.store.write():
+            dash.store.conn.execute(
+                "UPDATE chatwoot_integrations SET chatwoot_base_url = ? WHERE instance_name = 'charlie'",
+                (hung.url,),
+            )
+        app = dash.app(dash.bridge())
+        async with app.run_test(size=(40, 12)) as pilot:
+            await wait_settled(pilot)
+            await select(pilot, "charlie")
+            await pilot.press("v")  # a verify that runs until the test ends
+            await wait_until(pilot, lambda: app.dashboard.verify_view("charlie") is not None, "the verify")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "FullView", "the full view")
+            text = full_text(app)
+            assert CHARLIE_ERROR in text
+            for field in ("last 24 h", "in this state", "sign_messages", "reopen_resolved", "verify"):
+                assert field in text, (field, text)
+            assert "chatwoot_api_token" not in text and TOKENS["charlie"] not in text
+
+
+async def test_the_full_view_says_how_old_local_data_is(dash) -> None:
+    app = dash.app(None)  # no gateway: every row is local
+    async with app.run_test(size=(40, 12)) as pilot:
+        await wait_settled(pilot)
+        await select(pilot, "alpha")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "FullView", "the full view")
+        assert "local_written" in full_text(app)
