@@ -247,9 +247,11 @@ class Fleet:
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
             rows = rows[::-1]
-        if key == "since" or key == "broke":  # the most recent first
-            at = (self.since_at if key == "since" else self.broke_at).get
+        if key == "since":  # the most recent first
+            at = self.since_at.get
             column = lambda r: -at(r.key, 0.0)  # noqa: E731
+        elif key == "broke":  # the attention view
+            column = self._by_breakage()
         else:
             column = _COLUMN[key]
         if key == "last_error":  # by the text, then the rows without one last
@@ -263,6 +265,22 @@ class Fleet:
             self._by_name = sorted(self.rows.values(), key=_by_name)
             self._by_name_version = self.rows.version
         return self._by_name
+
+    def _by_breakage(self) -> Callable[[FleetRow], tuple[int, float]]:
+        """The attention view's order: the most recent breakage first; then rows broken since
+        before history saw them break (in error when the dashboard or history started), by
+        when history first saw them in that state, the latest first; then rows history knows
+        nothing of, by name."""
+        broke_at, since_at = self.broke_at, self.since_at
+
+        def order(r: FleetRow) -> tuple[int, float]:  # ties: the rows come in name order
+            broke = broke_at.get(r.key)
+            if broke is not None:
+                return (0, -broke)
+            since = since_at.get(r.key)
+            return (1, -since) if since is not None else (2, 0.0)
+
+        return order
 
     def index_of(self, key: str) -> int | None:
         row = self.rows.get(key)

@@ -251,7 +251,7 @@ class HistoryHandlers(HistoryReads):
             field_ = e.field
             if field_ in ("status", "presence"):
                 fleet.since_at[key] = e.at
-                resort = resort or fleet.sort_key == "since"
+                resort = resort or fleet.sort_key in ("since", "broke")  # broke: by since, where not known
             if field_ != "last_error" and not (field_ == "connection" and not e.old):  # not: first learnt
                 times = h.flaps.get(key)
                 if times is None:
