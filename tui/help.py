@@ -134,9 +134,9 @@ class HelpScreen(ModalScreen[None]):
         )
         line(
             "a",
-            "the attention view lists the most recent breakage first; rows broken since before "
-            "history saw them break follow, by how long history has seen them so (the latest "
-            "first), then rows history knows nothing of, by name",
+            "the attention view lists the most recent breakage first; rows in error since "
+            "before the dashboard started follow, by how long history knew them in error "
+            "(the shortest first), then the rest (no breakage known), by name",
         )
         heading("Marks")
         line(f"{g.up} {g.down}", "the column sorted by, ascending / descending (s, S)")

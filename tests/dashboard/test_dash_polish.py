@@ -194,3 +194,39 @@ async def test_the_full_view_says_how_old_local_data_is(dash) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "FullView", "the full view")
         assert "local_written" in full_text(app)
+
+
+# -- the cursor reads in every theme ------------------------------------------------------
+
+
+def drawn_style(app, text: str):  # type: ignore[no-untyped-def]
+    """The style the terminal gets for the first cell showing ``text`` (the composed screen)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=app.size.width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    return next(seg.style for seg in console.render(update) if text in seg.text)
+
+
+async def test_the_cursor_reads_in_every_theme_focused_or_not(dash) -> None:
+    """Issue 12 item 2: the cursor was white on orange (2:1) in textual-dark; its text is
+    now black or white, whichever reads on the theme's bar: 4.5:1 at least, everywhere."""
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_settled(pilot)
+        await select(pilot, "bravo")
+        table = app.query_one("#fleet")
+        poor = []
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            for focused in (True, False):
+                (table if focused else app.query_one("#detail")).focus()
+                await pilot.pause()
+                style = drawn_style(app, "bravo")
+                fg, bg = style.color.get_truecolor(), style.bgcolor.get_truecolor()
+                ratio = look.contrast(tuple(fg), tuple(bg))
+                if ratio < 4.5:
+                    poor.append((theme, focused, tuple(fg), tuple(bg), round(ratio, 2)))
+        assert not poor
