@@ -142,6 +142,9 @@ class Fleet:
         # it last broke (epoch seconds); the "since" and "broke" sorts read them
         self.since_at: dict[str, float] = {}
         self.broke_at: dict[str, float] = {}
+        # what history knew when the dashboard started: since when each row was in its state
+        # (the attention view orders rows in error with no breakage seen by it)
+        self.known_since: dict[str, float] = {}
         self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
         # every row by name, and the rows' version it was sorted at: each other sort is a
         # stable pass over it by its own column (no tuple key per row), a filter keeps it
@@ -247,9 +250,11 @@ class Fleet:
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
             rows = rows[::-1]
-        if key == "since" or key == "broke":  # the most recent first
-            at = (self.since_at if key == "since" else self.broke_at).get
+        if key == "since":  # the most recent first
+            at = self.since_at.get
             column = lambda r: -at(r.key, 0.0)  # noqa: E731
+        elif key == "broke":  # the attention view
+            column = self._by_breakage()
         else:
             column = _COLUMN[key]
         if key == "last_error":  # by the text, then the rows without one last
@@ -263,6 +268,22 @@ class Fleet:
             self._by_name = sorted(self.rows.values(), key=_by_name)
             self._by_name_version = self.rows.version
         return self._by_name
+
+    def _by_breakage(self) -> Callable[[FleetRow], tuple[int, float]]:
+        """The attention view's order: the most recent breakage first; then rows in error with
+        no breakage seen (broken before history or the dashboard saw them break), by how long
+        history knew them in error when the dashboard started, the shortest first; then the
+        rest, by name."""
+        broke_at, known = self.broke_at, self.known_since
+
+        def order(r: FleetRow) -> tuple[int, float]:  # ties: the rows come in name order
+            broke = broke_at.get(r.key)
+            if broke is not None:
+                return (0, -broke)
+            since = known.get(r.key) if r.status == ERROR else None
+            return (1, -since) if since is not None else (2, 0.0)
+
+        return order
 
     def index_of(self, key: str) -> int | None:
         row = self.rows.get(key)

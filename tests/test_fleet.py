@@ -158,3 +158,23 @@ def test_rows_added_while_unfiltered_appear() -> None:
     f = fleet()
     f.add_first([FleetRow("echo", True, "active", "", "https://cw.example", 1, 1)])
     assert "echo" in names(f)
+
+
+def test_attention_order_puts_breakages_before_history_knew_by_how_long_then_by_name() -> None:
+    """Issue 12: rows in error since before the dashboard started (no breakage time known)
+    follow the recent breakages, by how long history has seen them in that state, the
+    latest first; rows history knows nothing of come last, by name."""
+    rows = [row(n, "error", "x") for n in ("a-old", "b-new", "c-long", "d-short", "e-none", "f-none")]
+    f = Fleet([*rows, row("g-none", ""), row("h-paused", "paused")])
+    f.rows["h-paused"].apply(
+        StatusRead(doc("h-paused", "paused"), "local", LiveFailure(Reason.TLS, "x")), 1.0
+    )
+    f.broke_at = {"a-old": 100.0, "b-new": 200.0}
+    f.since_at = {"c-long": 10.0, "d-short": 50.0, "a-old": 100.0, "b-new": 200.0, "e-none": 300.0}
+    f.known_since = {"c-long": 10.0, "d-short": 50.0, "a-old": 100.0, "h-paused": 60.0}  # at start
+    f.attention_only = True
+    f.sort_key = "broke"
+    f.rebuild()
+    # e-none: first seen in error by this dashboard (its since is no knowledge); h-paused:
+    # not broken, only failing to read live
+    assert names(f) == ["b-new", "a-old", "d-short", "c-long", "e-none", "f-none", "g-none", "h-paused"]

@@ -142,6 +142,7 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        self.hold_notices_over_dialogs()  # no toast over an open dialog (tui/notices.py)
         for notice in self.notices:  # e.g. a store or .env readable by other users
             self.notify(one_line(notice, 400), severity="warning", timeout=15)
         self._apply_prefs()
@@ -198,6 +199,15 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     def get_key_display(self, binding: Binding) -> str:
         return look.key_display(super().get_key_display(binding))  # ASCII where the glyphs are
+
+    def action_command_palette(self) -> None:
+        """Textual's palette; on an ASCII terminal without its emoji icon and "…"."""
+        if not look.G.ascii:
+            super().action_command_palette()
+        elif self.use_command_palette:
+            from cwdash.tui.asciimode import ascii_palette
+
+            ascii_palette(self)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's Keys panel takes half of an 80-column screen and Escape does not

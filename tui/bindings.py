@@ -63,7 +63,7 @@ BINDINGS = [
         id="changes",
         tooltip="what changed since you last looked (Enter goes there)",
     ),
-    Binding("p", "pause", "Pause", id="pause", show=False, tooltip="pause / resume live reads"),
+    Binding("p", "pause", "Pause", id="pause", tooltip="pause / resume live reads"),
     Binding(
         "question_mark", "help", "Help", key_display="?", id="help", tooltip="every key, label and glyph"
     ),

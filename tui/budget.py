@@ -30,6 +30,7 @@ from rich.text import Text
 from cwdash.store.sources.base import LiveSource, LiveTarget
 from cwdash.store.sources.outcome import LiveOutcome
 from cwdash.store.timefmt import span
+from cwdash.tui import look
 from cwdash.tui.summary import LiveState
 
 if TYPE_CHECKING:
@@ -138,10 +139,10 @@ def budget_text(governor: BudgetGovernor, *, narrow: bool) -> Text:
     budget: Budget = governor.source.budget
     text = Text()
     if budget.limit is None:
-        text.append(" · budget not known yet", style="dim")
+        text.append(f" {look.G.sep} budget not known yet", style="dim")
         return text
     left = budget.left_for_us or 0
-    text.append(" · budget ", style="dim")
+    text.append(f" {look.G.sep} budget ", style="dim")
     text.append(f"{left}/{budget.limit}", style="bold yellow" if left == 0 else "")
     if not narrow:
         text.append(f" ({budget.reserve} kept)", style="dim")
@@ -149,13 +150,15 @@ def budget_text(governor: BudgetGovernor, *, narrow: bool) -> Text:
         text.append(f", {'reset' if narrow else 'resets in'} {span(budget.resets_in)}", style="dim")
     if budget.waiting_until is not None:
         wait = max(0.0, budget.waiting_until - budget.now)
-        text.append(f" · waiting {span(wait)}", style="bold yellow")
+        text.append(f" {look.G.sep} waiting {span(wait)}", style="bold yellow")
         if not narrow and budget.waiting_because:
             text.append(f": {budget.waiting_because}", style="yellow")
         return text
     left_in_round = governor.scheduler.round_left
     if left_in_round:
-        text.append(f" · {'ETA' if narrow else 'round ETA'} {span(governor.round_eta())}", style="dim")
+        text.append(
+            f" {look.G.sep} {'ETA' if narrow else 'round ETA'} {span(governor.round_eta())}", style="dim"
+        )
     return text
 
 

@@ -29,8 +29,19 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from cwdash.store.fleetrow import FleetRow, apply_connections
-from cwdash.store.status import CONNECTED, CONNECTING, DISCONNECTED, LOGGEDOUT, NUMBER_OFFLINE, OFFLINE
+from cwdash.store.status import (
+    ACTIVE,
+    CONNECTED,
+    CONNECTING,
+    DISCONNECTED,
+    ERROR,
+    LOGGEDOUT,
+    NUMBER_OFFLINE,
+    OFFLINE,
+    PAUSED,
+)
 from cwdash.store.text import one_line
+from cwdash.tui import look
 
 if TYPE_CHECKING:
     from cwdash.store.sources.ryzeapi import RyzeApiSource
@@ -39,11 +50,12 @@ log = logging.getLogger("cwdash.live")
 
 COLUMN_KEY, COLUMN_TITLE, COLUMN_WIDTH = "connection", "WHATSAPP", 14
 # connection -> (label in the list, style class of the list); always a word beside the glyph
-CELL: dict[str, tuple[str, str]] = {
-    CONNECTED: ("● connected", "dim"),
-    CONNECTING: ("◐ connecting", "paused"),
-    DISCONNECTED: ("✖ disconnected", "error"),
-    LOGGEDOUT: ("✖ loggedout", "error"),
+# (the glyph is the status's of the same look: look.G, so ASCII where the terminal needs it)
+CELL: dict[str, tuple[str, str, str]] = {
+    CONNECTED: (ACTIVE, "connected", "dim"),
+    CONNECTING: (PAUSED, "connecting", "paused"),
+    DISCONNECTED: (ERROR, "disconnected", "error"),
+    LOGGEDOUT: (ERROR, "loggedout", "error"),
 }
 DETAIL_STYLE = {CONNECTED: "green", CONNECTING: "yellow", DISCONNECTED: "bold red", LOGGEDOUT: "bold red"}
 # sorting by the column (a click on its title): offline numbers first, unknown last
@@ -52,8 +64,12 @@ DEFAULT_EVERY = 60.0  # seconds between listings at least (a round of a big flee
 
 
 def connection_cell(row: FleetRow) -> tuple[str, str]:
-    """Label and style class of a row's connection in the list ("—" when no listing said)."""
-    return CELL.get(row.connection, ("—", "dim"))
+    """Label and style class of a row's connection in the list (a dash when no listing said)."""
+    cell = CELL.get(row.connection)
+    if cell is None:
+        return look.G.dash, "dim"
+    state, word, style = cell
+    return f"{look.G.states[state]} {word}", style
 
 
 def offline_note(row: FleetRow) -> str:

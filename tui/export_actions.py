@@ -19,6 +19,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from cwdash.tui import look
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -55,7 +57,7 @@ class ExportScreen(ModalScreen[tuple[Path, bool] | None]):
             yield Input(self.default, id="export-path", select_on_focus=False)
             yield Static("", id="export-note", markup=False)
             yield Static(
-                "CSV, or JSON for a name ending .json · Enter writes · Escape cancels",
+                f"CSV, or JSON for a name ending .json {look.G.sep} Enter writes {look.G.sep} Escape cancels",
                 id="export-keys",
                 markup=False,
             )

@@ -9,6 +9,8 @@ sends the error text (not the token) to the terminal's clipboard.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +25,9 @@ from cwdash.store.text import literal, one_line
 from cwdash.tui.clipboard import osc52_sequences
 from cwdash.tui.detail import TokenView, render_detail
 from cwdash.tui.textual_private import write_to_terminal
+
+if TYPE_CHECKING:
+    from cwdash.tui.verify_actions import VerifyView
 
 
 def error_texts(row: FleetRow | None, read: StatusRead | MappedError | None) -> list[tuple[str, str]]:
@@ -42,9 +47,16 @@ def error_texts(row: FleetRow | None, read: StatusRead | MappedError | None) -> 
 
 
 def full_content(
-    row: FleetRow | None, read: StatusRead | MappedError | None, *, gateway_configured: bool
+    row: FleetRow | None,
+    read: StatusRead | MappedError | None,
+    *,
+    gateway_configured: bool,
+    verify: VerifyView | None = None,
+    history: list[tuple[str, list[tuple[str, str] | str]]] | None = None,
 ) -> RenderableType:
-    """The errors in full, then the detail's fields without the token line."""
+    """The errors in full, then all the detail shows (flags, site, local data's age, the
+    history strip and last transitions, the last verify) but the token line: at 40x12
+    this view is the only detail."""
     errors = Text()
     for heading, text in error_texts(row, read):
         errors.append(f"{heading}\n", style="bold underline")
@@ -53,7 +65,14 @@ def full_content(
     if row is not None and not errors:
         errors.append("no error: healthy as far as cwdash knows\n\n", style="dim")
     detail = render_detail(
-        row, read, TokenView(), gateway_configured=gateway_configured, no_reveal=True, token_line=False
+        row,
+        read,
+        TokenView(),
+        gateway_configured=gateway_configured,
+        no_reveal=True,
+        token_line=False,
+        verify=verify,
+        history=history,
     )
     return Group(errors, detail)
 
@@ -93,15 +112,19 @@ class FullView(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def _say(self, message: str, *, title: str = "", timeout: float) -> None:
+        """A toast over this view: its own answer (others wait for the list: tui/notices.py)."""
+        self.app.notify(message, title=title, timeout=timeout, over_dialog=True)  # type: ignore[call-arg]
+
     def action_copy_error(self) -> None:
         if not self.errors:
-            self.notify("nothing to copy: no error", timeout=3)
+            self._say("nothing to copy: no error", timeout=3)
             return
         text = "\n\n".join(f"{heading}: {body}" for heading, body in self.errors)
         write = osc52_sequences(text)
         for sequence in write.sequences:
             write_to_terminal(self.app, sequence)
-        self.notify(
+        self._say(
             f"sent {len(text):,} characters to the terminal's clipboard ({write.via}); they arrive only "
             "if the terminal allows OSC 52 (tmux: set -g set-clipboard on)",
             title="error text",

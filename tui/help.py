@@ -132,7 +132,12 @@ class HelpScreen(ModalScreen[None]):
             f"{tl[ACTIVE]}{tl[PAUSED]}{tl[ERROR]}{tl[GONE]}{tl['']}",
             "the detail's last 24 h, a cell per hour: active, paused, error, gone, not known",
         )
-        line("a", "the attention view lists the most recent breakage first")
+        line(
+            "a",
+            "the attention view lists the most recent breakage first; rows in error since "
+            "before the dashboard started follow, by how long history knew them in error "
+            "(the shortest first), then the rest (no breakage known), by name",
+        )
         heading("Marks")
         line(f"{g.up} {g.down}", "the column sorted by, ascending / descending (s, S)")
         line(g.ellipsis, "the cell is cut: Enter shows the whole text")

@@ -133,6 +133,9 @@ class HistoryHandlers(HistoryReads):
         key = sh.key
         site = sh.site
         self.fleet.since_at.update({key(n): t for n, t in message.since.items()} if site else message.since)
+        self.fleet.known_since.update(
+            {key(n): t for n, t in message.since.items()} if site else message.since
+        )
         self.fleet.broke_at.update({key(n): t for n, t in message.broke.items()} if site else message.broke)
         h.flaps.update({key(n): deque(ts, maxlen=FLAP_KEEP) for n, ts in message.flaps.items()})
         h.asked = None  # the selected instance's timeline: read now that history is here

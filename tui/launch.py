@@ -36,9 +36,9 @@ def _glyphs(args: argparse.Namespace) -> None:
 
     look.use_ascii(bool(getattr(args, "ascii", False)) or look.wants_ascii())
     if look.G.ascii:
-        from cwdash.tui.asciimode import use_ascii_scrollbars
+        from cwdash.tui.asciimode import use_ascii_textual
 
-        use_ascii_scrollbars()
+        use_ascii_textual()
 
 
 def _on_change(args: argparse.Namespace) -> str | None:

@@ -175,3 +175,29 @@ TIMELINE_STYLE: dict[str, str] = {
 
 def detail_style(status: str) -> str:
     return DETAIL_STYLE.get(status, "bold")
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(value: int) -> float:
+        v = value / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21; body text wants 4.5 at least)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+BLACK_TEXT, WHITE_TEXT = (0, 0, 0), (255, 255, 255)
+
+
+def readable_on(background: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Black or white, whichever reads better on ``background`` (the cursor's bar: a theme's
+    accent is orange in one theme and violet in the next; white on orange read at 2:1)."""
+    if contrast(BLACK_TEXT, background) >= contrast(WHITE_TEXT, background):
+        return BLACK_TEXT
+    return WHITE_TEXT

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from cwdash.store.fleetrow import FleetRow
     from cwdash.store.readmodel import ReadModel
+    from cwdash.tui.verify_actions import VerifyView
 
     _Base = Screen[None]
 else:
@@ -53,6 +54,8 @@ class OnCallActions(_Base):
         def _sync_selection(self) -> None: ...
         def _view_changed(self) -> None: ...
         def model_for(self, row: FleetRow | None) -> ReadModel: ...
+        def verify_view(self, name: str | None) -> VerifyView | None: ...
+        def history_rows(self, row: FleetRow | None) -> list[tuple[str, list[tuple[str, str] | str]]]: ...
 
     def action_next_attention(self, step: int) -> None:
         """Move to the next (step 1) or previous (-1) row in the view needing attention, wrapping."""
@@ -130,7 +133,13 @@ class OnCallActions(_Base):
         self.app.push_screen(
             FullView(
                 row.name,
-                full_content(row, read, gateway_configured=self.model_for(row).gateway_configured),
+                full_content(
+                    row,
+                    read,
+                    gateway_configured=self.model_for(row).gateway_configured,
+                    verify=self.verify_view(self.selected),
+                    history=self.history_rows(row),
+                ),
                 error_texts(row, read),
             )
         )

@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
@@ -36,6 +35,7 @@ from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.export_actions import ExportActions
 from cwdash.tui.feed import LiveResults
 from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.footer import KeyFooter
 from cwdash.tui.frames import FramePacing
 from cwdash.tui.history_view import HistoryHandlers
 from cwdash.tui.list_actions import ListActions
@@ -136,13 +136,13 @@ class DashboardScreen(
         self.filter_input = FilterInput(
             self._apply_filter,
             self._filter_done,
-            placeholder="filter: name, URL, status or error text — Enter keeps, Esc clears",
+            placeholder=f"filter: name, URL, status or error text {look.G.sep} Enter keeps, Esc clears",
             id="filter",
         )
         self.jump_input = FilterInput(
             self._jump_typed,
             self._jump_done,
-            placeholder="jump to: an instance name or its start — Enter goes, Esc comes back",
+            placeholder=f"jump to: an instance name or its start {look.G.sep} Enter goes, Esc comes back",
             id="jump",
         )
         self.detail = DetailPane(id="detail")
@@ -154,7 +154,7 @@ class DashboardScreen(
                 yield self.filter_input
                 yield self.jump_input
             yield self.detail
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.filter_input.display = False

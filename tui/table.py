@@ -234,8 +234,19 @@ class FleetTable(ScrollView, can_focus=True):
         style = self._styles.get(name)
         if style is None:
             style = self.get_component_rich_style(f"fleet-table--{name}", partial=True)
+            if name == "cursor" and getattr(self.app, "depth", "truecolor") in ("256", "truecolor"):
+                style = style + self._cursor_colours()
             self._styles[name] = style
         return style
+
+    def _cursor_colours(self) -> Style:
+        """The cursor's bar as drawn (its background blended over the list's, which a Rich
+        style alone would not), with black or white text, whichever reads better: the
+        theme's text colour on its accent read at 2:1 in some themes (white on orange)."""
+        bar = self.background_colors[1] + self.get_component_styles("fleet-table--cursor").background
+        r, g, b = bar.rgb
+        text = look.readable_on((r, g, b))
+        return Style(color=f"rgb({text[0]},{text[1]},{text[2]})", bgcolor=f"rgb({r},{g},{b})")
 
     # -- data changes ------------------------------------------------------------
 

@@ -101,15 +101,13 @@ def test_each_colour_depth_wide(dash, snap_compare, monkeypatch: pytest.MonkeyPa
 
 @pytest.fixture
 def ascii_glyphs():  # type: ignore[no-untyped-def]
-    from textual.scrollbar import ScrollBar, ScrollBarRender
-
-    from cwdash.tui.asciimode import use_ascii_scrollbars
+    from cwdash.tui.asciimode import use_ascii_textual
 
     look.use_ascii(True)
-    use_ascii_scrollbars()
+    use_ascii_textual(True)
     yield
     look.use_ascii(False)
-    ScrollBar.renderer = ScrollBarRender
+    use_ascii_textual(False)
 
 
 @pytest.mark.usefixtures("ascii_glyphs")

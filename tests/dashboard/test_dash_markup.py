@@ -114,8 +114,17 @@ async def until(pilot, predicate, what: str) -> None:  # type: ignore[no-untyped
 
 
 def toasts(app: CwdashApp) -> list[str]:
-    """The text of every toast on screen, as rendered (markup parsed or not)."""
-    return [str(t.render()) for t in app.screen.query(Toast)]
+    """The text of every toast on screen, as rendered (markup parsed or not): its title's
+    line, then its message with the lines tui/notices.py broke at the toast's width joined."""
+    shown = []
+    for toast in app.screen.query(Toast):
+        text = str(toast.render())
+        if toast._notification.title:
+            title, _, message = text.partition("\n")
+            shown.append(f"{title}\n{message.replace(chr(10), ' ')}")
+        else:
+            shown.append(text.replace("\n", " "))
+    return shown
 
 
 async def test_hostile_names_are_copied_and_revealed_literally(hostile: Dash) -> None:

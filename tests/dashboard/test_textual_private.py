@@ -48,3 +48,25 @@ def test_the_paint_timer_cwdash_replaces_exists() -> None:
     assert list(inspect.signature(Timer._tick).parameters) == ["self", "next_timer", "count"]
     timer = Timer(App(), 1.0, pause=True)  # not started: no loop needed
     assert hasattr(timer, "_interval") and not timer._active.is_set()
+
+
+def test_the_border_table_ascii_mode_rewrites() -> None:
+    """cwdash/tui/asciimode.py: every border type is a 3x3 table of one-cell strings."""
+    from textual import _border
+
+    assert callable(_border.get_box.cache_clear)
+    for kind, rows in _border.BORDER_CHARS.items():
+        assert len(rows) == 3 and all(len(row) == 3 for row in rows), kind
+
+
+def test_the_footer_key_the_footer_adds_for_tab() -> None:
+    """cwdash/tui/footer.py builds a FooterKey for Tab (Textual's own focus key)."""
+    from textual.widgets._footer import FooterKey
+
+    assert list(inspect.signature(FooterKey.__init__).parameters)[:5] == [
+        "self",
+        "key",
+        "key_display",
+        "description",
+        "action",
+    ]
