@@ -85,11 +85,11 @@ def shown_name(value: object) -> str:
     if type(value) is str:
         return value
     if value is None:
-        return "⟨null⟩"
+        return "<null>"
     if isinstance(value, bytes):
         kind = "text" if isinstance(value, NotText) else "blob"
-        return f"⟨{kind} {value[:32].hex()}{'…' if len(value) > 32 else ''}⟩"
-    return f"⟨{type(value).__name__} {str(value)[:40]}⟩"
+        return f"<{kind} {value[:32].hex()}{'...' if len(value) > 32 else ''}>"
+    return f"<{type(value).__name__} {str(value)[:40]}>"
 
 
 def _name_ok(value: object) -> bool:

@@ -82,7 +82,7 @@ def literal(value: str, *, limit: int | None = 20_000, keep_newlines: bool = Tru
     if not isinstance(value, str):  # a caller's bug must not cost the screen
         value = str(value)
     if limit is not None and len(value) > limit:
-        value = value[:limit] + f"… [{len(value) - limit:,} more characters]"
+        value = value[:limit] + f"... [{len(value) - limit:,} more characters]"
     pattern = _ASCII_UNSAFE if keep_newlines else _ASCII_UNSAFE_ANY
     value = pattern.sub(_visible, value)
     if value.isascii():

@@ -67,6 +67,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home" / ".local" / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.delenv("CWDASH_LOG_FILE", raising=False)
+    # a UTF-8 terminal unless a test says otherwise (a bare CI environment is the C locale)
+    for name in ("LC_ALL", "LC_CTYPE", "CWDASH_ASCII"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     return work
 
 

@@ -117,10 +117,10 @@ def test_a_bad_row_is_never_read_live(cli, loose: sqlite3.Connection, configure,
 @pytest.mark.parametrize(
     ("name_sql", "shown"),
     [
-        pytest.param("x'61626364'", "⟨blob 61626364⟩", id="blob"),
-        pytest.param("12", "⟨int 12⟩", id="integer"),
-        pytest.param("NULL", "⟨null⟩", id="null"),
-        pytest.param("CAST(x'ff' AS TEXT)", "⟨text ff⟩", id="not-utf8"),
+        pytest.param("x'61626364'", "<blob 61626364>", id="blob"),
+        pytest.param("12", "<int 12>", id="integer"),
+        pytest.param("NULL", "<null>", id="null"),
+        pytest.param("CAST(x'ff' AS TEXT)", "<text ff>", id="not-utf8"),
         pytest.param("'bad\x07name'", "bad\\x07name", id="control"),
     ],
 )

@@ -400,3 +400,25 @@ def test_dashboard_on_a_missing_store_names_cwdash_init(cli, configure, db_path:
     run = cli()
     assert run.code == 1 and "cwdash init" in run.err
     assert not db_path.exists()
+
+
+# -- a terminal that is not UTF-8 ---------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["C", "en_US.ISO-8859-1"])
+def test_a_c_locale_gets_ascii_from_status_and_list(
+    cli, store, configure, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    """Under LANG=C a terminal (or tmux) shows every non-ASCII character as ``_``: cwdash's
+    own dashes and mask are ASCII there; in a UTF-8 locale they stay as they were."""
+    configure("http://127.0.0.1:9")  # nothing listens: the status says it is local, and why
+    monkeypatch.setenv("LANG", locale)
+    status = cli("status", "suporte")
+    listed = cli("list")
+    assert status.code == 0, status.err
+    for run in (status, listed):
+        assert run.out.isascii(), [line for line in run.out.splitlines() if not line.isascii()]
+    assert "[local - bridge unreachable]" in status.out
+    assert "******** (masked; --json prints it)" in status.out
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert "\u2022" * 8 in cli("status", "suporte").out

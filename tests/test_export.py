@@ -202,7 +202,8 @@ def test_write_fleet_csv_and_json(mixed: Path, tmp_path: Path) -> None:  # noqa:
     exportfile.write_fleet(tmp_path / "out.json", rows)
     objects = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert [o["instance_name"] for o in objects] == [r.name for r in rows]
-    assert objects[0]["chatwoot_account_id"] == 3 and objects[0]["live_read_at"] == ""
+    alpha = next(o for o in objects if o["instance_name"] == "alpha")
+    assert alpha["chatwoot_account_id"] == 3 and alpha["live_read_at"] == ""
     for path in (tmp_path / "out.csv", tmp_path / "out.json"):
         for secret in [TOKEN, *sealed(mixed)]:
             assert secret not in path.read_text(encoding="utf-8")

@@ -50,7 +50,7 @@ def test_changes_upstream_are_synced_field_by_field(cli, ryze, use_ryze, db_path
     run = cli("sync", "--max-age", "0")
     assert run.code == 0, run.err
     assert "changed       inst-0001: status, last_error" in run.out
-    assert "changed       inst-0002: connection connected → loggedout" in run.out
+    assert "changed       inst-0002: connection connected -> loggedout" in run.out
     assert "3 unchanged" in run.out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cwdash.store import redact
+from cwdash.store.charset import wants_ascii
 from cwdash.store.config import Config, ConfigError, generate_key, load_config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.readmodel import ReadModel
@@ -34,7 +35,7 @@ def _glyphs(args: argparse.Namespace) -> None:
     """ASCII glyphs with ``--ascii`` (CWDASH_ASCII=1) or where the locale is not UTF-8."""
     from cwdash.tui import look
 
-    look.use_ascii(bool(getattr(args, "ascii", False)) or look.wants_ascii())
+    look.use_ascii(bool(getattr(args, "ascii", False)) or wants_ascii())
     if look.G.ascii:
         from cwdash.tui.asciimode import use_ascii_textual
 

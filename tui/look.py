@@ -13,8 +13,6 @@ character as ``_``) or with ``--ascii``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cwdash.store.status import (
@@ -112,25 +110,6 @@ def key_display(text: str) -> str:
     for glyph, name in _KEY_NAMES.items():
         text = text.replace(glyph, name)
     return text
-
-
-def wants_ascii(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the terminal should get ASCII only: ``CWDASH_ASCII=1``, or a locale that is
-    not UTF-8 (LC_ALL, then LC_CTYPE, then LANG, as the C library looks them up; none
-    set at all is the C locale)."""
-    env = os.environ if environ is None else environ
-    if env.get("CWDASH_ASCII", "") not in ("", "0"):
-        return True
-    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
-        value = env.get(name, "")
-        if value:
-            return not _utf8(value)
-    return True
-
-
-def _utf8(locale: str) -> bool:
-    charset = locale.partition(".")[2].partition("@")[0].lower().replace("-", "").replace("_", "")
-    return charset == "utf8"
 
 
 # state -> style class of the fleet table (``fleet-table--<class>``)

@@ -18,6 +18,7 @@ from typing import IO
 
 from cwdash.cli import color
 from cwdash.store import export
+from cwdash.store.charset import dash, mask
 from cwdash.store.document import FLAG_MEANINGS, NOT_SYNCED_HINT, StatusDocument
 from cwdash.store.listing import ListItem
 from cwdash.store.readmodel import StatusRead
@@ -27,7 +28,7 @@ from cwdash.store.text import cell_width, literal, one_line
 from cwdash.store.timefmt import age
 from cwdash.store.upstream import Upstream
 
-MASK = "••••••••"
+MASK = "\u2022" * 8  # the masked token in JSON: one value whatever the terminal
 NO_INTEGRATION_WORD = STATES[NO_INTEGRATION].word
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -60,20 +61,20 @@ def describe_failure(failure: LiveFailure | None) -> str:
 def connection_text(up: Upstream | None, status: str = "") -> str:
     """The WhatsApp connection as ``status`` shows it: state, when listed, and what it breaks."""
     if up is None or not up.connection:
-        text = "— (not known: `cwdash sync` reads it from RyzeAPI)"
+        text = f"{dash()} (not known: `cwdash sync` reads it from RyzeAPI)"
     else:
         text = up.connection.upper() + (f"  (listed {age(up.listed_at)})" if up.listed_at else "")
         if silently_broken(status, up.connection):
-            text += f"  — {NUMBER_OFFLINE}: the integration says active, but Chatwoot receives nothing"
+            text += f"  {dash()} {NUMBER_OFFLINE}: the integration says active, but Chatwoot receives nothing"
     if up is not None and not up.listed:
-        text += f"  — {NOT_LISTED} since {up.unlisted_since or '?'}"
+        text += f"  {dash()} {NOT_LISTED} since {up.unlisted_since or '?'}"
     return text
 
 
 def _token_text(doc: StatusDocument, token_problem: str | None) -> str:
     if not doc.chatwoot_api_token.synced:
         return f"not synced ({NOT_SYNCED_HINT})"
-    return f"cannot be opened ({token_problem})" if token_problem else f"{MASK} (masked; --json prints it)"
+    return f"cannot be opened ({token_problem})" if token_problem else f"{mask()} (masked; --json prints it)"
 
 
 def status_text(result: StatusRead, token_problem: str | None, up: Upstream | None = None) -> str:
@@ -83,18 +84,18 @@ def status_text(result: StatusRead, token_problem: str | None, up: Upstream | No
     if result.source == "local" and result.failure is None:
         source = "local (live read skipped)"
     elif result.failure is not None:
-        source = f"local — {result.failure.title}"
+        source = f"local {dash()} {result.failure.title}"
     rows = [
         ("status", f"{doc.status.upper()}  [{source}]"),
         ("bridge integration", doc.bridge_integration_id),
         ("chatwoot", f"{doc.chatwoot_base_url}  account {doc.chatwoot_account_id}"),
         (
             "inbox",
-            f"{doc.chatwoot_inbox_id or '— (not known yet)'}  {doc.chatwoot_inbox_name}"
+            f"{doc.chatwoot_inbox_id or dash() + ' (not known yet)'}  {doc.chatwoot_inbox_name}"
             + ("  (backfilled)" if result.backfilled else ""),
         ),
         ("token", _token_text(doc, token_problem)),
-        ("last error", doc.last_error or "—"),
+        ("last error", doc.last_error or dash()),
         ("created", f"{doc.created_at}  ({age(doc.created_at)})"),
         ("connection", connection_text(up, doc.status)),
     ]
@@ -114,8 +115,8 @@ def status_text(result: StatusRead, token_problem: str | None, up: Upstream | No
 
 def _connection_cell(has: bool, bad: str | None, status: str, up: Upstream | None) -> str:
     if up is None:
-        return "—"
-    cell = up.connection.upper() or "—"
+        return dash()
+    cell = up.connection.upper() or dash()
     if has and not bad and silently_broken(status, up.connection):
         cell += "!"  # active integration on an offline number: see the last column
     return cell
@@ -157,7 +158,7 @@ class _Cells:
             name if plain else one_line(name, 40),
             (BAD_ROW if bad else status if has else NO_INTEGRATION_WORD).upper(),
             _connection_cell(has, bad, status, item.upstream),
-            str(inbox or "—") if has and not bad else "",
+            str(inbox or dash()) if has and not bad else "",
             url_cell,
         )
 

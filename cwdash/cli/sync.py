@@ -29,6 +29,7 @@ from cwdash.cli.common import (
     err,
     open_store,
 )
+from cwdash.store.charset import dash
 from cwdash.store.ryzeapi.pacer import Budget
 from cwdash.store.ryzeapi.sync import (
     ADDED,
@@ -86,7 +87,7 @@ class ProgressLine:
         waiting = budget.waiting_because
         if self.tty:
             if waiting and budget.waiting_until is not None:
-                text += f"  — waiting {_duration(budget.waiting_until - budget.now)}: {waiting}"
+                text += f"  {dash()} waiting {_duration(budget.waiting_until - budget.now)}: {waiting}"
             line = one_line(text, 300)
             self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
             self._width = len(line)

@@ -282,7 +282,7 @@ class Syncer:
                 to_read.append(item)
                 continue
             moved = up is not None and up.connection != item.connection
-            detail = f"connection {up.connection or '?'} → {item.connection}" if moved and up else ""
+            detail = f"connection {up.connection or '?'} -> {item.connection}" if moved and up else ""
             report.changes.append(Change(item.name, CHANGED if moved else UNCHANGED, detail))
         failures_in_a_row = 0
         for done, item in enumerate(to_read):
@@ -394,7 +394,7 @@ class Syncer:
             else:
                 changed[:0] = [f for f in FIELDS if f != TOKEN and getattr(doc, f) != row[f]]
             if up is not None and up.connection != item.connection:
-                changed.append(f"connection {up.connection or '?'} → {item.connection}")
+                changed.append(f"connection {up.connection or '?'} -> {item.connection}")
             if dry_run:
                 return
             if changed:

@@ -65,7 +65,7 @@ def classify_transport(exc: httpx.TransportError, wording: Wording) -> LiveFailu
 def short(text: str, limit: int = 160) -> str:
     """``text`` on one line, at most ``limit`` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 async def read_body(response: httpx.Response) -> bytes:

@@ -117,7 +117,7 @@ class Checks:
         self.found = Findings()
 
     def __repr__(self) -> str:
-        return "Checks(…)"
+        return "Checks(...)"
 
     async def get(self, path: str, header: str) -> _Answer | LiveFailure:
         """One GET with the token in ``header``; a transport failure as a LiveFailure."""

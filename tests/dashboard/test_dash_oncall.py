@@ -28,6 +28,7 @@ from dashkit import (
     wait_until,
 )
 
+from cwdash.store.charset import wants_ascii
 from cwdash.store.simbridge import Reply, live
 from cwdash.store.status import STATES
 from cwdash.tui import look
@@ -321,7 +322,7 @@ def test_the_list_says_the_words_the_cli_says() -> None:
     ],
 )
 def test_a_locale_that_is_not_utf8_gets_ascii(environ: dict[str, str], ascii_only: bool) -> None:
-    assert look.wants_ascii(environ) is ascii_only
+    assert wants_ascii(environ) is ascii_only
 
 
 @pytest.fixture
