@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import sys
@@ -206,6 +207,7 @@ class ChildReads:
         self._batch: list[tuple[str, ReadResult | LiveResult]] = []
         self._batch_started = 0.0  # loop time of the batch's first result
         self._urgent: str | None = None  # a row just selected, not read since
+        self._frozen = False  # gc.freeze() done (after the first batch)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -291,6 +293,13 @@ class ChildReads:
             self.send(("results", batch, self.scheduler.backing_off))
         except OSError:
             self.scheduler.stop()
+        if not self._frozen:
+            # Everything loaded by now (httpx, the client, the fleet) stays for the child's
+            # life: out of the collector's full passes, which the reads' garbage would
+            # otherwise trigger every few dozen reads (as the screen does, tui/screen.py).
+            self._frozen = True
+            gc.collect(1)
+            gc.freeze()
 
 
 def main(argv: Iterable[str] | None = None) -> int:

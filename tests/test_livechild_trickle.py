@@ -32,6 +32,7 @@ def reads() -> tuple[ChildReads, list[tuple[object, ...]]]:
     child._batch = []
     child._batch_started = 0.0
     child._urgent = None
+    child._frozen = True  # no gc.freeze() in the test process
     return child, sent
 
 
