@@ -220,7 +220,8 @@ def run_pty(
 
 def _proc_cpu(pid: int) -> float:
     """CPU seconds of ``pid`` and every process under it (the dashboard's live reads run
-    in a child process: its CPU is the dashboard's)."""
+    in a child process, started by one of its threads: every thread's children are
+    walked; a child that ended is in its parent's cutime/cstime)."""
     total = 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     pending = [pid]
@@ -229,7 +230,8 @@ def _proc_cpu(pid: int) -> float:
         try:
             with open(f"/proc/{current}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            # utime + stime, and cutime + cstime: children that ended (and were waited for) count too
+            total += sum(int(f) for f in fields[11:15]) / ticks
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as fh:
                     pending.extend(int(child) for child in fh.read().split())

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import sys
@@ -52,6 +53,11 @@ log = logging.getLogger("cwdash.live")
 SECRET_VARIABLES = frozenset(
     {"CWDASH_KEY", "CWDASH_KEY_NEXT", "BRIDGE_TOKEN", "RYZEAPI_TOKEN", "BRIDGE_URL", "RYZEAPI_URL"}
 )
+# A batch of fewer than TRICKLE results waits up to TRICKLE_WAIT times results_every (1 s by
+# default) for more: a background round trickles a few reads a second, and each batch sent
+# wakes the screen's process and paints a frame. A live round's batches are larger: sent as before.
+TRICKLE = 32
+TRICKLE_WAIT = 4
 # what a read needs of a listed row: name, has an integration, bad field, inbox id, integration id
 Target = tuple[str, bool, "str | None", int, str]
 
@@ -199,6 +205,9 @@ class ChildReads:
         self.fleet = Fleet()
         self.scheduler = RefreshScheduler(self._read, self._on_result, setup.settings)
         self._batch: list[tuple[str, ReadResult | LiveResult]] = []
+        self._batch_started = 0.0  # loop time of the batch's first result
+        self._urgent: str | None = None  # a row just selected, not read since
+        self._frozen = False  # gc.freeze() done (after the first batch)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -240,6 +249,7 @@ class ChildReads:
             s.set_names(names)
         elif kind == "select":
             s.select(args[0])  # type: ignore[arg-type]
+            self._urgent = args[0]  # type: ignore[assignment]
         elif kind == "visible":
             s.set_visible(args[0])  # type: ignore[arg-type]
         elif kind == "refresh":
@@ -259,15 +269,37 @@ class ChildReads:
         if row is not None:
             row.apply(result, time.monotonic())  # as the screen does: what the next read knows
         self._batch.append((name, result))
-        if len(self._batch) == 1:
-            asyncio.get_running_loop().call_later(self.setup.results_every, self._deliver)
+        loop = asyncio.get_running_loop()
+        if name == self._urgent:  # the first read of a row just selected: the user waits for it
+            self._urgent = None
+            loop.call_soon(self._deliver, True)
+        elif len(self._batch) == 1:
+            self._batch_started = loop.time()
+            loop.call_later(self.setup.results_every, self._deliver)
 
-    def _deliver(self) -> None:
+    def _deliver(self, now: bool = False) -> None:
+        """Send the batch; a trickle (a few results, the usual background round) waits for
+        more, up to ``TRICKLE_WAIT`` batches' time, so an idle dashboard wakes once a second."""
+        if not self._batch:
+            return  # sent already (an urgent result)
+        loop = asyncio.get_running_loop()
+        waited = loop.time() - self._batch_started
+        trickle_for = TRICKLE_WAIT * self.setup.results_every
+        if not now and len(self._batch) < TRICKLE and waited < trickle_for - 1e-3:
+            loop.call_later(trickle_for - waited, self._deliver)
+            return
         batch, self._batch = self._batch, []
         try:
             self.send(("results", batch, self.scheduler.backing_off))
         except OSError:
             self.scheduler.stop()
+        if not self._frozen:
+            # Everything loaded by now (httpx, the client, the fleet) stays for the child's
+            # life: out of the collector's full passes, which the reads' garbage would
+            # otherwise trigger every few dozen reads (as the screen does, tui/screen.py).
+            self._frozen = True
+            gc.collect(1)
+            gc.freeze()
 
 
 def main(argv: Iterable[str] | None = None) -> int:

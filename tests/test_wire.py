@@ -109,3 +109,23 @@ def test_trusted_tls_reads_and_reuses_the_connection(bridge: Callable[..., SimBr
     client = ssl.create_default_context(cadata=cert.decode())
     assert reads(sim.url, ["a", "b", "c"], verify=client) == [ACTIVE] * 3
     assert sim.stats.connections == 1
+
+
+def test_a_live_sources_client_keeps_no_cookie() -> None:
+    """store/sources/client.py: the client's jar keeps nothing (and httpx still stores
+    cookies through ``self.cookies.extract_cookies``, the one call it replaces)."""
+    import inspect
+
+    import httpx
+
+    from cwdash.store.sources.client import http_client
+
+    client = http_client(headers={}, timeout=1.0)
+    request = httpx.Request("GET", "http://127.0.0.1:1/v1/integrations/x")
+    response = httpx.Response(200, headers={"Set-Cookie": "pin=1; Path=/"}, request=request)
+    client.cookies.extract_cookies(response)
+    assert len(client.cookies) == 0
+    assert "self.cookies.extract_cookies(response)" in inspect.getsource(
+        httpx.AsyncClient._send_single_request
+    )
+    asyncio.run(client.aclose())

@@ -38,6 +38,8 @@ from cwdash.tui.screen import BINDINGS, DashboardScreen, Timing
 from cwdash.tui.table import FleetTable
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from cwdash.tui.sites import SiteSpec
 
 log = logging.getLogger("cwdash")
@@ -137,6 +139,18 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
             timing=timing,
             sites=list(sites or ()),
         )
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but on Linux and macOS one whose input thread sleeps while no
+        key comes (tui/driver.py); a TEXTUAL_DRIVER from the environment still wins."""
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is LinuxDriver:
+            from cwdash.tui.driver import QuietDriver
+
+            return QuietDriver
+        return driver
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard

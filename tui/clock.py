@@ -6,7 +6,11 @@ The clock's tick (``DashboardScreen.tick``) refreshes what changes with time: ag
 just changed, the token's auto-hide. Ages on screen change at boundaries
 (:func:`cwdash.store.timefmt.span`: each second below 10 s, every 5 s below a minute,
 then each minute, hour, day), so with reads paused the next tick is armed at the nearest
-boundary of anything shown, often a minute away, instead of every second. Anything else
+boundary of anything shown, often a minute away, instead of every second. Rows read a
+moment apart have boundaries a moment apart: each change may come up to half its step
+late (0.5 s for seconds, 2.5 s for "25s", 30 s for minutes, at most a minute), so one
+tick serves every boundary within that slack instead of a tick each (the rows on screen
+are read within a second or two of each other). Anything else
 that changes the screen paints a frame; after each frame the clock looks again (a new
 selection, a revealed token, a scroll: their next change may come sooner).
 """
@@ -25,22 +29,32 @@ if TYPE_CHECKING:
     from cwdash.tui.screen import DashboardScreen
 
 NOTHING_SOON = 3600.0  # seconds: the longest the clock sleeps when nothing shown ages
+SLACK = 0.5  # of an age's step: how late its change may be shown, so that nearby changes share a tick
+MAX_SLACK = 60.0  # seconds
+
+
+def _step(age: float) -> float:
+    if age < 10:
+        return 1.0
+    if age < 60:
+        return 5.0
+    if age < 3600:
+        return 60.0
+    if age < 86400:
+        return 3600.0
+    return 86400.0
 
 
 def until_next(age: float) -> float:
     """Seconds until an age of ``age`` seconds reads differently (span's and ago's steps)."""
     age = max(0.0, age)
-    if age < 10:
-        step = 1.0
-    elif age < 60:
-        step = 5.0
-    elif age < 3600:
-        step = 60.0
-    elif age < 86400:
-        step = 3600.0
-    else:
-        step = 86400.0
+    step = _step(age)
     return step - (age % step) + 0.001  # just past the boundary
+
+
+def latest_next(age: float) -> float:
+    """Seconds until the change of an age of ``age`` seconds is due on screen at the latest."""
+    return until_next(age) + min(MAX_SLACK, SLACK * _step(max(0.0, age)))
 
 
 class ScreenClock:
@@ -88,12 +102,13 @@ class ScreenClock:
         return max(self.every, min(NOTHING_SOON, self.next_change(now)))
 
     def next_change(self, now: float) -> float:
-        """Seconds until the first thing shown reads differently with time alone."""
+        """Seconds until the first thing shown must read differently with time alone (an
+        age's change within its slack: the tick then shows every change already due)."""
         screen = self.screen
         soonest = NOTHING_SOON
         live = screen.summary.live
         if live is not None and live.last_answer is not None:
-            soonest = min(soonest, until_next(now - live.last_answer))
+            soonest = min(soonest, latest_next(now - live.last_answer))
         hide_at = screen.token.hide_at
         if hide_at is not None:
             soonest = min(soonest, max(0.0, hide_at - now))
@@ -106,7 +121,7 @@ class ScreenClock:
             if row is None:
                 continue
             if row.live_at is not None:
-                soonest = min(soonest, until_next(now - row.live_at))
+                soonest = min(soonest, latest_next(now - row.live_at))
             if row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS:
                 soonest = min(soonest, HIGHLIGHT_SECONDS - (now - row.changed_at))
             if row.written_at:
@@ -114,5 +129,5 @@ class ScreenClock:
         for written in walls:  # wall-clock ages ("local 3d"), worked out once per distinct time
             seconds = since(written)
             if seconds is not None:
-                soonest = min(soonest, until_next(seconds))
+                soonest = min(soonest, latest_next(seconds))
         return soonest

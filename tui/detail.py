@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -290,10 +291,18 @@ class DetailPane(ScrollView, can_focus=True):
         console = self.app.console
         options = console.options.update(width=width, height=None, highlight=False)
         lines = console.render_lines(self.content, options, style=self.rich_style, pad=True)
-        self._lines = [Strip(line, width) for line in lines]
+        before, self._lines = self._lines, [Strip(line, width) for line in lines]
+        same_shape = width == self._rendered_width and len(before) == len(self._lines)
         self._rendered_width = width
         set_content_size(self, Size(width, len(self._lines)))
-        self.refresh()
+        if not same_shape:
+            self.refresh()
+            return
+        # Usually one line changed (an age: "read 25s ago"): repaint only the lines that did
+        top = int(self.scroll_offset.y)
+        for index, (old, new) in enumerate(zip(before, self._lines, strict=True)):
+            if old != new and 0 <= index - top < self.size.height:
+                self.refresh(Region(0, index - top, self.size.width, 1))
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._rendered_width:
@@ -305,9 +314,20 @@ class DetailPane(ScrollView, can_focus=True):
         if self._rendered_width > 0:
             self._render_content()
 
+    _frame_style: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The pane's style worked out once per frame (as the list does: tui/table.py)."""
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
+        style = self._frame_style or self.rich_style
         if 0 <= index < len(self._lines):
-            return self._lines[index].crop_extend(0, width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+            return self._lines[index].crop_extend(0, width, style)
+        return Strip.blank(width, style)

@@ -41,6 +41,7 @@ from cwdash.tui.history_view import HistoryHandlers
 from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed
 from cwdash.tui.oncall import OnCallActions
+from cwdash.tui.results import ResultPacing
 from cwdash.tui.sites import SiteRouting, SiteSession, SiteSpec, SitesSummary, open_sessions
 from cwdash.tui.summary import Banner, SummaryBar
 from cwdash.tui.table import FleetTable
@@ -65,6 +66,7 @@ class DashboardScreen(
     ExportActions,
     ConnectionHandlers,
     SiteRouting,
+    ResultPacing,
     Screen[None],
 ):
     """The one screen of the dashboard; the key help and the full view go on top of it.
@@ -262,18 +264,22 @@ class DashboardScreen(
 
     @on(LiveResults)
     def _live_results(self, message: LiveResults) -> None:
+        if self.take_results():  # a trickle waits for the tick (tui/results.py)
+            self.apply_results()
+
+    def apply_results(self) -> None:
+        """Apply the live results taken (tui/results.py says when)."""
         fleet = self.fleet
         moved = False  # a row changed in a way the filter, the attention view or the sort reads
         keys: set[str] = set()
-        for session in self.sessions:  # every site's waiting results (a message may stand for several)
-            for name, result in session.feed.take() if session.feed is not None else ():
-                key = session.key(name)
-                keys.add(key)
-                row = fleet.rows.get(key)
-                before = row.view_key() if row is not None and not fleet.plain else None
-                self._apply_result(key, result, session)
-                if before is not None and row is not None and row.view_key() != before:
-                    moved = True
+        for session, name, result in self.waiting_results():  # every site's, in arrival order
+            key = session.key(name)
+            keys.add(key)
+            row = fleet.rows.get(key)
+            before = row.view_key() if row is not None and not fleet.plain else None
+            self._apply_result(key, result, session)
+            if before is not None and row is not None and row.view_key() != before:
+                moved = True
         if keys:
             self.table.refresh_rows(keys)  # the header follows on the next tick
         if moved:
@@ -403,6 +409,7 @@ class DashboardScreen(
 
     def tick(self) -> None:
         """Once a second: the header, the list's ages, the token's auto-hide, the detail."""
+        self.apply_results()  # the trickle of live results that waited for this frame
         self.visible_in_sites()
         now = time.monotonic()
         self.hide_token_if_due(now)

@@ -364,6 +364,17 @@ class FleetTable(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------------
 
+    _frame_style: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The widget's own style, worked out once for the lines of a frame, not per line
+        (Textual walks the ancestors' backgrounds each time: a third of a row's cost)."""
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         cols = self.columns()
@@ -390,7 +401,7 @@ class FleetTable(ScrollView, can_focus=True):
 
     def _row(self, row: FleetRow, index: int, cols: list[Column], width: int) -> Strip:
         now = time.monotonic()
-        base = self.rich_style
+        base = self._frame_style or self.rich_style
         cursor = index == self.cursor
         if cursor:
             base = base + self._style("cursor")

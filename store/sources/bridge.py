@@ -43,6 +43,9 @@ def from_config(config: Config) -> BridgeSource | None:
     )
 
 
+URL_CACHE = 100_000  # integration ids whose checked URL is kept (a fleet's worth)
+
+
 class BridgeSource(LiveSource):
     """Reads ``GET {BRIDGE_URL}/v1/integrations/{id}`` with one overall time budget per read."""
 
@@ -72,6 +75,7 @@ class BridgeSource(LiveSource):
         self._client: httpx.AsyncClient | None = None
         self._prefix = f"{self.base_url}/v1/integrations/"
         self._raw_prefix = b""
+        self._urls: dict[str, httpx.URL] = {}  # checked URLs by integration id (url_for)
 
     def __repr__(self) -> str:
         return f"BridgeSource({display_url(self.base_url)!r})"
@@ -107,6 +111,9 @@ class BridgeSource(LiveSource):
         The id must be one path segment (checked again here: the store may hold rows
         written by other tools), and the URL httpx will request is verified to be
         ``{BRIDGE_URL path}/v1/integrations/<that segment>``, exactly."""
+        url = self._urls.get(integration_id)
+        if url is not None:  # checked before: the same answer, without parsing it again each round
+            return url
         problem = integration_id_problem(integration_id)
         if problem:
             return LiveFailure(Reason.BAD_ID, problem, WORDING)
@@ -117,6 +124,9 @@ class BridgeSource(LiveSource):
         url = httpx.URL(self._prefix + segment)
         if url.raw_path != self._raw_prefix + segment.encode("ascii"):
             return LiveFailure(Reason.BAD_ID, "the request would leave /v1/integrations/", WORDING)
+        if len(self._urls) >= URL_CACHE:
+            self._urls.clear()
+        self._urls[integration_id] = url
         return url
 
     async def read(self, target: LiveTarget) -> LiveOutcome:

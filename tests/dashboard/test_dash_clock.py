@@ -9,7 +9,7 @@ import pytest
 from dashkit import wait_settled, wait_until
 
 from cwdash.store.timefmt import ago, span
-from cwdash.tui.clock import until_next
+from cwdash.tui.clock import latest_next, until_next
 
 pytestmark = pytest.mark.anyio
 
@@ -39,3 +39,11 @@ async def test_paused_the_clock_sleeps_until_an_age_on_screen_changes(dash) -> N
         await wait_until(pilot, lambda: clock.due - time.monotonic() > 5 * clock.every, "a longer sleep")
         await pilot.press("p")  # reads resume: every tick again
         await wait_until(pilot, lambda: clock.due - time.monotonic() <= clock.every + 0.01, "ticks again")
+
+
+@pytest.mark.parametrize("age", [0.0, 3.2, 12.5, 59.0, 61.0, 3601.0, 90000.0])
+def test_a_change_may_wait_half_its_step_so_nearby_changes_share_a_tick(age: float) -> None:
+    due, latest = until_next(age), latest_next(age)
+    assert due < latest <= due + 60.0
+    # rows read 1.5 s apart: "25s" → "30s" for both at one tick (5 s steps: 2.5 s of slack)
+    assert latest_next(27.0) > until_next(25.5)

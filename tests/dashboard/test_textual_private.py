@@ -70,3 +70,16 @@ def test_the_footer_key_the_footer_adds_for_tab() -> None:
         "description",
         "action",
     ]
+
+
+def test_the_input_loop_cwdash_replaces_exists() -> None:
+    """tui/driver.py: QuietDriver replaces LinuxDriver.run_input_thread, wraps exit_event and
+    reads the parser's _timeout_time."""
+    from textual._xterm_parser import XTermParser
+    from textual.drivers.linux_driver import LinuxDriver
+
+    assert list(inspect.signature(LinuxDriver.run_input_thread).parameters) == ["self"]
+    source = inspect.getsource(LinuxDriver)
+    assert "self.exit_event = Event()" in source and "self.exit_event.set()" in source
+    assert "_timeout_time" in inspect.getsource(XTermParser.__mro__[1])
+    assert "parser.tick" in inspect.getsource(LinuxDriver.run_input_thread) or "tick = parser.tick" in source
