@@ -156,7 +156,7 @@ class DashboardScreen(
                 yield self.filter_input
                 yield self.jump_input
             yield self.detail
-        yield KeyFooter(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.filter_input.display = False
