@@ -199,6 +199,8 @@ def at_paint(self):  # the moment the bench calls the first paint: record, then 
     )
     with open(sys.argv[1] + ".dataclasses", "w") as out:
         out.write("\\n".join(dataclasses))
+    with open(sys.argv[1] + ".widgets", "w") as out:
+        out.write("\\n".join(type(w).__name__ for w in self.walk_children()))
     self.app.exit()
 
 screen.DashboardScreen._after_first_paint = at_paint
@@ -252,3 +254,8 @@ def test_the_first_paint_loads_nothing_it_does_not_need(
     # ~0.5 ms to create on Python 3.11; these few remain (replace()/fields() users, mutable)
     made = set(Path(f"{listing}.dataclasses").read_text().split())
     assert made <= DATACLASSES_AT_FIRST_PAINT, sorted(made - DATACLASSES_AT_FIRST_PAINT)
+    # the first screen as it is painted: the footer one widget with its keys drawn (no
+    # FooterKey per key, composed after the paint), no filter or jump field (made by their keys)
+    widgets = Path(f"{listing}.widgets").read_text().split()
+    assert "FleetTable" in widgets and "KeyFooter" in widgets
+    assert not {"FooterKey", "FilterInput", "Input"} & set(widgets), widgets
