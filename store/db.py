@@ -12,11 +12,10 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cwdash.store import rows as checks
 from cwdash.store import schema
@@ -66,8 +65,7 @@ def read_record(
     return StatusDocument.from_stored(row, sealer, key_problem)
 
 
-@dataclass(frozen=True, slots=True)
-class ListRow:
+class ListRow(NamedTuple):
     """What the fleet list needs of one instance; no token, sealed or not."""
 
     name: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from cwdash.store.endpoint import integration_id_problem
@@ -41,8 +41,7 @@ TOKEN_NOT_SYNCED = "token not synced"
 NOT_SYNCED_HINT = "RyzeAPI does not return tokens to this sync; set it with `cwdash set NAME --token-stdin`"
 
 
-@dataclass(frozen=True, slots=True)
-class SealedToken:
+class SealedToken(NamedTuple):
     """A token as stored: opened only on request, with the key the store was read with."""
 
     instance_name: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
@@ -34,8 +34,7 @@ __all__ = [
 SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "since")
 
 
-@dataclass(frozen=True, slots=True)
-class ListingDiff:
+class ListingDiff(NamedTuple):
     """What a fresh listing changes: rows new or with other local values, keys gone."""
 
     changed: list[FleetRow]
@@ -110,8 +109,7 @@ def ByName(rows: FleetRows, site: str) -> dict[str, FleetRow]:  # was a class: k
     return rows.site_rows(site)
 
 
-@dataclass(frozen=True, slots=True)
-class Counts:
+class Counts(NamedTuple):
     """The fleet summary in the header."""
 
     total: int

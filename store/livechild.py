@@ -101,8 +101,8 @@ def decode(
         return READ_FAILED
     if isinstance(result, StatusRead):
         document = result.document
-        token = dataclasses.replace(document.chatwoot_api_token, sealer=sealer, key_problem=key_problem)
-        return dataclasses.replace(result, document=dataclasses.replace(document, chatwoot_api_token=token))
+        token = document.chatwoot_api_token._replace(sealer=sealer, key_problem=key_problem)
+        return result._replace(document=dataclasses.replace(document, chatwoot_api_token=token))
     return result
 
 

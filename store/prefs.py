@@ -22,7 +22,6 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,17 @@ def prefs_path() -> Path:
     return config_dir() / FILE_NAME
 
 
-@dataclass
 class Prefs:
-    """The preferences read, and what was wrong with the file (each said, none fatal)."""
+    """The preferences read, and what was wrong with the file (each said, none fatal).
+    A plain class, not a dataclass: it is read before the first paint (tests/test_packaging.py)."""
 
-    theme: str | None = None
-    bell: bool = False  # ring the terminal bell on an alert
-    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("bell", "keys", "problems", "theme")
+
+    def __init__(self) -> None:
+        self.theme: str | None = None
+        self.bell = False  # ring the terminal bell on an alert
+        self.keys: dict[str, str] = {}  # binding id -> keys
+        self.problems: list[str] = []
 
 
 def keys_problem(keys: object) -> str | None:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cwdash.store.config import NOT_CONFIGURED_HINT, Config, ConfigError
 from cwdash.store.db import BadRowError, Store, StoreError
@@ -35,8 +34,7 @@ log = logging.getLogger("cwdash.live")
 UNEXPECTED = LiveFailure(Reason.UNEXPECTED, "see the log")
 
 
-@dataclass(frozen=True, slots=True)
-class MappedError:
+class MappedError(NamedTuple):
     """One of RyzeAPI's mapped errors: HTTP status and the exact message."""
 
     http_status: int
@@ -76,8 +74,7 @@ def bad_row(field: str) -> MappedError:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class StatusRead:
+class StatusRead(NamedTuple):
     """A successful read: the document plus where its volatile fields came from."""
 
     document: StatusDocument
@@ -113,8 +110,7 @@ def needs_backfill(document: StatusDocument, outcome: LiveOutcome | None) -> int
     return inbox_to_fill(document.chatwoot_inbox_id, outcome)
 
 
-@dataclass(frozen=True, slots=True)
-class LiveResult:
+class LiveResult(NamedTuple):
     """A background read (:meth:`ReadModel.read_live`): the live outcome and what became
     of the inbox id, without the document. ``source``, ``failure``, ``backfilled`` and
     ``backfill_error`` mean what they mean on :class:`StatusRead`."""

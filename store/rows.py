@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cwdash.store import status
 from cwdash.store.document import FLAGS, MAX_INTEGER, InvalidRecord, normalize_base_url
@@ -66,8 +66,7 @@ def decode_text(raw: bytes) -> str | NotText:
         return NotText(raw)
 
 
-@dataclass(frozen=True, slots=True)
-class BadRow:
+class BadRow(NamedTuple):
     """A row written by another tool that cwdash cannot use: its name and the first bad field."""
 
     name: str

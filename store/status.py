@@ -8,7 +8,7 @@ fleet read them from here; the screens add only how each looks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # What RyzeAPI's gateway reports and the store holds in ``status``.
 ACTIVE, PAUSED, ERROR = "active", "paused", "error"
@@ -22,8 +22,7 @@ BAD_ROW = "bad row"  # a row another tool wrote that cwdash cannot use
 UNKNOWN = "unknown"  # a status outside the vocabulary (never stored by cwdash)
 
 
-@dataclass(frozen=True, slots=True)
-class RowState:
+class RowState(NamedTuple):
     """What a state means to the fleet: its word, its sort rank, whether it needs a look."""
 
     word: str  # what the filter matches and the CLI prints (upper-cased)

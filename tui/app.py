@@ -13,7 +13,6 @@ as a notification at start, never fatal.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -129,7 +128,7 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         self.title = "cwdash" + (f" {look.G.sep} {label}" if label else "")
         timing = timing or Timing()
         if reveal_seconds is not None:
-            timing = dataclasses.replace(timing, reveal_seconds=reveal_seconds)
+            timing = timing._replace(reveal_seconds=reveal_seconds)
         self.dashboard = DashboardScreen(
             config,
             store,

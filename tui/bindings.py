@@ -4,7 +4,7 @@ names (cwdash.store.prefs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.binding import Binding
 
@@ -73,8 +73,7 @@ BINDINGS = [
 ]
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):
     """The screen's intervals, in seconds (tests set short ones; nothing patches constants)."""
 
     tick: float = 1.0  # the header, the list's ages, the token's auto-hide

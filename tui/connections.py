@@ -23,7 +23,6 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -98,20 +97,23 @@ def detail_parts(row: FleetRow) -> list[tuple[str, str] | str]:
 # -- where the states come from ---------------------------------------------------------------
 
 
-@dataclass
 class ConnectionsLoaded(Message):
-    """The connection states the store holds (from the last ``cwdash sync``), by name."""
+    """The connection states the store holds (from the last ``cwdash sync``), by name.
+    (A plain class, not a dataclass: the start path builds no dataclass it can avoid.)"""
 
-    connections: dict[str, str] = field(default_factory=dict)
-    site: str = ""  # whose (``--all-sites``)
+    def __init__(self, connections: dict[str, str] | None = None, site: str = "") -> None:
+        super().__init__()
+        self.connections = {} if connections is None else connections
+        self.site = site  # whose (``--all-sites``)
 
 
-@dataclass
 class ConnectionsListed(Message):
     """RyzeAPI's instance listing answered: the connection state of every instance it lists."""
 
-    connections: dict[str, str] = field(default_factory=dict)
-    site: str = ""  # whose (``--all-sites``: set by the site's session, tui/sites.py)
+    def __init__(self, connections: dict[str, str] | None = None, site: str = "") -> None:
+        super().__init__()
+        self.connections = {} if connections is None else connections
+        self.site = site  # whose (``--all-sites``: set by the site's session, tui/sites.py)
 
 
 class ConnectionView:

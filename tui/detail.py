@@ -8,7 +8,6 @@ The token is shown only while revealed; otherwise it is a mask and is never decr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -36,13 +35,18 @@ if TYPE_CHECKING:
     from cwdash.tui.verify_book import VerifyView
 
 
-@dataclass
 class TokenView:
-    """What the token line shows: masked, revealed (until ``hide_at``), or unopenable."""
+    """What the token line shows: masked, revealed (until ``hide_at``), or unopenable.
+    (Plain classes here and in the header, not dataclasses: see tests/test_packaging.py.)"""
 
-    secret: Secret | None = None
-    problem: str | None = None
-    hide_at: float | None = None
+    __slots__ = ("hide_at", "problem", "secret")
+
+    def __init__(
+        self, secret: Secret | None = None, problem: str | None = None, hide_at: float | None = None
+    ) -> None:
+        self.secret = secret
+        self.problem = problem
+        self.hide_at = hide_at
 
     def __repr__(self) -> str:
         return "TokenView(…)"

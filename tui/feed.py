@@ -22,7 +22,6 @@ import asyncio
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from textual.message import Message
@@ -61,7 +60,6 @@ def make_feed(model: ReadModel, settings: RefreshSettings, *, results_every: flo
     return LiveFeed(model, settings, results_every=results_every, fleet=fleet)
 
 
-@dataclass
 class LiveResults(Message):
     """Live results are waiting: take them with :meth:`LiveFeed.take`."""
 

@@ -2,20 +2,27 @@
 cuts off is what matters least (issue 12: ``?``, ``p`` and Tab must show at 80 columns,
 also where "Enter" is spelled out in ASCII), in Textual's compact style below 120 columns.
 
-Textual's footer lists the screen's shown bindings in their order, and a full one is cut
-at the right; here they are reordered by :data:`ORDER` (the bindings themselves keep
-theirs: their order is the palette's and ``?``'s). Tab is Textual's own focus key (no
-binding of ours), so the footer adds it as "Tab Detail". A key the screen refuses
-(``t`` with ``--no-reveal``) is not shown at all, as before.
+One widget that draws the line Textual's ``Footer`` draws (the same styles, spacing and
+theme variables), in the first frame: Textual's footer composes empty, then twice more
+with a widget per key once the bindings are known, so the first screen showed no keys
+and was rebuilt after it (issue 16: the first screen is composed once). Here the keys
+are laid out when the line is drawn, and drawn again when the bindings change.
+
+The keys are the screen's shown bindings, one per action, reordered by :data:`ORDER`
+(the bindings themselves keep theirs: their order is the palette's and ``?``'s). Tab is
+Textual's own focus key (no binding of ours), so the footer adds it as "Tab Detail". A
+key the screen refuses (``t`` with ``--no-reveal``) is not shown at all; one it disables
+is dim. A key is clicked as it is pressed; hovering shows its tooltip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import NamedTuple
 
+from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Footer
 
 # the footer's keys, most wanted first: ?, the on-call keys, pause, the detail, then the rest
 ORDER = (
@@ -32,27 +39,144 @@ ORDER = (
     "app.quit",
 )
 COMPACT_BELOW = 120  # columns: below this the keys sit closer together
+TAB = ("tab", "Tab", "Detail", "app.focus_next", True, "the keys go to the detail; Tab: back")
 
 
-def _rank(widget: Widget) -> int:
-    action = getattr(widget, "action", "")
-    return ORDER.index(action) if action in ORDER else len(ORDER)
+class FooterItem(NamedTuple):
+    key: str  # what a click presses
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
 
 
-class KeyFooter(Footer):
-    """Textual's footer, ordered by what an on-call engineer needs first."""
+def _rank(item: FooterItem) -> int:
+    return ORDER.index(item.action) if item.action in ORDER else len(ORDER)
 
-    def compose(self) -> Iterable[Widget]:  # type: ignore[override]
-        from textual.widgets._footer import FooterKey  # private: tests/dashboard/test_textual_private.py
 
-        keys = list(super().compose())
-        if keys:  # the bindings are known (Textual composes an empty footer first)
-            keys.append(
-                FooterKey(
-                    "tab", "Tab", "Detail", "app.focus_next", tooltip="the keys go to the detail; Tab: back"
-                ).data_bind(compact=Footer.compact)
-            )
-        return sorted(keys, key=_rank)
+class KeyFooter(Widget, can_focus=False):
+    """The footer line, ordered by what an on-call engineer needs first."""
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.compact = event.size.width < COMPACT_BELOW
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "footer-key--key",
+        "footer-key--description",
+        "footer-key--hover",
+    }
+    # Textual's Footer and FooterKey styles (textual/widgets/_footer.py), on one widget
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        color: $footer-foreground;
+        background: $footer-background;
+        text-wrap: nowrap;
+        text-overflow: clip;
+        & > .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .footer-key--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .footer-key--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: list[FooterItem] | None = None  # None: to be read from the screen
+        self._spans: list[tuple[int, int]] = []  # each item's cells on the line, as drawn
+        self._hover: int | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: object) -> None:
+        self._items = None
+        self.refresh()
+
+    @property
+    def items(self) -> list[FooterItem]:
+        """The keys shown, in the footer's order (as Textual's footer picks them)."""
+        if self._items is None:
+            shown: dict[str, FooterItem] = {}
+            get_display = self.app.get_key_display
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+                if binding.show and binding.action not in shown:
+                    shown[binding.action] = FooterItem(
+                        binding.key,
+                        get_display(binding),
+                        binding.description,
+                        binding.action,
+                        enabled,
+                        tooltip,
+                    )
+            items = list(shown.values())
+            if items:
+                items.append(FooterItem(*TAB))
+            self._items = sorted(items, key=_rank)
+        return self._items
+
+    def render(self) -> Text:
+        compact = self.size.width < COMPACT_BELOW
+        key_style = self.get_component_rich_style("footer-key--key")
+        description_style = self.get_component_rich_style("footer-key--description")
+        hover = Style(
+            bgcolor=self.get_component_rich_style("footer-key--hover").bgcolor
+        )  # the keys' colours stay
+        line = Text(no_wrap=True, overflow="crop", end="")
+        spans: list[tuple[int, int]] = []
+        for index, item in enumerate(self.items):
+            start = line.cell_len
+            if compact:
+                key_text, description_text = item.display, f" {item.description}"
+            else:
+                key_text, description_text = f" {item.display} ", f"{item.description} "
+            line.append(key_text, key_style)
+            line.append(description_text, description_style)
+            if index == self._hover:
+                line.stylize(hover, start, line.cell_len)
+            if not item.enabled:
+                line.stylize("dim", start, line.cell_len)
+            spans.append((start, line.cell_len))
+            if compact:
+                line.append(" ")  # FooterKey's margin-right in the compact footer
+        self._spans = spans
+        return line
+
+    def _at(self, x: int) -> int | None:
+        return next((i for i, (start, end) in enumerate(self._spans) if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index = self._at(event.x)
+        if index != self._hover:
+            self._hover = index
+            self.tooltip = self.items[index].tooltip or None if index is not None else None
+            self.refresh()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        index = self._at(event.x)
+        if index is None:
+            return
+        item = self.items[index]
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()

@@ -15,11 +15,12 @@ from cwdash.store.fleetrow import split_key
 # History's state and the timeline's drawing load with history itself, after the first
 # paint (tests/test_packaging.py): imported where they are used, never at the top.
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.message import Message
     from textual.screen import Screen
 
     from cwdash.store.fleet import Fleet, FleetRow
-    from cwdash.tui.filter_input import FilterInput
     from cwdash.tui.history_state import ChangesRead, History, TimelineRead
     from cwdash.tui.table import FleetTable
 
@@ -33,7 +34,7 @@ log = logging.getLogger("cwdash.history")
 class HistoryReads(_Base):
     fleet: Fleet
     table: FleetTable
-    filter_input: FilterInput
+    clear_filter_field: Callable[[], None]  # tui/fields.py
     selected: str | None
     loaded: bool
     _history: History | None = None
@@ -166,8 +167,7 @@ class HistoryReads(_Base):
             fleet.attention_only = False
             if fleet.sort_key == "broke":
                 fleet.sort_key = "name"
-            self.filter_input.value = ""
-            self.filter_input.display = False
+            self.clear_filter_field()
             self._view_changed()
             self.notify("filter and attention view cleared to show it", timeout=3)
         index = fleet.index_of(key)

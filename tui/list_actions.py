@@ -21,6 +21,8 @@ from cwdash.tui.summary import SummaryBar
 from cwdash.tui.table import FleetTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.screen import Screen
     from textual.timer import Timer
 
@@ -40,6 +42,7 @@ class ListActions(_Base):
     fleet: Fleet
     table: FleetTable
     filter_input: FilterInput
+    field_if_made: Callable[[str], FilterInput | None]  # tui/fields.py
     summary: SummaryBar
     feed: LiveFeed | None
     sessions: list[SiteSession]
@@ -108,7 +111,8 @@ class ListActions(_Base):
 
     def on_key(self, event: events.Key) -> None:
         # Escape in the field is the field's (FilterInput); here: a kept filter, the list focused
-        if event.key == "escape" and self.filter_input.value:
+        field = self.field_if_made("filter")
+        if event.key == "escape" and field is not None and field.value:
             self._filter_done(keep=False)
             event.stop()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from textual.message import Message
 from textual.widget import Widget
@@ -25,22 +24,24 @@ FIRST_PAGE = 200
 STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
 
 
-@dataclass
 class RowsLoaded(Message):
     """A fresh local listing of the store, as its differences with what is shown (on the
     first load: every row past the first page), and how long reading it took."""
 
-    rows: ListingDiff
-    seconds: float
-    site: str = ""  # whose store (``--all-sites``)
+    def __init__(self, rows: ListingDiff, seconds: float, site: str = "") -> None:
+        super().__init__()
+        self.rows = rows
+        self.seconds = seconds
+        self.site = site  # whose store (``--all-sites``)
 
 
-@dataclass
 class StoreFailed(Message):
     """Reading the store failed (the message names the cause, never a secret)."""
 
-    message: str
-    site: str = ""
+    def __init__(self, message: str, site: str = "") -> None:
+        super().__init__()
+        self.message = message
+        self.site = site
 
 
 class StoreLoader:

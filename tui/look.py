@@ -13,7 +13,7 @@ character as ``_``) or with ``--ascii``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cwdash.store.status import (
     ACTIVE,
@@ -29,11 +29,10 @@ from cwdash.store.status import (
 from cwdash.store.text import one_line
 
 
-@dataclass(frozen=True)
-class Glyphs:
+class Glyphs(NamedTuple):  # not a dataclass: see tests/test_packaging.py
     """Every glyph the screens draw; one set per kind of terminal."""
 
-    states: dict[str, str] = field(default_factory=dict)
+    states: dict[str, str]
     up: str = "▲"
     down: str = "▼"
     ellipsis: str = "…"  # one cell: ends a cut cell
@@ -45,9 +44,7 @@ class Glyphs:
     flap: str = "↯"  # before a flap count ("↯3": 3 transitions in the last hour)
     arrow: str = "→"  # old → new, in the history of an instance
     # the detail's 24 h strip: one cell per hour, its height says the state without colour
-    timeline: dict[str, str] = field(
-        default_factory=lambda: {ACTIVE: "▁", PAUSED: "▄", ERROR: "█", GONE: "░", UNKNOWN: "▂", "": "·"}
-    )
+    timeline: dict[str, str] = {ACTIVE: "▁", PAUSED: "▄", ERROR: "█", GONE: "░", UNKNOWN: "▂", "": "·"}
     ascii: bool = False
 
     @property

@@ -23,8 +23,8 @@ Textual itself: all go through ``App.notify`` and the ``Notify`` message):
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.notifications import Notification, Notify, SeverityLevel
 
@@ -58,8 +58,7 @@ def wrap_to(message: str, width: int) -> str:
     return "\n".join(lines)
 
 
-@dataclass
-class _Held:
+class _Held(NamedTuple):  # NamedTuples, not dataclasses: see tests/test_packaging.py
     message: str
     title: str
     severity: SeverityLevel
@@ -67,8 +66,7 @@ class _Held:
     count: int = 1
 
 
-@dataclass
-class _Shown:
+class _Shown(NamedTuple):
     notification: Notification
     count: int
     over_dialog: bool = False

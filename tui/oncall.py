@@ -14,6 +14,8 @@ from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.table import FleetTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.screen import Screen
 
     from cwdash.store.fleetrow import FleetRow
@@ -44,7 +46,7 @@ class OnCallActions(_Base):
     fleet: Fleet
     table: FleetTable
     jump_input: FilterInput
-    filter_input: FilterInput
+    clear_filter_field: Callable[[], None]  # tui/fields.py
     selected: str | None
     current: ReadResult | None
     model: ReadModel
@@ -111,8 +113,7 @@ class OnCallActions(_Base):
         if self.fleet.index_of(name) is None:  # hidden by the filter or the attention view
             self.fleet.filter_text = ""
             self.fleet.attention_only = False
-            self.filter_input.value = ""
-            self.filter_input.display = False
+            self.clear_filter_field()
             self._view_changed()
             self.notify("filter and attention view cleared to show it", timeout=3)
         index = self.fleet.index_of(name)

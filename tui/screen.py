@@ -34,7 +34,7 @@ from cwdash.tui.connections import ConnectionHandlers
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.export_actions import ExportActions
 from cwdash.tui.feed import LiveResults
-from cwdash.tui.filter_input import FilterInput
+from cwdash.tui.fields import InputFields
 from cwdash.tui.footer import KeyFooter
 from cwdash.tui.frames import FramePacing
 from cwdash.tui.history_view import HistoryHandlers
@@ -58,6 +58,7 @@ store_log = logging.getLogger("cwdash.store")
 
 class DashboardScreen(
     FramePacing,
+    InputFields,
     HistoryHandlers,
     OnCallActions,
     ListActions,
@@ -135,32 +136,16 @@ class DashboardScreen(
         self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
         self.table.site_width = max(len(s.site) for s in self.sessions) if self.sites_shown else 0
-        self.filter_input = FilterInput(
-            self._apply_filter,
-            self._filter_done,
-            placeholder=f"filter: name, URL, status or error text {look.G.sep} Enter keeps, Esc clears",
-            id="filter",
-        )
-        self.jump_input = FilterInput(
-            self._jump_typed,
-            self._jump_done,
-            placeholder=f"jump to: an instance name or its start {look.G.sep} Enter goes, Esc comes back",
-            id="jump",
-        )
         self.detail = DetailPane(id="detail")
         yield self.summary
         yield self.banner
         with Container(id="body"):
             with Vertical(id="list-pane"):
-                yield self.table
-                yield self.filter_input
-                yield self.jump_input
+                yield self.table  # the filter and jump fields come with their keys (tui/fields.py)
             yield self.detail
-        yield KeyFooter(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.filter_input.display = False
-        self.jump_input.display = False
         self._update_banner()
         self.summary.update_summary()
         self.table.focus()

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store
@@ -41,8 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cwdash.store")
 
 
-@dataclass(frozen=True)
-class SiteSpec:
+class SiteSpec(NamedTuple):
     """One site to show: its opened store and read model, or why it could not be opened."""
 
     site: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import Static
@@ -26,15 +25,24 @@ from cwdash.tui import look
 NARROW = 100  # columns: below this the header uses its short words
 
 
-@dataclass
 class LiveState:
     """What the header says about the live reads; ``None`` when no gateway is configured."""
 
-    url: str
-    last_answer: float | None = None
-    paused: bool = False
-    label: str = "gateway"  # how the header names the live source ("RyzeAPI")
-    extra: Callable[[bool], Text] | None = None  # more after the last answer (the budget: tui/budget.py)
+    __slots__ = ("extra", "label", "last_answer", "paused", "url")
+
+    def __init__(
+        self,
+        url: str,
+        last_answer: float | None = None,
+        paused: bool = False,
+        label: str = "gateway",  # how the header names the live source ("RyzeAPI")
+        extra: Callable[[bool], Text] | None = None,  # more after the last answer (the budget: tui/budget.py)
+    ) -> None:
+        self.url = url
+        self.last_answer = last_answer
+        self.paused = paused
+        self.label = label
+        self.extra = extra
 
 
 class SummaryBar(Static):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -65,8 +64,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, max(0, width - 1)) + look.G.ellipsis if width else ""
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     title: str
     width: int  # 0: takes the remaining width

@@ -13,9 +13,6 @@
 cached by ``get_box``) in ASCII where the terminal cannot show more: every border type
 (toasts' edge, inputs, dialogs) at once, where styles would have to name every widget.
 
-:mod:`cwdash.tui.footer` adds a ``FooterKey`` (``textual.widgets._footer``) for Tab, Textual's
-own focus key, which no binding of ours would show.
-
 The crash report (:mod:`cwdash.tui.crash`) overrides Textual's private crash handling
 (``_handle_exception``, ``_fatal_error``, ``_print_error_renderables``): Textual has no
 public hook to leave frame locals (a revealed token) out of its report.

@@ -35,14 +35,12 @@ Adding a source
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from cwdash.store.sources.outcome import BRIDGE_WORDING, LiveOutcome, Wording
 
 
-@dataclass(frozen=True, slots=True)
-class LiveTarget:
+class LiveTarget(NamedTuple):
     """One instance as a live source sees it: what the listing already knows."""
 
     instance_name: str

@@ -8,8 +8,8 @@ into one; any source answering an integration's state in JSON can use it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from cwdash.store.status import STATUSES  # the one vocabulary
 
@@ -152,8 +152,7 @@ RYZEAPI_WORDING = Wording(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LiveState:
+class LiveState(NamedTuple):
     """The volatile fields a live source reports for one integration."""
 
     status: str
@@ -161,8 +160,7 @@ class LiveState:
     inbox_id: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class LiveFailure:
+class LiveFailure(NamedTuple):
     """A live read that failed, with its reason, a one-line detail and the wording of
     the source that failed (the bridge's unless said otherwise)."""
 

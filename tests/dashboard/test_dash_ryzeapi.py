@@ -112,7 +112,7 @@ def ryze_app(dash, source, *, generous: bool = False, **kwargs):  # type: ignore
     dash._stores.append(store)
     model = ReadModel.from_config(config, store)
     model.live = source
-    timing = kwargs.pop("timing", dataclasses.replace(QUICK, connections_every=0.2))
+    timing = kwargs.pop("timing", QUICK._replace(connections_every=0.2))
     return CwdashApp(
         config, store, model, settings=kwargs.pop("settings", dataclasses.replace(FAST)), timing=timing
     )

@@ -227,7 +227,7 @@ def history_off(spec):  # type: ignore[no-untyped-def]
     import dataclasses
 
     config = dataclasses.replace(spec.config, history_env=(("CWDASH_HISTORY_DAYS", "0"),))
-    return dataclasses.replace(spec, config=config)
+    return spec._replace(config=config)
 
 
 async def test_history_off_in_every_site_hides_c(sites) -> None:

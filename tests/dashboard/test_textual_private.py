@@ -59,19 +59,6 @@ def test_the_border_table_ascii_mode_rewrites() -> None:
         assert len(rows) == 3 and all(len(row) == 3 for row in rows), kind
 
 
-def test_the_footer_key_the_footer_adds_for_tab() -> None:
-    """cwdash/tui/footer.py builds a FooterKey for Tab (Textual's own focus key)."""
-    from textual.widgets._footer import FooterKey
-
-    assert list(inspect.signature(FooterKey.__init__).parameters)[:5] == [
-        "self",
-        "key",
-        "key_display",
-        "description",
-        "action",
-    ]
-
-
 def test_the_input_loop_cwdash_replaces_exists() -> None:
     """tui/driver.py: QuietDriver replaces LinuxDriver.run_input_thread, wraps exit_event and
     reads the parser's _timeout_time."""
