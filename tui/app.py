@@ -76,6 +76,14 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
     CSS_PATH = STYLES
     TITLE = "cwdash"
     ENABLE_COMMAND_PALETTE = True
+    # ctrl+c: before any screen's or input's own (a dialog cuts the app's keys off): copies
+    # what is selected, else quits (action_help_quit)
+    # ctrl+z: to the shell's background, `fg` brings the dashboard back (Textual binds it to
+    # nothing, and the terminal's own ctrl+z is off while the dashboard runs)
+    BINDINGS = [
+        Binding("ctrl+c", "help_quit", show=False, system=True, priority=True),
+        Binding("ctrl+z", "suspend_process", show=False, system=True, priority=True),
+    ]
 
     def __init__(
         self,
@@ -157,9 +165,15 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     def on_mount(self) -> None:
         self.hold_notices_over_dialogs()  # no toast over an open dialog (tui/notices.py)
+        self.app_resume_signal.subscribe(self, self._repaint_after_resume)
         for notice in self.notices:  # e.g. a store or .env readable by other users
             self.notify(one_line(notice, 400), severity="warning", timeout=15)
         self._apply_prefs()
+
+    def _repaint_after_resume(self, _app: object) -> None:
+        """Back from ctrl+z (`fg`): the terminal's screen is blank, and Textual, seeing the
+        same size, repaints only what changes; all of it is painted again."""
+        self.refresh(layout=True)
 
     # -- preferences ---------------------------------------------------------------
 
@@ -213,6 +227,17 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     def get_key_display(self, binding: Binding) -> str:
         return look.key_display(super().get_key_display(binding))  # ASCII where the glyphs are
+
+    def action_help_quit(self) -> None:
+        """ctrl+c copies what is selected (in an input, or on screen with the mouse), as
+        Textual's own bindings would; with nothing selected it quits, from the list or from
+        any dialog, as a terminal user's reflex expects. (Textual only toasts which key
+        quits, in markup that literal toasts show as such, and not at all over a dialog.)"""
+        selected = getattr(self.screen.focused, "selected_text", "") or self.screen.get_selected_text()
+        if selected:
+            self.copy_to_clipboard(selected)
+        else:
+            self.exit()
 
     def action_command_palette(self) -> None:
         """Textual's palette; on an ASCII terminal without its emoji icon and "…"."""
