@@ -248,6 +248,17 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
             ascii_palette(self)
 
+    def search_themes(self) -> None:
+        """The palette's Theme picker: ASCII too where the terminal needs it."""
+        if not look.G.ascii:
+            super().search_themes()
+            return
+        from textual.theme import ThemeProvider
+
+        from cwdash.tui.asciimode import ascii_palette
+
+        ascii_palette(self, "Search for themes...", providers=[ThemeProvider])
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's Keys panel takes half of an 80-column screen and Escape does not
         # close it: `?` (HelpScreen) lists every key instead
