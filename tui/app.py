@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cwdash")
 BINDING_IDS = tuple(b.id for b in BINDINGS if b.id)  # what config.toml's [keys] may name
+LEFT_OUT = ("Keys", "Screenshot")  # Textual's palette commands the dashboard does not offer
 DEPTHS = {"standard": "16", "windows": "16", "256": "256", "truecolor": "truecolor"}
 # beside this package, installed or not (cwdash/styles); a plain path: importlib.resources
 # would cost the start a few milliseconds for the same answer
@@ -261,8 +262,10 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's Keys panel takes half of an 80-column screen and Escape does not
-        # close it: `?` (HelpScreen) lists every key instead
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
+        # close it: `?` (HelpScreen) lists every key instead. Its Screenshot writes the
+        # screen, a revealed token too, to ~/Downloads (where a server has none: "Failed
+        # to save screenshot"), said in markup that literal toasts show as such
+        yield from (c for c in super().get_system_commands(screen) if c.title not in LEFT_OUT)
         for binding in self.dashboard.BINDINGS:
             if (
                 binding.action in ("app.quit", "help")

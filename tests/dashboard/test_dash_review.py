@@ -103,3 +103,14 @@ async def test_the_theme_picker_is_ascii(dash) -> None:
         await pilot.press(*"nord", "enter")
         await wait_until(pilot, lambda: app.theme == "nord", "the theme chosen")
         await wait_until(pilot, lambda: app.screen is app.dashboard, "back to the list")
+
+
+async def test_the_palette_offers_no_screenshot(dash) -> None:
+    """Textual's Screenshot wrote the screen (a revealed token too) to ~/Downloads, failed
+    where there is none, and said so in markup shown literally."""
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Screenshot" not in titles and "Keys" not in titles
+        assert "Theme" in titles and "Quit" in titles
