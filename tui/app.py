@@ -240,6 +240,20 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         else:
             self.exit()
 
+    def action_suspend_process(self) -> None:
+        """ctrl+z: to the shell's background where a shell controls jobs; else said, not done
+        (stopped, the dashboard could not come back: tui/driver.py job_control)."""
+        driver = self._driver
+        if os.name == "posix" and driver is not None and driver.can_suspend and not _job_control():
+            self.notify(
+                "ctrl+z: no shell job control here (cwdash leads its terminal's session, as under "
+                "`tmux new cwdash` or `ssh -t host cwdash`), so it keeps running; q quits",
+                title="not suspended",
+                severity="warning",
+            )
+            return
+        super().action_suspend_process()
+
     def action_command_palette(self) -> None:
         """Textual's palette; on an ASCII terminal without its emoji icon and "…"."""
         if not look.G.ascii:
@@ -277,3 +291,9 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
                 binding.tooltip or binding.description,
                 lambda action=binding.action: self.run_action(action, self.dashboard),
             )
+
+
+def _job_control() -> bool:
+    from cwdash.tui.driver import job_control  # posix only (termios), as suspending is
+
+    return job_control()

@@ -70,7 +70,9 @@ class QuietDriver(LinuxDriver):
         """ctrl+z: the terminal restored (all written: the writer thread is joined), then
         the whole job stopped, as the shell expects. Textual stops only its own process:
         under a wrapper (``uv run``, a script) the shell went on waiting for the wrapper,
-        with no prompt and no way back."""
+        with no prompt and no way back. Without a shell's job control nothing stops."""
+        if not job_control():
+            return
         if self._auto_restart:
             self.suspend_application_mode()
             self._must_signal_resume = True  # the app hears of the resume (Textual's flag)
@@ -115,6 +117,17 @@ class QuietDriver(LinuxDriver):
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._wake_read = self.exit_event.wake_fd = -1  # type: ignore[attr-defined]
+
+
+def job_control() -> bool:
+    """Whether a shell's job control can bring a stopped dashboard back (`fg`). A shell
+    that controls jobs gives each its own process group; a dashboard that leads its
+    session's group (``tmux new cwdash``, ``ssh -t host cwdash``, a container) has no
+    such shell: stopped, it would stay stopped until the terminal closes."""
+    try:
+        return os.getpgrp() != os.getsid(0)
+    except OSError:
+        return False
 
 
 def _timeout(parser: XTermParser) -> float | None:

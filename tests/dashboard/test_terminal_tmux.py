@@ -123,3 +123,28 @@ def test_ctrl_z_fg_and_ctrl_c_in_a_real_terminal(tmp_path) -> None:  # type: ign
         # nothing left at the prompt: no key or escape sequence typed into the shell
         # (`fg` echoes the job's command line: the line before ours ends it)
         assert lines[-4].endswith("demo; true'") and lines[-3:] == ["$ echo ended $?", "ended 0", "$"], lines
+
+
+@needs_tmux
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="job control of a Linux shell")
+def test_ctrl_z_without_a_shell_keeps_the_dashboard_running(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``tmux new cwdash``: no shell to go back to. Stopped, the dashboard would stay
+    stopped until the terminal closed: ctrl+z says so instead, and the keys still work."""
+    with private_tmux("off") as server:
+        target = f"{server.session}:0"
+        home = shlex.quote(str(tmp_path))
+        command = f"{shlex.quote(sys.executable)} -m cwdash demo; echo ended $?; sleep 60"
+        server.tmux(
+            "respawn-pane", "-k", "-t", target,
+            f"env -i PATH=/usr/bin:/bin TERM=screen-256color HOME={home} XDG_CONFIG_HOME={home} "
+            f"XDG_STATE_HOME={home} LANG=C.UTF-8 sh -c {shlex.quote(command)}",
+        )  # fmt: skip
+        pane = Pane(server, target)
+        wait_for(pane.dashboard_whole, "the dashboard", START)
+        pane.keys("C-z")
+        wait_for(lambda: "not suspended" in pane.text(), "what ctrl+z did", START)
+        assert pane.flags()["alternate_on"] == "1"
+        pane.keys("?")
+        wait_for(lambda: "cwdash keys" in pane.text(), "the help: keys still arrive", START)
+        pane.keys("C-c")
+        wait_for(lambda: "ended 0" in pane.text(), "the dashboard to end", START)
