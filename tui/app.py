@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cwdash")
 BINDING_IDS = tuple(b.id for b in BINDINGS if b.id)  # what config.toml's [keys] may name
+LEFT_OUT = ("Keys", "Screenshot")  # Textual's palette commands the dashboard does not offer
 DEPTHS = {"standard": "16", "windows": "16", "256": "256", "truecolor": "truecolor"}
 # beside this package, installed or not (cwdash/styles); a plain path: importlib.resources
 # would cost the start a few milliseconds for the same answer
@@ -75,6 +76,14 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
     CSS_PATH = STYLES
     TITLE = "cwdash"
     ENABLE_COMMAND_PALETTE = True
+    # ctrl+c: before any screen's or input's own (a dialog cuts the app's keys off): copies
+    # what is selected, else quits (action_help_quit)
+    # ctrl+z: to the shell's background, `fg` brings the dashboard back (Textual binds it to
+    # nothing, and the terminal's own ctrl+z is off while the dashboard runs)
+    BINDINGS = [
+        Binding("ctrl+c", "help_quit", show=False, system=True, priority=True),
+        Binding("ctrl+z", "suspend_process", show=False, system=True, priority=True),
+    ]
 
     def __init__(
         self,
@@ -156,9 +165,15 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     def on_mount(self) -> None:
         self.hold_notices_over_dialogs()  # no toast over an open dialog (tui/notices.py)
+        self.app_resume_signal.subscribe(self, self._repaint_after_resume)
         for notice in self.notices:  # e.g. a store or .env readable by other users
             self.notify(one_line(notice, 400), severity="warning", timeout=15)
         self._apply_prefs()
+
+    def _repaint_after_resume(self, _app: object) -> None:
+        """Back from ctrl+z (`fg`): the terminal's screen is blank, and Textual, seeing the
+        same size, repaints only what changes; all of it is painted again."""
+        self.refresh(layout=True)
 
     # -- preferences ---------------------------------------------------------------
 
@@ -213,6 +228,31 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
     def get_key_display(self, binding: Binding) -> str:
         return look.key_display(super().get_key_display(binding))  # ASCII where the glyphs are
 
+    def action_help_quit(self) -> None:
+        """ctrl+c copies what is selected (in an input, or on screen with the mouse), as
+        Textual's own bindings would; with nothing selected it quits, from the list or from
+        any dialog, as a terminal user's reflex expects. (Textual only toasts which key
+        quits, in markup that literal toasts show as such, and not at all over a dialog.)"""
+        selected = getattr(self.screen.focused, "selected_text", "") or self.screen.get_selected_text()
+        if selected:
+            self.copy_to_clipboard(selected)
+        else:
+            self.exit()
+
+    def action_suspend_process(self) -> None:
+        """ctrl+z: to the shell's background where a shell controls jobs; else said, not done
+        (stopped, the dashboard could not come back: tui/driver.py job_control)."""
+        driver = self._driver
+        if os.name == "posix" and driver is not None and driver.can_suspend and not _job_control():
+            self.notify(
+                "ctrl+z: no shell job control here (cwdash leads its terminal's session, as under "
+                "`tmux new cwdash` or `ssh -t host cwdash`), so it keeps running; q quits",
+                title="not suspended",
+                severity="warning",
+            )
+            return
+        super().action_suspend_process()
+
     def action_command_palette(self) -> None:
         """Textual's palette; on an ASCII terminal without its emoji icon and "…"."""
         if not look.G.ascii:
@@ -222,10 +262,23 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
             ascii_palette(self)
 
+    def search_themes(self) -> None:
+        """The palette's Theme picker: ASCII too where the terminal needs it."""
+        if not look.G.ascii:
+            super().search_themes()
+            return
+        from textual.theme import ThemeProvider
+
+        from cwdash.tui.asciimode import ascii_palette
+
+        ascii_palette(self, "Search for themes...", providers=[ThemeProvider])
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's Keys panel takes half of an 80-column screen and Escape does not
-        # close it: `?` (HelpScreen) lists every key instead
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
+        # close it: `?` (HelpScreen) lists every key instead. Its Screenshot writes the
+        # screen, a revealed token too, to ~/Downloads (where a server has none: "Failed
+        # to save screenshot"), said in markup that literal toasts show as such
+        yield from (c for c in super().get_system_commands(screen) if c.title not in LEFT_OUT)
         for binding in self.dashboard.BINDINGS:
             if (
                 binding.action in ("app.quit", "help")
@@ -237,3 +290,9 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
                 binding.tooltip or binding.description,
                 lambda action=binding.action: self.run_action(action, self.dashboard),
             )
+
+
+def _job_control() -> bool:
+    from cwdash.tui.driver import job_control  # posix only (termios), as suspending is
+
+    return job_control()

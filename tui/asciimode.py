@@ -17,6 +17,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.command import ProviderSource
 
 # each cell of a border's 3x3 table, in ASCII: corners, top/bottom edges, sides
 _ASCII_BOX = (("+", "-", "+"), ("|", " ", "|"), ("+", "-", "+"))
@@ -59,8 +60,11 @@ def use_ascii_textual(on: bool = True) -> None:
     _border.get_box.cache_clear()  # boxes already built keep no glyph of the other kind
 
 
-def ascii_palette(app: App[object]) -> None:
-    """Textual's command palette with an ASCII placeholder and icon (ctrl+p)."""
+def ascii_palette(
+    app: App[object], placeholder: str = PALETTE_PLACEHOLDER, providers: ProviderSource | None = None
+) -> None:
+    """Textual's command palette with an ASCII placeholder and icon: ctrl+p's (no
+    ``providers``: the app's commands) and the pickers it opens (Theme: ``providers``)."""
     from textual.command import CommandPalette, SearchIcon
 
     class AsciiPalette(CommandPalette):
@@ -68,5 +72,8 @@ def ascii_palette(app: App[object]) -> None:
             for icon in self.query(SearchIcon):
                 icon.icon = PALETTE_ICON
 
-    if not CommandPalette.is_open(app):
-        app.push_screen(AsciiPalette(placeholder=PALETTE_PLACEHOLDER, id="--command-palette"))
+    if providers is None:
+        if not CommandPalette.is_open(app):
+            app.push_screen(AsciiPalette(placeholder=placeholder, id="--command-palette"))
+    else:
+        app.push_screen(AsciiPalette(providers=providers, placeholder=placeholder))

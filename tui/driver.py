@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
+import signal
 import threading
 from codecs import getincrementaldecoder
 
@@ -46,10 +47,36 @@ class QuietDriver(LinuxDriver):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._wake_read = -1
+        self.exit_event = _WakingEvent(-1)
+        self._open_wake_pipe()
+
+    def _open_wake_pipe(self) -> None:
+        """A wake pipe, again after :meth:`close`: Textual closes the driver at every
+        suspend (ctrl+z, ``App.suspend``) and starts it again on resume; a closed pipe
+        made the next input thread die on its first ``select`` (EBADF)."""
+        if self._wake_read >= 0:
+            return
         self._wake_read, wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
         os.set_blocking(wake_write, False)
-        self.exit_event = _WakingEvent(wake_write)
+        self.exit_event.wake_fd = wake_write
+
+    def start_application_mode(self) -> None:
+        self._open_wake_pipe()  # closed by a suspend: open again for the new input thread
+        super().start_application_mode()
+
+    def _sigtstp_application(self, *_: object) -> None:
+        """ctrl+z: the terminal restored (all written: the writer thread is joined), then
+        the whole job stopped, as the shell expects. Textual stops only its own process:
+        under a wrapper (``uv run``, a script) the shell went on waiting for the wrapper,
+        with no prompt and no way back. Without a shell's job control nothing stops."""
+        if not job_control():
+            return
+        if self._auto_restart:
+            self.suspend_application_mode()
+            self._must_signal_resume = True  # the app hears of the resume (Textual's flag)
+        os.killpg(os.getpgrp(), signal.SIGSTOP)
 
     def run_input_thread(self) -> None:
         """Textual's loop (same parser, same messages), with the timeout only when needed."""
@@ -86,10 +113,21 @@ class QuietDriver(LinuxDriver):
 
     def close(self) -> None:
         super().close()
-        with contextlib.suppress(OSError):
-            os.close(self._wake_read)
-        with contextlib.suppress(OSError):
-            os.close(self.exit_event.wake_fd)  # type: ignore[attr-defined]
+        for fd in (self._wake_read, self.exit_event.wake_fd):  # type: ignore[attr-defined]
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._wake_read = self.exit_event.wake_fd = -1  # type: ignore[attr-defined]
+
+
+def job_control() -> bool:
+    """Whether a shell's job control can bring a stopped dashboard back (`fg`). A shell
+    that controls jobs gives each its own process group; a dashboard that leads its
+    session's group (``tmux new cwdash``, ``ssh -t host cwdash``, a container) has no
+    such shell: stopped, it would stay stopped until the terminal closes."""
+    try:
+        return os.getpgrp() != os.getsid(0)
+    except OSError:
+        return False
 
 
 def _timeout(parser: XTermParser) -> float | None:

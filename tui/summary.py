@@ -72,6 +72,13 @@ class SummaryBar(Static):
         if rows:
             self._counts_dirty = True
 
+    def on_resize(self) -> None:
+        """The words depend on the width (short below :data:`NARROW`; each site's counts
+        as wide as fit): written again at once, not at the next tick, which a paused clock
+        or an open dialog puts off for seconds (tmux showed the 200-column words cut at 80)."""
+        self.mark_changed()
+        self.update_summary()
+
     def update_summary(self) -> None:
         """Repaint if anything was marked changed since the last call."""
         if not self._dirty:

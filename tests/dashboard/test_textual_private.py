@@ -70,3 +70,14 @@ def test_the_input_loop_cwdash_replaces_exists() -> None:
     assert "self.exit_event = Event()" in source and "self.exit_event.set()" in source
     assert "_timeout_time" in inspect.getsource(XTermParser.__mro__[1])
     assert "parser.tick" in inspect.getsource(LinuxDriver.run_input_thread) or "tick = parser.tick" in source
+
+
+def test_the_suspend_handler_cwdash_replaces_exists() -> None:
+    """tui/driver.py: QuietDriver replaces LinuxDriver._sigtstp_application (registered as
+    SIGTSTP's handler in __init__) and sets _must_signal_resume when _auto_restart."""
+    from textual.drivers.linux_driver import LinuxDriver
+
+    source = inspect.getsource(LinuxDriver)
+    assert "signal.signal(signal.SIGTSTP, self._sigtstp_application)" in source
+    assert "self._must_signal_resume = True" in inspect.getsource(LinuxDriver._sigtstp_application)
+    assert "if self._auto_restart:" in inspect.getsource(LinuxDriver._sigtstp_application)
