@@ -247,7 +247,7 @@ def median_of(times: list[float]) -> float:
 # -- targets ----------------------------------------------------------------------------
 
 
-def target_startup(store: Path, key: str, repeats: int) -> tuple[Result, dict[str, float]]:
+def target_startup(store: Path, key: str, repeats: int) -> tuple[list[Result], dict[str, float]]:
     """Time to the first whole screen, seen from the terminal, against a minimal Textual app.
 
     Measured when the bottom row of the first frame reaches the pseudo-terminal, for both:
@@ -282,15 +282,17 @@ def target_startup(store: Path, key: str, repeats: int) -> tuple[Result, dict[st
     f, o = median_of(floor), median_of(ours)
     ratios = sorted(a / b for a, b in zip(ours, floor, strict=True))
     whole = median_of(ours_exit) / median_of(floor_exit)
+    detail = (
+        f"({o * 1000:.0f} ms vs {f * 1000:.0f} ms; {len(ratios)} runs, ratios {ratios[0]:.2f}-{ratios[-1]:.2f};"
+        f" to exit {whole:.2f}x; bytecode cached on both sides)"
+    )
     return (
-        Result(
-            "1 start-up to first paint, 100k instances, vs minimal Textual app",
-            o / f,
-            1.3,
-            "x",
-            f"({o * 1000:.0f} ms vs {f * 1000:.0f} ms; {len(ratios)} runs, ratios {ratios[0]:.2f}-{ratios[-1]:.2f};"
-            f" to exit {whole:.2f}x; bytecode cached on both sides)",
-        ),
+        [  # one measurement, two limits: issue 12's, and issue 16's second round
+            Result(
+                "1 start-up to first paint, 100k instances, vs minimal Textual app", o / f, 1.3, "x", detail
+            ),
+            Result("1 start-up to first paint, the same runs, issue 16's limit", o / f, 1.15, "x"),
+        ],
         {
             "startup_floor_ms": f * 1000,
             "startup_ms": o * 1000,
