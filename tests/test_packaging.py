@@ -7,6 +7,7 @@ with a foreign project's ``store`` and ``tui`` packages ahead of it on the path.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -253,3 +254,36 @@ def test_the_first_paint_loads_nothing_it_does_not_need(
     widgets = Path(f"{listing}.widgets").read_text().split()
     assert "FleetTable" in widgets and "KeyFooter" in widgets
     assert not {"FooterKey", "FilterInput", "Input"} & set(widgets), widgets
+
+
+_STATUS_AND_WHAT_IT_LOADED = """
+import json, sys
+from cwdash.cli.main import main
+code = main(["status", sys.argv[1], "--json"])
+from cwdash.store.sources import trust
+print(json.dumps({"code": code, "sqlite_utils": "sqlite_utils" in sys.modules,
+                  "tls_contexts": len(trust._contexts)}), file=sys.stderr)
+"""
+
+
+def test_a_status_read_over_plain_http_loads_no_sqlite_utils_and_no_trust_store(
+    configure, bridge, store: object
+) -> None:
+    """``cwdash status NAME --json`` against a bridge on plain http, with its history record
+    and the token's print audited: plain SQL writes (sqlite-utils' import was ~60 ms, a third
+    of the call) and no TLS context (loading the trust bundles was ~40 ms), which only an
+    https URL, a proxy or a CA file needs."""
+    from cwdash.store.simbridge import live
+
+    sim = bridge({"int_xyz789abc": live("active", "", inbox_id=42)})
+    configure(sim)
+    done = subprocess.run(
+        [sys.executable, "-c", _STATUS_AND_WHAT_IT_LOADED, "suporte"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "sqlite_utils": False, "tls_contexts": 0}, done.stderr
+    assert json.loads(done.stdout)["status"] == "active"

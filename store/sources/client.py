@@ -82,9 +82,15 @@ def http_client(
     httpx = load_httpx()
     from cwdash.store.sources.wire import H11Transport
 
-    context = verify if verify is not None else tls_context(ca_file)
+    proxies = environment_proxies()
+    # The TLS context (~40 ms of loading trust bundles) is made when first needed: a gateway
+    # on plain http (a bridge on the same host, the usual case) never pays it. A CA file or
+    # a proxy still makes it now, so a bad CWDASH_CA_FILE is reported at once.
+    context: ssl.SSLContext | None = verify
+    if context is None and (ca_file or any(proxies.values())):
+        context = tls_context(ca_file)
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-    for pattern, proxy in environment_proxies().items():
+    for pattern, proxy in proxies.items():
         if proxy is None:
             mounts[pattern] = None  # NO_PROXY: the client's own (lean) transport
         else:
@@ -96,11 +102,17 @@ def http_client(
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,
-        transport=H11Transport(verify=context, max_connections=max_connections),
+        transport=H11Transport(
+            verify=context if context is not None else _default_context, max_connections=max_connections
+        ),
         mounts=mounts,
     )
     client._cookies = no_cookies()  # private httpx: tests/test_wire.py checks it still applies
     return client
+
+
+def _default_context() -> ssl.SSLContext:
+    return tls_context(None)
 
 
 def no_cookies() -> httpx.Cookies:

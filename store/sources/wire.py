@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import h11
 
@@ -77,7 +77,7 @@ class H11Transport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
-        verify: bool | ssl.SSLContext = True,
+        verify: bool | ssl.SSLContext | Callable[[], ssl.SSLContext] = True,
         max_connections: int = 16,
         keepalive_expiry: float = 5.0,
     ) -> None:
@@ -92,6 +92,8 @@ class H11Transport(httpx.AsyncBaseTransport):
         if self._ssl is None:
             if isinstance(self._verify, ssl.SSLContext):
                 self._ssl = self._verify
+            elif callable(self._verify):  # made at the first https connection (plain http never pays)
+                self._ssl = self._verify()
             else:
                 self._ssl = httpx.create_ssl_context(verify=self._verify, trust_env=False)
         return self._ssl
