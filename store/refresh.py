@@ -25,6 +25,11 @@ log = logging.getLogger("cwdash.live")
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
+# The round's reads are spread evenly over round_every, in steps of at most this long: the
+# reads due within a step start together (still paced by the rate), so a background round of
+# ~8 reads a second wakes the reading process once a second, not eight times (each wake of
+# an idle process costs more CPU than the read itself).
+ROUND_STEP = 1.0
 WINDOW = 1.01  # seconds: the rate window, with a margin for arrival jitter at the gateway
 # Failures that say the gateway itself turns every read away, whichever the integration:
 # after REFUSALS_TO_BACK_OFF of them in a row, reads back off (see RefreshScheduler.note).
@@ -76,6 +81,7 @@ class RefreshScheduler:
         self._wake = asyncio.Event()
         self._next_slot = 0.0
         self._burst = False  # this round at the full rate (asked for with refresh_now)
+        self._step_until = float("-inf")  # the round's reads due by then start with this step's first
         self._loop: asyncio.AbstractEventLoop | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -192,11 +198,15 @@ class RefreshScheduler:
             self._round_started = now
             self._cursor = 0
             self._burst = False
-        # The round is spread evenly over ``round_every``: the gateway sees a steady
-        # trickle, not a burst every period (the selected and visible rows above are
-        # never held back by this).
-        if not self._burst and self._cursor < len(self.names) and now < self._round_due(self._cursor):
-            return None
+        # The round is spread evenly over ``round_every``, in steps of ROUND_STEP: the gateway
+        # sees a steady trickle, not a burst every period (the selected and visible rows
+        # above are never held back by this).
+        if not self._burst and self._cursor < len(self.names):
+            due = self._round_due(self._cursor)
+            if due > self._step_until:  # the first read of the next step
+                if now < due:
+                    return None
+                self._step_until = now + self._step()  # the reads due by then start now too
         while self._cursor < len(self.names):
             name = self.names[self._cursor]
             self._cursor += 1
@@ -220,6 +230,10 @@ class RefreshScheduler:
         """When the round's ``index``-th read is due."""
         assert self._round_started is not None
         return self._round_started + index * self.settings.round_every / max(1, len(self.names))
+
+    def _step(self) -> float:
+        """How early a round's read may start (:data:`ROUND_STEP`, less in a short round)."""
+        return min(ROUND_STEP, self.settings.round_every / 20)
 
     def _sleep_for(self, now: float) -> float:
         """How long nothing can become due (capped, so new inputs are noticed)."""
