@@ -362,7 +362,10 @@ async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash)
         await pilot.pause(0.5)  # several scheduling periods pass while every read hangs
         # reads never pile up behind a hung bridge: one request per instance, no more
         assert sim.stats.total == len(WITH_INTEGRATION)
-        assert scheduler_of(app) is not None and scheduler_of(app).in_flight == set(WITH_INTEGRATION)
+        scheduler = scheduler_of(app)
+        # every hanging read still in flight, none started again (the bridge saw one each);
+        # delta (no integration) is read from the store, which may be caught in flight
+        assert scheduler is not None and scheduler.in_flight - {"delta"} == set(WITH_INTEGRATION)
         assert "no answer yet" in summary_text(app)
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, "q to quit")
