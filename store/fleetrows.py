@@ -13,12 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, MutableMapping
 from itertools import chain
 
-from cwdash.store.fleetrow import FleetRow, row_key
-
-
-def _split(key: str) -> tuple[str, str]:
-    site, sep, name = key.partition("\x00")
-    return (site, name) if sep else ("", key)
+from cwdash.store.fleetrow import FleetRow, row_key, split_key
 
 
 class _Values:
@@ -75,17 +70,17 @@ class FleetRows(MutableMapping[str, FleetRow]):
         self.version += 1
 
     def __setitem__(self, key: str, row: FleetRow) -> None:
-        site, name = _split(key)
+        site, name = split_key(key)
         self.site_rows(site)[name] = row
         self.version += 1
 
     def __delitem__(self, key: str) -> None:
-        site, name = _split(key)
+        site, name = split_key(key)
         del self.sites[site][name]  # KeyError for an unknown site or name, as a dict
         self.version += 1
 
     def pop(self, key: str, *default: FleetRow | None) -> FleetRow | None:  # type: ignore[override]
-        site, name = _split(key)
+        site, name = split_key(key)
         rows = self.sites.get(site)
         if rows is None or name not in rows:
             if default:

@@ -85,3 +85,16 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     import cwdash.tui.history_view
 
     monkeypatch.setattr(cwdash.tui.history_view, "wall", FROZEN_NOW.timestamp)
+
+
+@pytest.fixture
+def ascii_glyphs() -> Iterator[None]:
+    """Draw with ASCII only (glyphs and Textual's borders), as under LANG=C, for one test."""
+    from cwdash.tui import look
+    from cwdash.tui.asciimode import use_ascii_textual
+
+    look.use_ascii(True)
+    use_ascii_textual(True)
+    yield
+    look.use_ascii(False)
+    use_ascii_textual(False)

@@ -99,17 +99,6 @@ def test_each_colour_depth_wide(dash, snap_compare, monkeypatch: pytest.MonkeyPa
     assert snap_compare(app, terminal_size=(140, 30), run_before=settle_on)
 
 
-@pytest.fixture
-def ascii_glyphs():  # type: ignore[no-untyped-def]
-    from cwdash.tui.asciimode import use_ascii_textual
-
-    look.use_ascii(True)
-    use_ascii_textual(True)
-    yield
-    look.use_ascii(False)
-    use_ascii_textual(False)
-
-
 @pytest.mark.usefixtures("ascii_glyphs")
 def test_ascii_terminal(dash, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
     app = build(dash, monkeypatch, "16")

@@ -325,17 +325,6 @@ def test_a_locale_that_is_not_utf8_gets_ascii(environ: dict[str, str], ascii_onl
     assert wants_ascii(environ) is ascii_only
 
 
-@pytest.fixture
-def ascii_glyphs():  # type: ignore[no-untyped-def]
-    from cwdash.tui.asciimode import use_ascii_textual
-
-    look.use_ascii(True)
-    use_ascii_textual(True)
-    yield
-    look.use_ascii(False)
-    use_ascii_textual(False)
-
-
 @pytest.mark.usefixtures("ascii_glyphs")
 async def test_an_ascii_terminal_gets_nothing_but_ascii(dash) -> None:
     app = dash.app(dash.bridge())

@@ -12,17 +12,6 @@ from cwdash.tui import look
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def ascii_glyphs():  # type: ignore[no-untyped-def]
-    from cwdash.tui.asciimode import use_ascii_textual
-
-    look.use_ascii(True)
-    use_ascii_textual(True)
-    yield
-    look.use_ascii(False)
-    use_ascii_textual(False)
-
-
 def non_ascii(text: str) -> list[str]:
     return sorted({c for c in text if not c.isascii()})
 

@@ -12,17 +12,6 @@ from cwdash.tui import look
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def ascii_glyphs():  # type: ignore[no-untyped-def]
-    from cwdash.tui.asciimode import use_ascii_textual
-
-    look.use_ascii(True)
-    use_ascii_textual(True)
-    yield
-    look.use_ascii(False)
-    use_ascii_textual(False)
-
-
 async def test_ctrl_c_quits_from_the_list_and_from_a_dialog(dash) -> None:
     """Textual's ctrl+c only toasts "Press [b]q[/b] to quit" (markup, shown literally)."""
     for dialog in (None, "question_mark", "slash"):
