@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
-from cwdash.store.fleetrows import FleetRows
+from cwdash.store.fleetrows import FleetRows, LookedUp
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.sources.outcome import LiveFailure, Reason
 from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
@@ -74,7 +74,7 @@ def _unseen(seen: dict[str, set[str]], key: str) -> bool:
     return name not in seen.get(site, ())
 
 
-class SiteRows(Mapping[str, FleetRow]):
+class SiteRows(LookedUp, Mapping[str, FleetRow]):
     """One site's rows of the fleet, by key (``--all-sites``): what a site's listing is
     compared with. A view, not a copy: the fleet holds every row once, by site."""
 
@@ -86,27 +86,12 @@ class SiteRows(Mapping[str, FleetRow]):
         site, name = split_key(key)
         return self.by_name.get(name, default) if site == self.site else default
 
-    def __getitem__(self, key: str) -> FleetRow:
-        row = self.get(key)
-        if row is None:
-            raise KeyError(key)
-        return row
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
     def __iter__(self) -> Iterator[str]:
         prefix = f"{self.site}\x00" if self.site else ""
         return iter([prefix + name for name in list(self.by_name)])
 
     def __len__(self) -> int:
         return len(self.by_name)
-
-
-def ByName(rows: FleetRows, site: str) -> dict[str, FleetRow]:  # was a class: kept its name
-    """One site's rows of the fleet by instance name: what the site's live reads and
-    connection listings name them by. The fleet's own dictionary of the site."""
-    return rows.site_rows(site)
 
 
 class Counts(NamedTuple):

@@ -31,7 +31,26 @@ class _Values:
         return sum(map(len, self.sites.values()))
 
 
-class FleetRows(MutableMapping[str, FleetRow]):
+class LookedUp:
+    """``[key]`` and ``in`` by the class's own ``get`` (one lookup, no KeyError raised and
+    caught as Mapping's defaults do): for the fleet's mappings of rows by key."""
+
+    __slots__ = ()
+
+    def get(self, key: str, default: FleetRow | None = None) -> FleetRow | None:
+        raise NotImplementedError
+
+    def __getitem__(self, key: str) -> FleetRow:
+        row = self.get(key)
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+
+class FleetRows(LookedUp, MutableMapping[str, FleetRow]):
     """Rows by key (see the module), iterated site by site in the order sites came."""
 
     __slots__ = ("sites", "version")
@@ -53,15 +72,6 @@ class FleetRows(MutableMapping[str, FleetRow]):
         if rows is None:
             return default
         return rows.get(name if sep else key, default)
-
-    def __getitem__(self, key: str) -> FleetRow:
-        row = self.get(key)
-        if row is None:
-            raise KeyError(key)
-        return row
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
 
     def add(self, row: FleetRow) -> None:
         """Keep ``row`` under its own key, its own name object the dictionary's key (setting

@@ -4,7 +4,7 @@ the WhatsApp connection word."""
 
 from __future__ import annotations
 
-from cwdash.store.fleet import ByName, Fleet, SiteRows, diff_listing
+from cwdash.store.fleet import Fleet, SiteRows, diff_listing
 from cwdash.store.fleetrow import FleetRow, filter_rows, row_key, split_key
 
 
@@ -37,7 +37,7 @@ def test_a_sites_listing_removes_only_its_own_rows() -> None:
     assert diff.removed == [row_key("prod", "bravo")]
     fleet.apply_diff(diff)
     assert set(fleet.rows) == {row_key("prod", "alpha"), row_key("staging", "alpha")}
-    by_name = ByName(fleet.rows, "staging")
+    by_name = fleet.rows.site_rows("staging")
     assert list(by_name) == ["alpha"] and by_name["alpha"].site == "staging"
     assert by_name.get("bravo") is None
 

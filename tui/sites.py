@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from cwdash.store.config import Config
 from cwdash.store.db import Store
-from cwdash.store.fleet import ByName, Fleet, FleetRow, SiteRows
+from cwdash.store.fleet import Fleet, FleetRow, SiteRows
 from cwdash.store.fleetrow import row_key
 from cwdash.store.readmodel import ReadModel
 from cwdash.store.refresh import RefreshSettings
@@ -83,7 +83,7 @@ class SiteSession:
         # the site's rows by key (what its listing is compared with) and by name (what its
         # reads and listings say); the fleet itself with one site
         self.rows: Mapping[str, FleetRow] = SiteRows(fleet.rows, self.site) if self.site else fleet.rows
-        self.by_name: Mapping[str, FleetRow] = ByName(fleet.rows, self.site) if self.site else fleet.rows
+        self.by_name: Mapping[str, FleetRow] = fleet.rows.site_rows(self.site)  # the fleet's own dict
         self.loader: StoreLoader | None = None
         self.feed: Feed | None = None
         self.budget: BudgetGovernor | None = None
