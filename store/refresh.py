@@ -232,7 +232,7 @@ class RefreshScheduler:
         return self._round_started + index * self.settings.round_every / max(1, len(self.names))
 
     def _step(self) -> float:
-        """How early a round's read may start (:data:`ROUND_STEP`, less in a short round)."""
+        """How long a step of the round lasts (:data:`ROUND_STEP`, less in a short round)."""
         return min(ROUND_STEP, self.settings.round_every / 20)
 
     def _sleep_for(self, now: float) -> float:
