@@ -113,10 +113,10 @@ def status_text(result: StatusRead, token_problem: str | None, up: Upstream | No
     return "\n".join(lines)
 
 
-def _connection_cell(has: bool, bad: str | None, status: str, up: Upstream | None) -> str:
+def _connection_cell(has: bool, bad: str | None, status: str, up: Upstream | None, unknown: str) -> str:
     if up is None:
-        return dash()
-    cell = up.connection.upper() or dash()
+        return unknown
+    cell = up.connection.upper() or unknown
     if has and not bad and silently_broken(status, up.connection):
         cell += "!"  # active integration on an offline number: see the last column
     return cell
@@ -138,6 +138,7 @@ class _Cells:
     def __init__(self) -> None:
         self.urls: dict[str, str] = {}
         self.widths: dict[str, int] = {}
+        self.dash = dash()  # the locale is asked once per listing, not per row
 
     def width(self, cell: str) -> int:
         if cell.isascii():
@@ -157,8 +158,8 @@ class _Cells:
         return (
             name if plain else one_line(name, 40),
             (BAD_ROW if bad else status if has else NO_INTEGRATION_WORD).upper(),
-            _connection_cell(has, bad, status, item.upstream),
-            str(inbox or dash()) if has and not bad else "",
+            _connection_cell(has, bad, status, item.upstream, self.dash),
+            str(inbox or self.dash) if has and not bad else "",
             url_cell,
         )
 
