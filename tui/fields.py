@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cwdash.tui import look
-from cwdash.tui.filter_input import FilterInput
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from textual.widget import Widget
+
+    from cwdash.tui.filter_input import FilterInput
 
 
 class InputFields:
@@ -54,6 +55,8 @@ class InputFields:
         field = fields.get(which)
         if field is not None:
             return field
+        from cwdash.tui.filter_input import FilterInput  # Input and its module: on first use
+
         if which == "filter":
             field = FilterInput(
                 self._apply_filter,

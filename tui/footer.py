@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
+from textual.strip import Strip
 from textual.widget import Widget
 
 # the footer's keys, most wanted first: ?, the on-call keys, pause, the detail, then the rest
@@ -40,6 +42,9 @@ ORDER = (
 )
 COMPACT_BELOW = 120  # columns: below this the keys sit closer together
 TAB = ("tab", "Tab", "Detail", "app.focus_next", True, "the keys go to the detail; Tab: back")
+
+
+_DIM = Style(dim=True)
 
 
 class FooterItem(NamedTuple):
@@ -128,32 +133,41 @@ class KeyFooter(Widget, can_focus=False):
             self._items = sorted(items, key=_rank)
         return self._items
 
-    def render(self) -> Text:
-        compact = self.size.width < COMPACT_BELOW
-        key_style = self.get_component_rich_style("footer-key--key")
-        description_style = self.get_component_rich_style("footer-key--description")
+    def render_line(self, y: int) -> Strip:
+        """The one line, as segments (the Line API): a Rich Text would be converted to
+        Textual's content and laid out again on every draw, the first frame's included."""
+        width = self.size.width
+        base = self.rich_style
+        if y:
+            return Strip.blank(width, base)
+        compact = width < COMPACT_BELOW
+        key_style = base + self.get_component_rich_style("footer-key--key")
+        description_style = base + self.get_component_rich_style("footer-key--description")
         hover = Style(
             bgcolor=self.get_component_rich_style("footer-key--hover").bgcolor
         )  # the keys' colours stay
-        line = Text(no_wrap=True, overflow="crop", end="")
+        segments: list[Segment] = []
         spans: list[tuple[int, int]] = []
+        x = 0
         for index, item in enumerate(self.items):
-            start = line.cell_len
             if compact:
                 key_text, description_text = item.display, f" {item.description}"
             else:
                 key_text, description_text = f" {item.display} ", f"{item.description} "
-            line.append(key_text, key_style)
-            line.append(description_text, description_style)
+            key, description = key_style, description_style
             if index == self._hover:
-                line.stylize(hover, start, line.cell_len)
+                key, description = key + hover, description + hover
             if not item.enabled:
-                line.stylize("dim", start, line.cell_len)
-            spans.append((start, line.cell_len))
+                key, description = key + _DIM, description + _DIM
+            segments += (Segment(key_text, key), Segment(description_text, description))
+            end = x + cell_len(key_text) + cell_len(description_text)
+            spans.append((x, end))
+            x = end
             if compact:
-                line.append(" ")  # FooterKey's margin-right in the compact footer
+                segments.append(Segment(" ", base))  # FooterKey's margin-right in the compact footer
+                x += 1
         self._spans = spans
-        return line
+        return Strip(segments, x).crop_extend(0, width, base)
 
     def _at(self, x: int) -> int | None:
         return next((i for i, (start, end) in enumerate(self._spans) if start <= x < end), None)

@@ -15,8 +15,6 @@ from textual import events
 
 from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.fleet import SORT_KEYS, Fleet
-from cwdash.tui.feed import LiveFeed
-from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.summary import SummaryBar
 from cwdash.tui.table import FleetTable
 
@@ -26,6 +24,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.timer import Timer
 
+    from cwdash.tui.feed import LiveFeed
+    from cwdash.tui.filter_input import FilterInput
     from cwdash.tui.sites import SiteSession
 
     _Base = Screen[None]

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from cwdash.store.fleet import Fleet
 from cwdash.store.readmodel import MappedError, ReadResult, StatusRead
 from cwdash.store.text import one_line
-from cwdash.tui.filter_input import FilterInput
 from cwdash.tui.table import FleetTable
 
 if TYPE_CHECKING:
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 
     from cwdash.store.fleetrow import FleetRow
     from cwdash.store.readmodel import ReadModel
+    from cwdash.tui.filter_input import FilterInput
     from cwdash.tui.verify_actions import VerifyView
 
     _Base = Screen[None]

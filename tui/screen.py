@@ -17,7 +17,7 @@ import time
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Container, Vertical
+from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -42,7 +42,7 @@ from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed
 from cwdash.tui.oncall import OnCallActions
 from cwdash.tui.results import ResultPacing
-from cwdash.tui.sites import SiteRouting, SiteSession, SiteSpec, SitesSummary, open_sessions
+from cwdash.tui.sites import SiteRouting, SiteSession, SiteSpec, open_sessions
 from cwdash.tui.summary import Banner, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
@@ -54,6 +54,14 @@ EMPTY = "no instances in the store: add some with `cwdash import FILE`"
 # For bench/run.py: exit once the first screen is painted ("paint") or the whole list is loaded ("loaded").
 EXIT_AFTER = os.environ.get("CWDASH_EXIT_AFTER", "")
 store_log = logging.getLogger("cwdash.store")
+
+
+class _Pane(Container):
+    """The body and the list's pane: layout only, covered by what they hold (no border,
+    no content of their own), so drawn as Textual draws a BLANK widget: one blank line
+    repeated, not each of their lines worked out under the widgets that cover them."""
+
+    BLANK = True
 
 
 class DashboardScreen(
@@ -75,6 +83,7 @@ class DashboardScreen(
     (one, of site "", without ``--all-sites``)."""
 
     BINDINGS = BINDINGS
+    BLANK = True  # the header, the body and the footer cover it whole (see _Pane)
     # Textual sets these classes from every resize's own size, in both directions
     # (-wide: the detail beside the list; -short: no room for the detail under it).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
@@ -128,19 +137,20 @@ class DashboardScreen(
             "-depth-16": depth == "16",
         }
         self.add_class(*(name for name, on in start_classes.items() if on))
-        self.summary: SummaryBar = (
-            SitesSummary(self.fleet, self.app.title, self.sessions, id="summary")
-            if self.sites_shown
-            else SummaryBar(self.fleet, self.app.title, self.sessions[0].live, id="summary")
-        )
+        if self.sites_shown:
+            from cwdash.tui.sitesummary import SitesSummary  # several sites only
+
+            self.summary: SummaryBar = SitesSummary(self.fleet, self.app.title, self.sessions, id="summary")
+        else:
+            self.summary = SummaryBar(self.fleet, self.app.title, self.sessions[0].live, id="summary")
         self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
         self.table.site_width = max(len(s.site) for s in self.sessions) if self.sites_shown else 0
         self.detail = DetailPane(id="detail")
         yield self.summary
         yield self.banner
-        with Container(id="body"):
-            with Vertical(id="list-pane"):
+        with _Pane(id="body"):
+            with _Pane(id="list-pane"):
                 yield self.table  # the filter and jump fields come with their keys (tui/fields.py)
             yield self.detail
         yield KeyFooter()

@@ -30,7 +30,6 @@ from cwdash.tui.connections import ConnectionView, connection_view_for
 from cwdash.tui.failures import ReadFailures
 from cwdash.tui.feed import Feed, make_feed
 from cwdash.tui.loader import StoreLoader
-from cwdash.tui.sitesummary import SitesSummary, banner_line
 from cwdash.tui.summary import FleetDown, LiveState, SummaryBar
 
 if TYPE_CHECKING:
@@ -260,8 +259,11 @@ class SiteRouting(_Base):
         for session in self.sessions:
             if session.feed is not None:
                 session.feed.select(name if session.site == site else None)
-        if isinstance(self.summary, SitesSummary) and site in self.by_site:
-            self.summary.show_site(self.by_site[site])
+        if self.sites_shown and site in self.by_site:
+            from cwdash.tui.sitesummary import SitesSummary  # several sites only
+
+            if isinstance(self.summary, SitesSummary):
+                self.summary.show_site(self.by_site[site])
 
     def visible_in_sites(self) -> None:
         """The rows on screen, read next by their sites' feeds."""
@@ -278,6 +280,8 @@ class SiteRouting(_Base):
                 session.feed.set_visible(names[session.site])
 
     def banner_for_sites(self) -> None:
+        from cwdash.tui.sitesummary import SitesSummary, banner_line  # several sites only
+
         counts = self.summary.site_counts if isinstance(self.summary, SitesSummary) else {}
         self.banner.show_first(
             store_problem=None,

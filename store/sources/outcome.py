@@ -7,7 +7,6 @@ into one; any source answering an integration's state in JSON can use it.
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from typing import NamedTuple
 
@@ -191,6 +190,8 @@ def parse_state(
     With ``integration_id``, an answer that names another integration (``id``,
     ``integration_id`` or ``bridge_integration_id``) is not taken as this one's state.
     """
+    import json  # a module the dashboard's first paint does without
+
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
