@@ -30,6 +30,7 @@ from cwdash.store.db import Store
 from cwdash.store.readmodel import ReadModel
 from cwdash.store.refresh import RefreshSettings
 from cwdash.store.text import one_line
+from cwdash.styles import sheet
 from cwdash.tui import look
 from cwdash.tui.crash import CrashReport
 from cwdash.tui.notices import LiteralNotifications
@@ -47,7 +48,7 @@ LEFT_OUT = ("Keys", "Screenshot")  # Textual's palette commands the dashboard do
 DEPTHS = {"standard": "16", "windows": "16", "256": "256", "truecolor": "truecolor"}
 # beside this package, installed or not (cwdash/styles); a plain path: importlib.resources
 # would cost the start a few milliseconds for the same answer
-STYLES = str(Path(__file__).resolve().parent.parent / "styles" / "cwdash.tcss")
+STYLES = sheet("cwdash")
 
 
 def keymap_clashes(keymap: dict[str, str], bindings: Iterable[BindingType], where: Path) -> list[str]:
@@ -110,6 +111,9 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         super().__init__(ansi_color=True if no_color else None)
         # "none", "16", "256" or "truecolor" (tests pass the last three; else the terminal's, as Rich detects it)
         self.depth = "none" if no_color else depth or DEPTHS.get(self.console.color_system or "", "truecolor")
+        # a terminal mode's styles are read only when it is on (fewer rules parsed before the first paint)
+        modes = {"ascii": look.G.ascii, "no-color": self.depth == "none", "depth-16": self.depth == "16"}
+        self.css_path = [*self.css_path, *(Path(sheet(mode)) for mode, on in modes.items() if on)]
         self.prefs_file = prefs.prefs_path() if prefs_file is None else prefs_file
         self.prefs = prefs.load(BINDING_IDS, self.prefs_file)
         self.keymap = dict(self.prefs.keys)  # binding id -> keys, as applied

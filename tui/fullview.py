@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from cwdash.store.fleet import FleetRow
 from cwdash.store.readmodel import MappedError, StatusRead
 from cwdash.store.text import literal, one_line
+from cwdash.styles import sheet
 from cwdash.tui.clipboard import osc52_sequences
 from cwdash.tui.detail import TokenView, render_detail
 from cwdash.tui.textual_private import write_to_terminal
@@ -79,6 +80,8 @@ def full_content(
 
 class FullView(Screen[None]):
     """One instance, full screen; Escape, Enter or q goes back to the list."""
+
+    CSS_PATH = sheet("fullview")  # read when the full view first opens
 
     BINDINGS = [
         Binding("escape,enter,q", "close", "Back", key_display="Esc"),

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cwdash.store.status import ACTIVE, BAD_ROW, ERROR, GONE, NO_INTEGRATION, PAUSED, UNKNOWN
+from cwdash.styles import sheet
 from cwdash.tui import look
 from cwdash.tui.table import REASON_SHORT, WITH_URL
 
@@ -62,6 +63,7 @@ class HelpScreen(ModalScreen[None]):
     """Lists every key of the dashboard, then what each label and glyph means."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    CSS_PATH = sheet("help")  # read when the help first opens
 
     def __init__(self, app_bindings: list[Binding]) -> None:
         super().__init__()
