@@ -40,7 +40,14 @@ def test_the_wheel_owns_exactly_one_top_level_name(wheel: Path) -> None:
     assert top == {"cwdash"}
     # every stylesheet: the first screen's, the terminal modes' and the dialogs' (read when used)
     sheets = {p.name for p in (Path(__file__).parent.parent / "styles").glob("*.tcss")}
-    assert sheets >= {"cwdash.tcss", "ascii.tcss", "no-color.tcss", "depth-16.tcss", "help.tcss", "fullview.tcss"}
+    assert sheets >= {
+        "cwdash.tcss",
+        "ascii.tcss",
+        "no-color.tcss",
+        "depth-16.tcss",
+        "help.tcss",
+        "fullview.tcss",
+    }
     assert {f"cwdash/styles/{name}" for name in sheets} <= set(names)
     assert "cwdash/store/db.py" in names and "cwdash/tui/app.py" in names
     assert "cwdash/cli/main.py" in names and "cwdash/__main__.py" in names
