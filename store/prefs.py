@@ -28,8 +28,9 @@ from typing import Any
 from cwdash.store.config import ConfigError, config_dir
 
 FILE_NAME = "config.toml"
-_KEY = re.compile(r"^(?:[a-z0-9_]+(?:\+[a-z0-9_]+)*|[!-~])$", re.IGNORECASE)  # "ctrl+r", "f5", "?"
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+# compiled on first use (re keeps them): the dashboard reads this file before its first paint
+_KEY = r"(?i)^(?:[a-z0-9_]+(?:\+[a-z0-9_]+)*|[!-~])$"  # "ctrl+r", "f5", "?"
+_BARE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def prefs_path() -> Path:
@@ -53,7 +54,7 @@ def keys_problem(keys: object) -> str | None:
     """Why ``keys`` is not a keymap value ("f5,ctrl+r"), or None."""
     if not isinstance(keys, str) or not keys.strip():
         return 'must be a non-empty string of keys, e.g. "f5" or "ctrl+r,f5"'
-    bad = [k for k in (part.strip() for part in keys.split(",")) if not _KEY.match(k)]
+    bad = [k for k in (part.strip() for part in keys.split(",")) if not re.match(_KEY, k)]
     if bad:
         return f"{bad[0][:20]!r} is not a key name"
     return None
@@ -70,13 +71,20 @@ def load(binding_ids: Iterable[str] | None = None, path: Path | None = None) -> 
     except OSError as exc:
         prefs.problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
         return prefs
-    import tomllib  # only when the file exists: most starts have none
-
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         prefs.problems.append(f"{path}: not valid TOML ({exc}); preferences ignored")
         return prefs
+    data = _plain_toml(text)
+    if data is None:  # anything beyond what cwdash writes: the standard library's parser
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            prefs.problems.append(f"{path}: not valid TOML ({exc}); preferences ignored")
+            return prefs
     theme = data.get("theme")
     if theme is not None:
         if isinstance(theme, str) and theme.strip():
@@ -107,10 +115,54 @@ def load(binding_ids: Iterable[str] | None = None, path: Path | None = None) -> 
     return prefs
 
 
+def _bare(name: str) -> bool:
+    """A TOML bare key: letters, digits, ``_`` and ``-``."""
+    return bool(name) and _BARE_CHARS.issuperset(name)
+
+
+def _plain_toml(text: str) -> dict[str, Any] | None:
+    """The file as :func:`dumps` writes it (bare keys, ``[table]`` headers, strings without
+    escapes, ``true``/``false``, comments), read without ``tomllib`` (its import and regular
+    expressions cost ~2 ms before the first paint); None for anything else, which is then
+    ``tomllib``'s to read or refuse. Same result as ``tomllib`` for what it accepts
+    (tests/test_prefs.py compares them)."""
+    data: dict[str, Any] = {}
+    table = data
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            name, closed, rest = line[1:].partition("]")
+            if not closed or not _bare(name) or rest.strip()[:1] not in ("", "#") or name in data:
+                return None
+            table = data[name] = {}
+            continue
+        key, equals, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not _bare(key) or key in table:
+            return None
+        if value.startswith('"'):
+            string, closed, rest = value[1:].partition('"')
+            if not closed or "\\" in string or any(c < " " or c == "\x7f" for c in string):
+                return None
+            parsed: Any = string
+        else:
+            rest, _, _ = value.partition("#")
+            word = rest.strip()
+            if word not in ("true", "false"):
+                return None
+            parsed, rest = word == "true", ""
+        if rest.strip()[:1] not in ("", "#"):
+            return None
+        table[key] = parsed
+    return data
+
+
 def _toml_key(name: str) -> str:
     import json
 
-    return name if _BARE.match(name) else json.dumps(name, ensure_ascii=False)
+    return name if _bare(name) else json.dumps(name, ensure_ascii=False)
 
 
 def _toml_value(value: Any) -> str:

@@ -22,7 +22,9 @@ MASK = "********"
 SHORT = 8
 
 _lock = threading.Lock()
-_secrets: set[str] = set()
+_secrets: set[str] = set()  # every form of every registered value, made when first needed
+_registered: set[str] = set()  # the values as registered
+_formed: set[str] = set()  # the registered values whose forms are in _secrets
 _pattern: re.Pattern[str] | None = None
 
 
@@ -32,7 +34,7 @@ class _Revealing(Protocol):
 
 def _forms(value: str) -> set[str]:
     """The ways a value can appear in a text: as is, escaped by repr/JSON/bytes repr, URL-quoted."""
-    import json  # off the dashboard's start path
+    import json  # worked out when a text is first redacted: the dashboard starts without it
 
     forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], quote(value, safe="")}
     forms.add(repr(value.encode("utf-8", "surrogatepass"))[2:-1])
@@ -49,10 +51,10 @@ def register(*values: str | _Revealing | None) -> None:
             continue
         text = value if isinstance(value, str) else value.reveal()
         if text and text.strip():
-            found |= _forms(text)
+            found.add(text)
     with _lock:
-        if not found <= _secrets:
-            _secrets.update(found)
+        if not found <= _registered:
+            _registered.update(found)
             _pattern = None
 
 
@@ -89,7 +91,10 @@ def register_config(config: object) -> None:
 def _compiled() -> re.Pattern[str] | None:
     global _pattern
     with _lock:
-        if _pattern is None and _secrets:
+        if _pattern is None and _registered:
+            for value in _registered - _formed:
+                _secrets.update(_forms(value))
+            _formed.update(_registered)
             parts = []
             for secret in sorted(_secrets, key=len, reverse=True):  # longest first
                 escaped = re.escape(secret)
@@ -111,4 +116,6 @@ def forget_all() -> None:
     global _pattern
     with _lock:
         _secrets.clear()
+        _registered.clear()
+        _formed.clear()
         _pattern = None

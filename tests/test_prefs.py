@@ -59,3 +59,54 @@ def test_saving_refuses_keys_that_are_not_keys() -> None:
     with pytest.raises(ConfigError, match="not a key name"):
         prefs.save(keys={"refresh": "ctrl+ r"})
     assert not prefs.prefs_path().exists()
+
+
+PLAIN = [
+    "",
+    'theme = "tokyo-night"\n',
+    '# a comment\ntheme = "textual-dark"  # after the value\nbell = true\n',
+    'bell = false\n\n[keys]\nrefresh = "f5,ctrl+r"\nhelp = "?"\n',
+    '  theme   =   "spaced out"   \n[keys]  # the keys\n',
+    'theme = "café ☕"\n',
+    'theme = ""\n',
+]
+NOT_PLAIN = [
+    'theme = "a\\"b"\n',  # an escape
+    "theme = 'literal'\n",  # a literal string
+    'theme = """multi"""\n',
+    "bell = 1\n",
+    'theme = "x" trailing\n',
+    'theme = "unterminated\n',
+    '"quoted key" = "x"\n',
+    "a.b = true\n",
+    "[keys]\n[keys]\n",  # a table twice: tomllib refuses it
+    'theme = "x"\ntheme = "y"\n',  # a key twice: the same
+    "[a.b]\n",
+    "[[arr]]\n",
+    'theme = ["x"]\n',
+    'theme = "tab\there"\n',  # a control character: TOML refuses it unescaped
+    "bell = true false\n",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_the_plain_reader_reads_what_tomllib_reads(text: str) -> None:
+    """What cwdash writes is read without tomllib (its import costs the first paint), and
+    read the same."""
+    from cwdash.store.prefs import _plain_toml
+
+    assert _plain_toml(text) == tomllib.loads(text)
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_anything_else_is_left_to_tomllib(text: str) -> None:
+    from cwdash.store.prefs import _plain_toml
+
+    assert _plain_toml(text) is None
+
+
+def test_what_save_writes_is_read_back_without_tomllib() -> None:
+    from cwdash.store.prefs import _plain_toml, dumps
+
+    text = dumps({"theme": "nord", "bell": True, "keys": {"refresh": "f5,ctrl+r", "help": "?"}})
+    assert _plain_toml(text) == {"theme": "nord", "bell": True, "keys": {"refresh": "f5,ctrl+r", "help": "?"}}
