@@ -20,7 +20,7 @@ from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import FleetRow, ListingDiff, diff_listing, rows_from_listing
 from cwdash.tui.connections import ConnectionsLoaded
 
-FIRST_PAGE = 200
+FIRST_PAGE = 48  # rows: at least a screenful of a tall terminal (the screen asks for its height)
 STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
 
 
@@ -59,13 +59,14 @@ class StoreLoader:
         self._last_reload = 0.0
         self.reload_gap = check_every
 
-    def first_page(self) -> tuple[list[FleetRow], int]:
-        """The top of the list and how many instances the store holds (raises StoreError)."""
+    def first_page(self, rows: int = FIRST_PAGE) -> tuple[list[FleetRow], int]:
+        """The top of the list (``rows``, a screenful: every row more is built before the
+        first paint) and how many instances the store holds (raises StoreError)."""
         # noted before the first read: a commit by another process from here on is
         # seen by check(), even one landing before its first run
         self.version = self.store.listing_version()
         expected = self.store.instance_count()
-        return list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE), self.site)), expected
+        return list(rows_from_listing(self.store.iter_list(limit=rows), self.site)), expected
 
     def load(self, shown: Mapping[str, FleetRow]) -> None:
         """Read the whole listing in a thread worker; ``shown``: the rows on screen now."""

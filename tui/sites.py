@@ -216,14 +216,15 @@ class SiteRouting(_Base):
         """Every site's first page into the fleet; the sites listed whole by it (None:
         no store could be read)."""
         from cwdash.store.db import StoreError
-        from cwdash.tui.loader import StoreFailed
+        from cwdash.tui.loader import FIRST_PAGE, StoreFailed
 
         read, whole, expected = False, [], 0
+        page = max(FIRST_PAGE, self.app.size.height)  # every site's first rows fill the screen
         for session in self.sessions:
             if session.loader is None:
                 continue
             try:
-                first, count = session.loader.first_page()
+                first, count = session.loader.first_page(page)
             except StoreError as exc:
                 self.post_message(StoreFailed(str(exc), session.site))
                 continue
