@@ -10,9 +10,8 @@ import base64
 import binascii
 import io
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from cwdash.store.history.settings import HistorySettings
@@ -68,33 +67,48 @@ def generate_key() -> str:
     return base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
 
 
-@dataclass(frozen=True)
-class Config:
-    """Everything cwdash reads from its environment, already validated."""
+_SECRET_FIELDS = frozenset({"key_text", "bridge_token", "next_key_text", "ryzeapi_token"})
+_NO_ORIGINS: dict[str, str] = {}  # never written to: every Config read from files gets its own
+
+
+class Config(NamedTuple):
+    """Everything cwdash reads from its environment, already validated.
+
+    A NamedTuple (immutable, ``_replace`` for a changed copy), not a dataclass: it is made
+    before the dashboard's first paint, and a frozen dataclass of this size costs ~1 ms
+    to create at import (tests/test_packaging.py). Its repr leaves the secrets out."""
 
     db_path: Path
-    key_text: str | None = field(default=None, repr=False)
+    key_text: str | None = None
     bridge_url: str | None = None
-    bridge_token: str | None = field(default=None, repr=False)
+    bridge_token: str | None = None
     live_timeout: float = DEFAULT_LIVE_TIMEOUT
     concurrency: int = DEFAULT_CONCURRENCY
     rate: float = DEFAULT_RATE
     round_every: float = DEFAULT_ROUND_EVERY
     no_reveal: bool = False
     env_file: Path | None = None
-    next_key_text: str | None = field(default=None, repr=False)
+    next_key_text: str | None = None
     env_checked: tuple[Path, ...] = ()  # every env file looked at, for "where cwdash looked"
     env_files: tuple[Path, ...] = ()  # the env files read, highest priority first
-    origins: dict[str, str] = field(default_factory=dict)  # setting -> "environment", a file, "--db"
+    origins: dict[str, str] = _NO_ORIGINS  # setting -> "environment", a file, "--db"
     ca_file: str | None = None  # CWDASH_CA_FILE: a CA bundle trusted besides the system's
     ryzeapi_url: str | None = None
-    ryzeapi_token: str | None = field(default=None, repr=False)
+    ryzeapi_token: str | None = None
     ryzeapi_reserve: Reserve | None = None  # CWDASH_RYZEAPI_RESERVE; None: the default (10%)
     source: str | None = None  # CWDASH_SOURCE / --source: "bridge" or "ryzeapi"; None: by what is set
     site: str | None = None  # the site this configuration is (--site NAME), None for the plain .env
     # CWDASH_HISTORY_DAYS, CWDASH_HISTORY_CAP, CWDASH_ALERT_UNREACHABLE_AFTER as given;
     # validated where history is used (:meth:`history_settings`), not at every start
     history_env: tuple[tuple[str, str], ...] = ()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(self._fields, self, strict=True)
+            if name not in _SECRET_FIELDS
+        )
+        return f"Config({shown})"
 
     @property
     def bridge_configured(self) -> bool:

@@ -175,7 +175,7 @@ def live_checks(config: Config) -> list[Check]:
     """The live source, its route and trust, and one bounded request to it."""
     from cwdash.store.sources.factory import live_source
 
-    probe = replace(config, live_timeout=min(config.live_timeout, PROBE_TIMEOUT))
+    probe = config._replace(live_timeout=min(config.live_timeout, PROBE_TIMEOUT))
     source = live_source(probe)
     if source is None:
         return [

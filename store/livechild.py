@@ -72,8 +72,7 @@ class Setup:
 
 def child_config(config: Config) -> Config:
     """The configuration the child needs: the store's path and the live source's settings."""
-    return dataclasses.replace(
-        config,
+    return config._replace(
         key_text=None,
         next_key_text=None,
         ryzeapi_token=None,

@@ -15,7 +15,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cwdash.store.config import DEFAULT_CONCURRENCY, DEFAULT_RATE, DEFAULT_ROUND_EVERY
 from cwdash.store.readmodel import READ_FAILED, ReadResult
@@ -41,8 +41,9 @@ BACKOFF_FIRST = 2.0  # seconds before the first probe; doubled after each refuse
 BACKOFF_MAX = 60.0
 
 
-@dataclass
-class RefreshSettings:
+class RefreshSettings(NamedTuple):
+    """How much and how often the live side is read (a changed copy: ``_replace``)."""
+
     concurrency: int = DEFAULT_CONCURRENCY
     rate: float = DEFAULT_RATE
     selected_every: float = DEFAULT_SELECTED_EVERY

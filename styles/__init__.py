@@ -2,11 +2,11 @@
 ``cwdash.tcss`` before the first paint, a terminal mode's file only when that mode is on,
 a dialog's when it first opens."""
 
-from pathlib import Path
+import os
 
-FOLDER = Path(__file__).resolve().parent
+FOLDER = os.path.dirname(os.path.abspath(__file__))  # no symlink resolved: one system call fewer
 
 
 def sheet(name: str) -> str:
     """The path of the stylesheet ``name`` (without ``.tcss``), as Textual's ``CSS_PATH`` takes it."""
-    return str(FOLDER / f"{name}.tcss")
+    return os.path.join(FOLDER, f"{name}.tcss")

@@ -186,10 +186,8 @@ NOT_AT_FIRST_PAINT = (
     "tomllib",  # the preferences as cwdash writes them are read without it
 )
 
-DATACLASSES_AT_FIRST_PAINT = {  # dataclasses.replace()/fields() users
-    "cwdash.store.config.Config",
+DATACLASSES_AT_FIRST_PAINT = {  # the one record definition: its fields() make the table
     "cwdash.store.document.StatusDocument",
-    "cwdash.store.refresh.RefreshSettings",
 }
 
 _AT_FIRST_PAINT = """

@@ -19,7 +19,6 @@ The header (:func:`budget_text`) shows the budget left, its reset and the round'
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -121,8 +120,7 @@ class BudgetGovernor:
         visible = max(1, len(scheduler.visible))
         base = self.base
         self.rate = min(base.rate, rate)
-        scheduler.settings = dataclasses.replace(
-            base,
+        scheduler.settings = base._replace(
             rate=self.rate,
             selected_every=max(base.selected_every, 1 / (self.rate * SELECTED_SHARE)),
             visible_every=max(base.visible_every, visible / (self.rate * VISIBLE_SHARE)),

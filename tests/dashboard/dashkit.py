@@ -7,7 +7,6 @@ Imported by the dashboard tests and their conftest (pytest puts this folder on s
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 import socket
 from collections.abc import Callable
@@ -183,13 +182,13 @@ class Dash:
         if isinstance(bridge, MemorySource):
             model.live = bridge  # the same read model, another live source
         if shown_url is not None:
-            config = dataclasses.replace(config, bridge_url=shown_url)
+            config = config._replace(bridge_url=shown_url)
         return CwdashApp(
             config,
             store,
             model,
             no_reveal=no_reveal or config.no_reveal,
-            settings=settings or dataclasses.replace(FAST),
+            settings=settings or FAST,
             reveal_seconds=reveal_seconds,
             timing=timing,
             depth=depth,

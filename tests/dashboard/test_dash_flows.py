@@ -3,7 +3,6 @@ a bridge that never answers, quit. Live reads go to a bridge stand-in on 127.0.0
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import types
 
@@ -347,7 +346,7 @@ async def test_question_mark_lists_every_key(dash) -> None:
 async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash) -> None:
     sim = dash.real_bridge(lambda ident: Reply(hang=True))
     # a live budget far longer than the test: every read stays in flight throughout
-    quick = dataclasses.replace(FAST, selected_every=0.1, visible_every=0.1, round_every=0.1)
+    quick = FAST._replace(selected_every=0.1, visible_every=0.1, round_every=0.1)
     app = dash.app(sim, timeout=60.0, settings=quick)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: sim.stats.in_flight == len(WITH_INTEGRATION), "every read to hang")

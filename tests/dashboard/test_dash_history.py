@@ -25,7 +25,7 @@ from cwdash.store.simbridge import live
 from cwdash.tui.changes import ChangesScreen
 
 pytestmark = pytest.mark.anyio
-OFTEN = FAST.__class__(**{**FAST.__dict__, "visible_every": 0.1, "round_every": 0.1})
+OFTEN = FAST._replace(visible_every=0.1, round_every=0.1)
 
 
 def events_in_store(path: Path, name: str) -> list[tuple[str, str, str]]:

@@ -6,7 +6,6 @@ legend, the token problem said once, one vocabulary)."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import re
 
 import pytest
@@ -39,7 +38,7 @@ from cwdash.tui.table import REASON_SHORT
 pytestmark = pytest.mark.anyio
 
 # live reads of every row, often: live changes reach the list within a moment
-OFTEN = dataclasses.replace(FAST, visible_every=0.1, round_every=0.1)
+OFTEN = FAST._replace(visible_every=0.1, round_every=0.1)
 
 
 # -- 1. the layout follows every size change --------------------------------------------------

@@ -93,7 +93,6 @@ def ryze_app(dash, source, *, generous: bool = False, **kwargs):  # type: ignore
     """The dashboard on RyzeAPI's own API (``source``: an in-memory stand-in), as launch wires it.
 
     ``generous``: the pacer has heard of a budget big enough that it never slows a test."""
-    import dataclasses
     import time
 
     if generous:
@@ -113,9 +112,7 @@ def ryze_app(dash, source, *, generous: bool = False, **kwargs):  # type: ignore
     model = ReadModel.from_config(config, store)
     model.live = source
     timing = kwargs.pop("timing", QUICK._replace(connections_every=0.2))
-    return CwdashApp(
-        config, store, model, settings=kwargs.pop("settings", dataclasses.replace(FAST)), timing=timing
-    )
+    return CwdashApp(config, store, model, settings=kwargs.pop("settings", FAST), timing=timing)
 
 
 def _by_name(lines: list[str]) -> dict[str, str]:
@@ -302,7 +299,6 @@ async def test_against_the_simulated_server_the_requests_stay_within_the_budget(
     """The real source and pacer, on 127.0.0.1: the reads start at the budget's pace, the
     server never sees more than the limit minus the reserve in one of its windows, and the
     connections come from one listing. (bench/run.py measures 1,000 instances over minutes.)"""
-    import dataclasses
     from collections import Counter
 
     from dashkit import FAST, QUICK, summary_text, wait_until
@@ -330,7 +326,7 @@ async def test_against_the_simulated_server_the_requests_stay_within_the_budget(
         config,
         store,
         ReadModel.from_config(config, store),
-        settings=dataclasses.replace(FAST, selected_every=0.1, visible_every=0.1),
+        settings=FAST._replace(selected_every=0.1, visible_every=0.1),
         timing=QUICK,
     )
     async with app.run_test(size=(160, 45)) as pilot:

@@ -9,7 +9,6 @@ differently per site, so every test also checks that the same name in two sites 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -47,7 +46,7 @@ def token_of(site: str, name: str) -> str:
 @pytest.fixture
 def sites(tmp_path: Path):  # type: ignore[no-untyped-def]
     # rows off screen at 80x24 are read too; each site seals tokens of its own
-    s = Sites(tmp_path, dataclasses.replace(FAST, round_every=0.5), token_for=token_of)
+    s = Sites(tmp_path, FAST._replace(round_every=0.5), token_for=token_of)
     yield s
     s.close()
 

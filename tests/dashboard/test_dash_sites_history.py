@@ -8,7 +8,6 @@ answers each test scripts (a dict per site, changed while the dashboard runs).""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import sys
 from pathlib import Path
@@ -72,7 +71,7 @@ def state_rows(path: Path) -> int:
 
 @pytest.fixture
 def sites(tmp_path: Path):  # type: ignore[no-untyped-def]
-    s = Sites(tmp_path, dataclasses.replace(FAST, round_every=0.1, visible_every=0.1))
+    s = Sites(tmp_path, FAST._replace(round_every=0.1, visible_every=0.1))
     yield s
     s.close()
 
@@ -224,9 +223,8 @@ async def test_a_site_without_history_leaves_the_others_theirs(sites) -> None:
 
 def history_off(spec):  # type: ignore[no-untyped-def]
     """The site with CWDASH_HISTORY_DAYS=0 in its own configuration (its env file's)."""
-    import dataclasses
 
-    config = dataclasses.replace(spec.config, history_env=(("CWDASH_HISTORY_DAYS", "0"),))
+    config = spec.config._replace(history_env=(("CWDASH_HISTORY_DAYS", "0"),))
     return spec._replace(config=config)
 
 

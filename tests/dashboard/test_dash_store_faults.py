@@ -184,7 +184,6 @@ async def test_text_without_a_width_of_its_own_keeps_the_columns_aligned(dash) -
 
 
 async def test_the_dashboard_reads_a_store_on_a_full_disk(dash, tmp_path, sealer) -> None:
-    import dataclasses
 
     from test_store_opening import store_on_a_full_disk, tiny_filesystem
 
@@ -202,7 +201,7 @@ async def test_the_dashboard_reads_a_store_on_a_full_disk(dash, tmp_path, sealer
             opened,
             ReadModel.from_config(config, opened),
             notices=[opened.notice],
-            settings=dataclasses.replace(FAST),
+            settings=FAST,
         )
         seen = record_notifications(app)
         try:
