@@ -2,8 +2,8 @@
 
 :attr:`Config.live_source_name <cwdash.store.config.Config.live_source_name>` names the
 source in use; :data:`SOURCES` maps each name to the function that makes it, importing
-that source's module only then (the dashboard's first paint loads no live source, and a
-fleet on the bridge never loads RyzeAPI's client). A new source is one module in this
+that source's module only then (a fleet on the bridge never loads RyzeAPI's client, nor
+a fleet on RyzeAPI the bridge's). A new source is one module in this
 package (see :mod:`cwdash.store.sources.base`) and one line here.
 """
 
