@@ -12,7 +12,8 @@ The keys are the screen's shown bindings, one per action, reordered by :data:`OR
 (the bindings themselves keep theirs: their order is the palette's and ``?``'s). Tab is
 Textual's own focus key (no binding of ours), so the footer adds it as "Tab Detail". A
 key the screen refuses (``t`` with ``--no-reveal``) is not shown at all; one it disables
-is dim. A key is clicked as it is pressed; hovering shows its tooltip.
+is dim. A key is clicked as it is pressed; hovering shows its tooltip; where the line is
+wider than the terminal, the mouse wheel slides it (as Textual's footer scrolls).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ ORDER = (
     "app.quit",
 )
 COMPACT_BELOW = 120  # columns: below this the keys sit closer together
+SCROLL_STEP = 4  # cells the line slides per turn of the mouse wheel
 TAB = ("tab", "Tab", "Detail", "app.focus_next", True, "the keys go to the detail; Tab: back")
 
 
@@ -100,6 +102,8 @@ class KeyFooter(Widget, can_focus=False):
         self._items: list[FooterItem] | None = None  # None: to be read from the screen
         self._spans: list[tuple[int, int]] = []  # each item's cells on the line, as drawn
         self._hover: int | None = None
+        self._scroll = 0  # cells of the line scrolled off to the left (the mouse wheel)
+        self._line_width = 0  # the whole line's cells, as last drawn
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -167,10 +171,37 @@ class KeyFooter(Widget, can_focus=False):
                 segments.append(Segment(" ", base))  # FooterKey's margin-right in the compact footer
                 x += 1
         self._spans = spans
-        return Strip(segments, x).crop_extend(0, width, base)
+        self._line_width = x
+        self._scroll = max(0, min(self._scroll, x - width))
+        return Strip(segments, x).crop_extend(self._scroll, self._scroll + width, base)
 
     def _at(self, x: int) -> int | None:
+        x += self._scroll
         return next((i for i, (start, end) in enumerate(self._spans) if start <= x < end), None)
+
+    def _scroll_by(self, cells: int) -> None:
+        """Slide the line when it is wider than the terminal (as Textual's footer scrolls),
+        so that the keys cut off at 80 columns can be reached with the mouse wheel."""
+        scroll = max(0, min(self._scroll + cells, self._line_width - self.size.width))
+        if scroll != self._scroll:
+            self._scroll = scroll
+            self.refresh()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._scroll_by(SCROLL_STEP)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._scroll_by(-SCROLL_STEP)
+
+    def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
+        event.stop()
+        self._scroll_by(SCROLL_STEP)
+
+    def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        event.stop()
+        self._scroll_by(-SCROLL_STEP)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         index = self._at(event.x)

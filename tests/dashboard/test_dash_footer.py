@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from dashkit import screen_text, wait_settled, wait_until
+from textual import events
 
 from cwdash.tui.footer import KeyFooter
 
@@ -62,3 +63,26 @@ async def test_the_line_is_textual_footers_in_its_two_styles(dash, size: tuple[i
         else:
             assert line.startswith(" ? Help  / Filter  n Next ")
             assert " q Quit " in line
+
+
+async def test_the_wheel_slides_a_line_wider_than_the_terminal(dash) -> None:
+    """At 80 columns the last keys are cut off; the mouse wheel over the footer brings them
+    in (Textual's footer scrolled; the one-widget footer does too), and back."""
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        start = footer_text(app)
+        assert "q Quit" not in start and start.startswith("? Help")
+        for _ in range(20):  # Pilot has no wheel: the events its click and hover post
+            await pilot._post_mouse_events([events.MouseScrollDown], KeyFooter, offset=(10, 0))
+        await wait_until(pilot, lambda: "q Quit" in footer_text(app), "the last key slid in")
+        assert not footer_text(app).startswith("? Help")
+        # a click lands on the key drawn under it, not on the one that was there before
+        line = footer_text(app)
+        await pilot.click(KeyFooter, offset=(line.index("p Pause") + 2, 0))
+        await wait_until(pilot, lambda: "paused" in screen_text(app), "paused by the click")
+        for _ in range(20):
+            await pilot._post_mouse_events([events.MouseScrollUp], KeyFooter, offset=(10, 0))
+        await wait_until(pilot, lambda: footer_text(app).startswith("? Help"), "back to the start")
+        # the list does not scroll under the footer's wheel
+        assert app.query_one("#fleet").scroll_offset.y == 0
