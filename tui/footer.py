@@ -187,21 +187,21 @@ class KeyFooter(Widget, can_focus=False):
             self._scroll = scroll
             self.refresh()
 
+    def _wheel(self, event: events.MouseEvent, cells: int) -> None:
+        event.stop()  # the list under the footer does not scroll
+        self._scroll_by(cells)
+
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        event.stop()
-        self._scroll_by(SCROLL_STEP)
+        self._wheel(event, SCROLL_STEP)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        event.stop()
-        self._scroll_by(-SCROLL_STEP)
+        self._wheel(event, -SCROLL_STEP)
 
     def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
-        event.stop()
-        self._scroll_by(SCROLL_STEP)
+        self._wheel(event, SCROLL_STEP)
 
     def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
-        event.stop()
-        self._scroll_by(-SCROLL_STEP)
+        self._wheel(event, -SCROLL_STEP)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         index = self._at(event.x)
