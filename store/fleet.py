@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
+from cwdash.store.counts import Counts, Tally
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
 from cwdash.store.fleetrows import FleetRows, LookedUp
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
-from cwdash.store.sources.outcome import LiveFailure, Reason
-from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
+from cwdash.store.status import CONNECTION_STATES, ERROR, LAST, SORT_ORDER
 
 __all__ = [
     "Counts",
@@ -25,6 +25,7 @@ __all__ = [
     "FleetRow",
     "ListingDiff",
     "SiteRows",
+    "Tally",
     "background_read",
     "diff_listing",
     "filter_rows",
@@ -92,23 +93,6 @@ class SiteRows(LookedUp, Mapping[str, FleetRow]):
 
     def __len__(self) -> int:
         return len(self.by_name)
-
-
-class Counts(NamedTuple):
-    """The fleet summary in the header."""
-
-    total: int
-    active: int
-    paused: int
-    error: int
-    no_integration: int
-    not_live: int  # rows with an integration never read yet (failed reads are ``failing``)
-    failing: int
-    gone: int = 0
-    read: int = 0  # rows with an integration read at least once
-    top_failure: LiveFailure | None = None  # the most common failure, one of them
-    top_failing: int = 0  # how many rows fail that way
-    number_offline: int = 0  # active integrations on a logged-out or disconnected number
 
 
 class Fleet:
@@ -279,59 +263,18 @@ class Fleet:
 
     def counts(self, rows: Iterable[FleetRow] | None = None) -> Counts:
         """The header's counts, of every row or of ``rows`` (a pass over each: at most once a tick)."""
-        active = paused = error = no_integration = not_live = failing = gone = read = offline = 0
-        reasons: dict[Reason, int] = {}
-        example: dict[Reason, LiveFailure] = {}
-        total = 0
-        for row in self.rows.values() if rows is None else rows:
-            total += 1
-            if row.gone:
-                gone += 1  # vanished from the store: its last status no longer counts
-                continue
-            if not row.has_integration:
-                no_integration += 1
-                continue
-            status = row.status
-            if status == ACTIVE:
-                active += 1
-                if row.connection in OFFLINE:
-                    offline += 1
-            elif status == PAUSED:
-                paused += 1
-            elif status == ERROR:
-                error += 1
-            if row.read_at is None:
-                not_live += 1
-            else:
-                read += 1
-            failure = row.failure
-            if failure is not None:
-                failing += 1
-                reason = failure.reason
-                reasons[reason] = reasons.get(reason, 0) + 1
-                example[reason] = failure
-        top = max(reasons, key=reasons.__getitem__) if reasons else None
-        return Counts(
-            total,
-            active,
-            paused,
-            error,
-            no_integration,
-            not_live,
-            failing,
-            gone,
-            read,
-            example[top] if top is not None else None,
-            reasons[top] if top is not None else 0,
-            offline,
-        )
+        return Tally(self.rows.values() if rows is None else rows).counts()
 
     def site_counts(self, sites: Iterable[str] | None = None) -> dict[str, Counts]:
         """The counts of each site with rows (``--all-sites``), or of ``sites`` only (a
         site among them without rows: absent); a pass over those sites' rows."""
+        return {site: tally.counts() for site, tally in self.site_tallies(sites).items()}
+
+    def site_tallies(self, sites: Iterable[str] | None = None) -> dict[str, Tally]:
+        """:meth:`site_counts` as tallies, which live results then keep up to date row by row."""
         wanted = self.rows.sites if sites is None else sites
         by_site = self.rows.sites
-        return {site: self.counts(by_site[site].values()) for site in wanted if by_site.get(site)}
+        return {site: Tally(by_site[site].values()) for site in wanted if by_site.get(site)}
 
 
 async def background_read(

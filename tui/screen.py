@@ -274,15 +274,16 @@ class DashboardScreen(
         row = self.fleet.rows.get(key)
         if row is None:
             return
-        now = time.monotonic()
+        now, recount = time.monotonic(), self.summary.recount  # the counts: this row's part only
+        recount(row, -1, session.site)
         row.apply(result, now)
+        recount(row, 1, session.site)
         self.history_observe(row)
         if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
             session.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
         if session.failures.note(key_label(key), result):
             self._update_banner()
-        self.summary.mark_changed(rows=True, site=session.site)  # the other sites' counts stand
         if key == self.selected:
             if isinstance(result, LiveResult):
                 # a background read of a row that became selected while it ran: the
