@@ -16,8 +16,9 @@ from cwdash.store.counts import Counts, Tally
 from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
 from cwdash.store.fleetrows import FleetRows, LookedUp
+from cwdash.store.fleetsort import COLUMNS, sort_rows
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
-from cwdash.store.status import CONNECTION_STATES, ERROR, LAST, SORT_ORDER
+from cwdash.store.status import ERROR
 
 __all__ = [
     "Counts",
@@ -212,21 +213,20 @@ class Fleet:
             rows = list(rows)
             bisect.insort(rows, kept, key=_by_name)
         key = self.sort_key
-        if key == "name" or key not in _COLUMN:
+        if key == "name" or key not in SORTS:
             self.view = rows[::-1] if self.sort_reverse else list(rows)
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
             rows = rows[::-1]
+        if key in COLUMNS:  # a pass per distinct value, or one sort with a C-level key
+            values, order = COLUMNS[key]
+            self.view = sort_rows(rows, values(rows), order, self.sort_reverse)
+            return
         if key == "since":  # the most recent first
             at = self.since_at.get
-            column = lambda r: -at(r.key, 0.0)  # noqa: E731
-        elif key == "broke":  # the attention view
+            column: Callable[[FleetRow], object] = lambda r: -at(r.key, 0.0)  # noqa: E731
+        else:  # "broke": the attention view
             column = self._by_breakage()
-        else:
-            column = _COLUMN[key]
-        if key == "last_error":  # by the text, then the rows without one last
-            rows = sorted(rows, key=column, reverse=self.sort_reverse)
-            column = _no_error
         self.view = sorted(rows, key=column, reverse=self.sort_reverse)
 
     def name_order(self) -> list[FleetRow]:
@@ -298,23 +298,9 @@ def _by_name(row: FleetRow) -> str:
     return row.sort_name  # natural order: academia-2 before academia-10
 
 
-def _no_error(row: FleetRow) -> bool:
-    return row.last_error == ""
-
-
-_CONNECTION_ORDER = {state: -i for i, state in enumerate(CONNECTION_STATES)}
-# Each sort's own column; ties keep the name order they are sorted from (stable sorts).
-_COLUMN: dict[str, Callable[[FleetRow], object]] = {
-    "status": lambda r: SORT_ORDER.get(r.status, LAST),
-    "source": lambda r: 0 if r.failure else 1 if not r.is_live else 2,
-    "last_error": lambda r: r.last_error.lower(),
-    "url": lambda r: r.base_url,
-    "inbox": lambda r: r.inbox_id,
-    "site": lambda r: r.site,
-    "connection": lambda r: _CONNECTION_ORDER.get(r.connection, 1),  # offline numbers first
-    "since": _by_name,  # read from the fleet's history: see Fleet.rebuild
-    "broke": _by_name,
-}
+# the sorts of the list (tui/list_actions.py): by a column of the row (store/fleetsort.py),
+# or by the fleet's history ("since", "broke": see Fleet.rebuild)
+SORTS = frozenset(COLUMNS) | {"since", "broke"}
 
 
 def now() -> float:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import compress, repeat
+from operator import attrgetter, contains, is_not, or_
 
 from cwdash.store import status as vocabulary
 from cwdash.store.db import ListRow
@@ -300,43 +302,46 @@ class FleetRow:
         return bool(filter_rows((self,), needle))
 
 
-class _Answers(dict[str, bool]):
-    """Whether a needle is in each of a few values many rows share (URLs, statuses),
-    worked out once per value, then a dictionary lookup per row."""
-
-    def __init__(self, needle: str, shown: Callable[[str], str]) -> None:
-        super().__init__()
-        self.needle = needle
-        self.shown = shown
-
-    def __missing__(self, value: str) -> bool:
-        hit = self[value] = self.needle in self.shown(value)
-        return hit
-
-
 def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
     """The rows whose name, URL, status, error text, WhatsApp connection or site holds the
     lower-case ``needle``.
 
-    The first keystroke of a filter tests 100k rows, so a row costs attribute reads
-    and dictionary lookups, no call: URLs and statuses are answered once per distinct
-    value, and the error text (a property) is read only for rows that have one.
+    A filter's first keystroke tests every row (a million across sites), so each field is
+    a pass at C speed (``map``/``compress``, no Python call per row): the names, then each
+    other field only when one of its distinct values (a few URLs, statuses, error texts)
+    holds the needle. The mapped states (rare) are looked at one by one.
     """
-    urls = _Answers(needle, str.lower)
-    statuses = _Answers(needle, lambda status: status or NO_INTEGRATION_WORD)
-    shared = _Answers(needle, str.lower)  # connection words and site names: a few values each
-    return [
-        r
-        for r in rows
-        if needle in r.name_folded
-        or statuses[r.status]
-        or urls[r.base_url]
-        or ((r.local_error or r.live_error) and needle in r.last_error.lower())
+    rows = rows if isinstance(rows, list) else list(rows)
+    hit = list(map(contains, map(_FOLDED, rows), repeat(needle)))
+    for field, shown in _FIELDS:
+        values = list(map(field, rows))
+        wanted = frozenset(v for v in set(values) if needle in shown(v))
+        if wanted:
+            hit = list(map(or_, hit, map(wanted.__contains__, values)))
+    mapped = list(map(_MAPPED, rows))
+    for i in compress(range(len(rows)), map(is_not, mapped, repeat(None))):
+        r = rows[i]
         # a mapped state shown as LAST ERROR ("instance not found", the demo's 503)
-        or (r.mapped is not None and (r.has_integration or r.gone) and needle in r.mapped.message)
-        or (r.connection and shared[r.connection])  # the WHATSAPP column's word
-        or (r.site and shared[r.site])
-    ]
+        if (r.has_integration or r.gone) and needle in r.mapped.message:  # type: ignore[union-attr]
+            hit[i] = True
+    return list(compress(rows, hit))
+
+
+def _status_word(status: str) -> str:
+    return status or NO_INTEGRATION_WORD
+
+
+_FOLDED = attrgetter("name_folded")
+_MAPPED = attrgetter("mapped")
+# the other fields the filter reads, and how each of their values reads (lower case; a
+# row without integration has the status "", read as "no integration")
+_FIELDS: tuple[tuple[Callable[[FleetRow], str], Callable[[str], str]], ...] = (
+    (attrgetter("status"), _status_word),
+    (attrgetter("base_url"), str.lower),
+    (attrgetter("last_error"), str.lower),
+    (attrgetter("connection"), str.lower),  # the WHATSAPP column's word
+    (attrgetter("site"), str.lower),
+)
 
 
 def rows_from_listing(listing: Iterable[tuple], site: str = "") -> Iterator[FleetRow]:
