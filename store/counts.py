@@ -8,13 +8,17 @@ each second of a live round (the key p99 of bench/million.py).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from itertools import compress
+from operator import eq
 from typing import TYPE_CHECKING, NamedTuple
 
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
 from cwdash.store.status import ACTIVE, ERROR, OFFLINE, PAUSED
 
 if TYPE_CHECKING:
+    from cwdash.store.columns import SiteColumns
     from cwdash.store.fleetrow import FleetRow
     from cwdash.store.sources.outcome import LiveFailure, Reason
 
@@ -107,6 +111,60 @@ class Tally:
         self.gone += gone
         self.read += read
         self.offline += offline
+
+    @classmethod
+    def of_columns(cls, columns: SiteColumns) -> Tally:
+        """A site's tally from its columns: counts of codes, the rare rows one by one."""
+        tally = cls()
+        n = len(columns)
+        if not n:
+            return tally
+        texts = columns.texts.values
+        has = columns.has
+        gone = [i for i, m in columns.mapped.items() if m.message == _GONE]
+        by_status = Counter(columns.status)  # rows without integration hold the code of ""
+        for i in gone:
+            if has[i]:
+                by_status[columns.status[i]] -= 1
+        code = {text: k for k, text in enumerate(texts) if text in (ACTIVE, PAUSED, ERROR)}
+        tally.total = n
+        tally.gone = len(gone)
+        tally.no_integration = has.count(0) - sum(1 for i in gone if not has[i])
+        tally.active = by_status.get(code.get(ACTIVE, -1), 0)
+        tally.paused = by_status.get(code.get(PAUSED, -1), 0)
+        tally.error = by_status.get(code.get(ERROR, -1), 0)
+        gone_set = set(gone)
+        integrated = n - tally.no_integration - tally.gone
+        read_at = columns.read_at
+        if read_at is not None:  # rows read (a time, not NaN) with an integration, not gone
+            read = bytes(map(eq, read_at, read_at))
+            both = int.from_bytes(read, "little") & int.from_bytes(has, "little")
+            tally.read = both.bit_count() - sum(1 for i in gone if has[i] and read[i])
+        tally.not_live = integrated - tally.read
+        offline = frozenset(k for k, text in enumerate(texts) if text in OFFLINE)
+        active = code.get(ACTIVE, -1)
+        if offline:
+            status = columns.status
+            for i in compress(range(n), map(offline.__contains__, columns.connection)):  # type: ignore[attr-defined]
+                if has[i] and status[i] == active and i not in gone_set:
+                    tally.offline += 1
+        for i, failure in columns.failure.items():
+            if has[i] and i not in gone_set:
+                tally.failing += 1
+                reason = failure.reason
+                tally.reasons[reason] = tally.reasons.get(reason, 0) + 1
+                tally.example[reason] = failure
+        return tally
+
+    def plus(self, other: Tally) -> Tally:
+        """Another tally's counts added to these (several sites' counts as one)."""
+        for field in self.__slots__:
+            if field not in ("reasons", "example"):
+                setattr(self, field, getattr(self, field) + getattr(other, field))
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+            self.example[reason] = other.example[reason]
+        return self
 
     def add(self, row: FleetRow, n: int = 1) -> None:
         """Count ``row`` in (``n`` 1) or out (``n`` -1), as it is now."""

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
+from cwdash.store.columns import SiteColumns
 from cwdash.store.counts import Counts, Tally
 from cwdash.store.db import ListRow
-from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
-from cwdash.store.fleetrows import FleetRows, LookedUp
-from cwdash.store.fleetsort import COLUMNS, sort_rows
+from cwdash.store.fleetrow import (
+    FleetRow,
+    filter_rows,
+    local_values,
+    natural_key,
+    rows_from_listing,
+    split_key,
+)
+from cwdash.store.fleetrows import ByName, FleetRows, LookedUp
+from cwdash.store.fleetview import COLUMNS, Layout, View, attention, matching, name_order
+from cwdash.store.fleetview import sorted_by as _sorted_by
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.status import ERROR
 
@@ -39,7 +49,7 @@ SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "
 class ListingDiff(NamedTuple):
     """What a fresh listing changes: rows new or with other local values, keys gone."""
 
-    changed: list[FleetRow]
+    changed: Sequence[FleetRow]
     removed: list[str]
 
 
@@ -81,7 +91,7 @@ class SiteRows(LookedUp, Mapping[str, FleetRow]):
     compared with. A view, not a copy: the fleet holds every row once, by site."""
 
     def __init__(self, rows: FleetRows, site: str) -> None:
-        self.by_name = rows.site_rows(site)
+        self.by_name: ByName = rows.site_rows(site)
         self.site = site
 
     def get(self, key: str, default: FleetRow | None = None) -> FleetRow | None:  # type: ignore[override]
@@ -101,7 +111,7 @@ class Fleet:
 
     def __init__(self, rows: Iterable[FleetRow | ListRow] = ()) -> None:
         self.rows = FleetRows()
-        self.view: list[FleetRow] = []
+        self.view = View(array("I"), Layout(()))
         self.filter_text = ""
         self.attention_only = False
         self.sort_key = "name"
@@ -114,10 +124,12 @@ class Fleet:
         # (the attention view orders rows in error with no breakage seen by it)
         self.known_since: dict[str, float] = {}
         self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
-        # every row by name, and the rows' version it was sorted at: each other sort is a
-        # stable pass over it by its own column (no tuple key per row), a filter keeps it
-        self._by_name: list[FleetRow] = []
+        # every row's number (fleetview.Layout) by name, and the rows' version it was sorted
+        # at: each other sort is a stable pass over it by its own column, a filter keeps it
+        self._by_name = array("I")
         self._by_name_version = -1
+        self._layout = Layout(())
+        self._layout_version = -1
         self.replace_local(rows)
 
     @staticmethod
@@ -192,47 +204,61 @@ class Fleet:
         shape = (needle, self.attention_only, self.sort_key, self.sort_reverse)
         previous = self._shown
         self._shown = shape
+        layout = self.layout()
         if (
             not full
             and previous is not None
             and needle != previous[0]
             and needle.startswith(previous[0])
             and previous[1:] == shape[1:]
+            and self.view.layout is layout
         ):
             # the view is already sorted and filtering keeps the order: the first
             # keystroke filters the unfiltered view and sorts nothing
-            self.view = filter_rows(self.view, needle)
+            self.view = View(matching(layout, self.view.ids, needle), layout)
             return
-        rows: list[FleetRow] = self.name_order()
+        ids = self.name_order()
         if self.attention_only:
-            rows = [r for r in rows if r.needs_attention]
+            ids = attention(layout, ids)
         if needle:
-            rows = filter_rows(rows, needle)
+            ids = matching(layout, ids, needle)
         kept = self.rows.get(keep) if keep is not None else None
-        if kept is not None and (self.attention_only or needle) and not any(r is kept for r in rows):
-            rows = list(rows)
-            bisect.insort(rows, kept, key=_by_name)
+        number = layout.number(kept) if kept is not None else None
+        if number is not None and (self.attention_only or needle) and number not in ids:
+            folded = layout.joined("folded")
+            ids = array("I", ids)
+            at = bisect.bisect(ids, natural_key(folded[number]), key=lambda n: natural_key(folded[n]))  # type: ignore[index]
+            ids.insert(at, number)
         key = self.sort_key
         if key == "name" or key not in SORTS:
-            self.view = rows[::-1] if self.sort_reverse else list(rows)
+            self.view = View(ids[::-1] if self.sort_reverse else array("I", ids), layout)
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
-            rows = rows[::-1]
+            ids = ids[::-1]
         if key in COLUMNS:  # a pass per distinct value, or one sort with a C-level key
-            values, order = COLUMNS[key]
-            self.view = sort_rows(rows, values(rows), order, self.sort_reverse)
+            self.view = View(_sorted_by(layout, ids, key, self.sort_reverse), layout)
             return
         if key == "since":  # the most recent first
-            at = self.since_at.get
-            column: Callable[[FleetRow], object] = lambda r: -at(r.key, 0.0)  # noqa: E731
+            at_ = self.since_at.get
+            column: Callable[[FleetRow], object] = lambda r: -at_(r.key, 0.0)  # noqa: E731
         else:  # "broke": the attention view
             column = self._by_breakage()
-        self.view = sorted(rows, key=column, reverse=self.sort_reverse)
+        row = layout.row
+        self.view = View(
+            array("I", sorted(ids, key=lambda n: column(row(n)), reverse=self.sort_reverse)), layout
+        )
 
-    def name_order(self) -> list[FleetRow]:
-        """Every row by name (natural order), sorted again only when rows came or went."""
+    def layout(self) -> Layout:
+        """The sites' columns as they are now, numbered (:class:`~cwdash.store.fleetview.Layout`)."""
+        if self._layout_version != self.rows.version:
+            self._layout = Layout(self.rows.sites.values())
+            self._layout_version = self.rows.version
+        return self._layout
+
+    def name_order(self) -> array[int]:
+        """Every row's number by name (natural order), sorted again only when rows came or went."""
         if self._by_name_version != self.rows.version or len(self._by_name) != len(self.rows):
-            self._by_name = sorted(self.rows.values(), key=_by_name)
+            self._by_name = name_order(self.layout())
             self._by_name_version = self.rows.version
         return self._by_name
 
@@ -257,13 +283,20 @@ class Fleet:
         if row is None:
             return None
         try:
-            return self.view.index(row)  # by identity first: no key string built per row
+            return self.view.index(row)  # by number: no key string built per row
         except ValueError:
             return None
 
     def counts(self, rows: Iterable[FleetRow] | None = None) -> Counts:
         """The header's counts, of every row or of ``rows`` (a pass over each: at most once a tick)."""
-        return Tally(self.rows.values() if rows is None else rows).counts()
+        return (self.tally() if rows is None else Tally(rows)).counts()
+
+    def tally(self) -> Tally:
+        """Every row's counts, from the sites' columns (:meth:`Tally.of_columns`)."""
+        tally = Tally()
+        for columns in self.rows.sites.values():
+            tally.plus(Tally.of_columns(columns))
+        return tally
 
     def site_counts(self, sites: Iterable[str] | None = None) -> dict[str, Counts]:
         """The counts of each site with rows (``--all-sites``), or of ``sites`` only (a
@@ -274,7 +307,22 @@ class Fleet:
         """:meth:`site_counts` as tallies, which live results then keep up to date row by row."""
         wanted = self.rows.sites if sites is None else sites
         by_site = self.rows.sites
-        return {site: Tally(by_site[site].values()) for site in wanted if by_site.get(site)}
+        return {site: Tally.of_columns(by_site[site]) for site in wanted if by_site.get(site)}
+
+    def install(
+        self, columns: SiteColumns, keep: str | None = None, *, keep_gone: bool = False
+    ) -> tuple[ListingDiff, int, int]:
+        """A site's fresh listing, as columns built with this fleet's texts (the loader's):
+        what :meth:`apply_diff` of its :func:`diff_listing` does, as a pass over columns.
+        Returns the differences, and how many rows were added and removed."""
+        from cwdash.store.fleetload import install_listing
+
+        before = self.rows.sites.get(columns.site)
+        diff, added, removed = install_listing(self.rows, columns, keep, keep_gone)
+        replaced = self.rows.sites.get(columns.site) is not before  # the view's rows are the old ones
+        if replaced or added or removed or (diff.changed and not self.plain):
+            self.rebuild(full=True, keep=keep)
+        return diff, added, removed
 
 
 async def background_read(
@@ -292,10 +340,6 @@ async def background_read(
     if whole or row is None or not row.live_readable:
         return await model.status(name)
     return await model.read_live(row.live_target(), row.inbox_id)
-
-
-def _by_name(row: FleetRow) -> str:
-    return row.sort_name  # natural order: academia-2 before academia-10
 
 
 # the sorts of the list (tui/list_actions.py): by a column of the row (store/fleetsort.py),

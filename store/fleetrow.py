@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not, or_
+from typing import TYPE_CHECKING, Any
 
 from cwdash.store import status as vocabulary
 from cwdash.store.db import ListRow
@@ -24,10 +25,12 @@ from cwdash.store.readmodel import (
     MappedError,
     ReadResult,
     StatusRead,
-    bad_row,
 )
 from cwdash.store.sources.base import LiveTarget
-from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState
+from cwdash.store.sources.outcome import LiveOutcome, LiveState
+
+if TYPE_CHECKING:
+    from cwdash.store.columns import SiteColumns, Texts
 
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
@@ -66,34 +69,69 @@ def split_key(key: str) -> tuple[str, str]:
     return (site, name) if sep else ("", key)
 
 
-class FleetRow:
-    """One instance in the list; the live fields change as reads come back."""
+def _text(field: str, doc: str) -> property:
+    """A field kept as a code into the fleet's shared strings (:class:`~cwdash.store.columns.Texts`)."""
 
-    __slots__ = (
-        "account_id",
-        "bad",
-        "base_url",
-        "changed_at",
-        "connection",
-        "failure",
-        "has_integration",
-        "inbox_id",
-        "integration_id",
-        "last_error",
-        "live_at",
-        "live_error",
-        "live_status",
-        "local_error",
-        "local_status",
-        "mapped",
-        "name",
-        "name_folded",
-        "read_at",
-        "site",
-        "sort_name",
-        "status",
-        "written_at",
-    )
+    def get(row: FleetRow) -> str:
+        c = row._c
+        return c.texts.values[getattr(c, field)[row._i]]
+
+    def put(row: FleetRow, value: str) -> None:
+        row._c.set_text(field, row._i, value)
+
+    return property(get, put, doc=doc)
+
+
+def _live_text(field: str) -> property:
+    def get(row: FleetRow) -> str | None:
+        return row._c.live_text(field, row._i)
+
+    def put(row: FleetRow, value: str | None) -> None:
+        row._c.set_live_text(field, row._i, value)
+
+    return property(get, put)
+
+
+def _time(field: str, doc: str) -> property:
+    def get(row: FleetRow) -> float | None:
+        return row._c.time(field, row._i)
+
+    def put(row: FleetRow, value: float | None) -> None:
+        row._c.set_time(field, row._i, value)
+
+    return property(get, put, doc=doc)
+
+
+def _sparse(field: str, doc: str) -> property:
+    def get(row: FleetRow) -> Any:
+        return getattr(row._c, field).get(row._i)
+
+    def put(row: FleetRow, value: object) -> None:
+        row._c.set_sparse(field, row._i, value)
+
+    return property(get, put, doc=doc)
+
+
+def _number(field: str) -> property:
+    def get(row: FleetRow) -> int:
+        return getattr(row._c, field)[row._i]
+
+    def put(row: FleetRow, value: int) -> None:
+        getattr(row._c, field)[row._i] = value
+
+    return property(get, put)
+
+
+class FleetRow:
+    """One instance in the list; the live fields change as reads come back.
+
+    A handle: the row's site's columns (:class:`~cwdash.store.columns.SiteColumns`) and its
+    position there, the fields read and written through. Made for what is on screen or
+    asked for, and for now: a reload that adds or removes rows moves positions, so rows
+    are kept by key, never as handles. Two handles on the same row are equal. Made by
+    hand (``FleetRow(name, ...)``), a row has columns of its own (a fleet copies it in)."""
+
+    __slots__ = ("_c", "_i")
 
     def __init__(
         self,
@@ -109,36 +147,40 @@ class FleetRow:
         written_at: str = "",
         site: str = "",
     ) -> None:
-        self.name = name
-        # the site (``cwdash --all-sites``; "" with one site); the row's key is worked out
-        # when asked (:attr:`key`), never held: the fleet keeps rows by site, then name
-        self.site = site
-        # lower-cased once for the filter; the same string object when already lower case
-        self.name_folded = name if name.islower() or not name else name.lower()
-        self.sort_name = natural_key(self.name_folded)
-        self.written_at = written_at  # when cwdash last wrote the local row (RFC 3339, or "")
-        self.live_status: str | None = None
-        self.live_error: str | None = None
-        self.live_at: float | None = None
-        self.failure: LiveFailure | None = None
-        self.read_at: float | None = None
-        # a row another tool wrote wrong: listed as "bad row: <field>", never read live
-        self.bad = bad
-        self.mapped: MappedError | None = bad_row(bad) if bad else None
-        self.changed_at: float | None = None
-        self.has_integration = has_integration
-        self.local_status = status
-        self.local_error = last_error
-        self.base_url = base_url
-        self.account_id = account_id
-        self.inbox_id = inbox_id
-        self.integration_id = integration_id  # the live source's key, from the listing
-        # the WhatsApp connection (RyzeAPI's listing), "" when unknown: see apply_connections
-        self.connection = vocabulary.UNKNOWN_CONNECTION
-        # no live outcome yet: the merge rule shows the local values (set inline: a 100k
-        # listing builds a row each)
-        self.status = status if has_integration else ""
-        self.last_error = last_error
+        from cwdash.store.columns import SiteColumns, Texts
+
+        columns = SiteColumns(sys.intern(site), Texts())
+        columns.append_listed(
+            name,
+            has_integration,
+            status,
+            last_error,
+            base_url,
+            account_id,
+            inbox_id,
+            bad,
+            integration_id,
+            written_at,
+        )
+        self._c = columns
+        self._i = 0
+
+    @classmethod
+    def at(cls, columns: SiteColumns, i: int) -> FleetRow:
+        """The handle of the row at ``i`` of ``columns``."""
+        row = cls.__new__(cls)
+        row._c = columns
+        row._i = i
+        return row
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FleetRow) and other._c is self._c and other._i == self._i
+
+    def __hash__(self) -> int:
+        return hash((id(self._c), self._i))
+
+    def __repr__(self) -> str:
+        return f"FleetRow({self.key!r})"
 
     @classmethod
     def from_list_row(cls, row: ListRow) -> FleetRow:
@@ -156,10 +198,72 @@ class FleetRow:
         )
 
     @property
+    def name(self) -> str:
+        return self._c.names[self._i]
+
+    @property
+    def site(self) -> str:
+        """The site (``cwdash --all-sites``; "" with one site)."""
+        return self._c.site
+
+    @property
+    def name_folded(self) -> str:
+        """The name lower-cased, for the filter."""
+        return self._c.folded[self._i]
+
+    @property
+    def sort_name(self) -> str:
+        """The natural order's key (:func:`natural_key`)."""
+        return natural_key(self.name_folded)
+
+    @property
+    def has_integration(self) -> bool:
+        return bool(self._c.has[self._i])
+
+    @has_integration.setter
+    def has_integration(self, value: bool) -> None:
+        self._c.has[self._i] = 1 if value else 0
+
+    local_status = _text("local_status", "the status the store holds")
+    local_error = _text("local_error", "the error text the store holds")
+    # shown, by the merge rule (see _settle): the status is "" without integration
+    status = _text("status", "the status shown")
+    last_error = _text("last_error", "the error text shown")
+    base_url = _text("url", "the Chatwoot base URL")
+    written_at = _text("written", "when cwdash last wrote the local row (RFC 3339, or '')")
+    # the WhatsApp connection (RyzeAPI's listing), "" when unknown: see apply_connections
+    connection = _text("connection", "the WhatsApp connection's word")
+    account_id = _number("account")
+    inbox_id = _number("inbox")
+    live_status = _live_text("live_status")
+    live_error = _live_text("live_error")
+    live_at = _time("live_at", "when the last live answer came (monotonic)")
+    read_at = _time("read_at", "when the last read came, whatever it said")
+    changed_at = _time("changed_at", "when the status shown last changed")
+    # a row another tool wrote wrong: listed as "bad row: <field>", never read live
+    bad = _sparse("bad", "the first bad field of a bad row")
+    mapped = _sparse("mapped", "a mapped answer (bad row, no integration, instance not found)")
+    failure = _sparse("failure", "the last read's failure, while it lasts")
+
+    @property
+    def integration_id(self) -> str:
+        """The live source's key, from the listing."""
+        return self._c.integration_id(self._i)
+
+    @integration_id.setter
+    def integration_id(self, value: str) -> None:
+        self._c.set_integration_id(self._i, value)
+
+    def record(self) -> tuple[Any, ...]:
+        """Everything about the row (:meth:`~cwdash.store.columns.SiteColumns.record`)."""
+        return self._c.record(self._i)
+
+    @property
     def key(self) -> str:
         """The row's key in the fleet (:func:`row_key`): the name itself with one site."""
-        site = self.site
-        return f"{site}\x00{self.name}" if site else self.name
+        site = self._c.site
+        name = self._c.names[self._i]
+        return f"{site}\x00{name}" if site else name
 
     def update_local(self, other: FleetRow) -> None:
         """Take the local fields of a freshly listed row; live fields stay."""
@@ -346,27 +450,28 @@ _FIELDS: tuple[tuple[Callable[[FleetRow], str], Callable[[str], str]], ...] = (
 
 def rows_from_listing(listing: Iterable[tuple], site: str = "") -> Iterator[FleetRow]:
     """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples (checked, see
-    :func:`cwdash.store.rows.check_listing`), one at a time; ``site``: theirs (``--all-sites``).
+    :func:`cwdash.store.rows.check_listing`), one at a time, in columns of their own;
+    ``site``: theirs (``--all-sites``). The dashboard's loader builds a site's columns
+    whole instead (:func:`columns_from_listing`)."""
+    from cwdash.store.columns import SiteColumns, Texts
 
-    Statuses, URLs, write times and empty errors repeat across a fleet, so each distinct
-    value is kept once (100k rows: about 7 MB less).
-    """
-    shared: dict[str, str] = {}
-    site = sys.intern(site)  # one string for every row of the site
+    columns = SiteColumns(sys.intern(site), Texts())
     for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
-        yield FleetRow(
-            name,
-            has,
-            shared.setdefault(status, status),
-            shared.setdefault(error, error) if len(error) < 80 else error,
-            shared.setdefault(url, url),
-            account,
-            inbox,
-            bad,
-            integration_id,
-            shared.setdefault(written, written),
-            site,
-        )
+        columns.append_listed(name, has, status, error, url, account, inbox, bad, integration_id, written)
+        yield FleetRow.at(columns, len(columns) - 1)
+
+
+def columns_from_listing(listing: Iterable[tuple], site: str, texts: Texts) -> SiteColumns:
+    """A site's columns from its listing (:meth:`cwdash.store.db.Store.iter_list` tuples),
+    natural name order worked out: on the loader's thread, never the screen's."""
+    from cwdash.store.columns import SiteColumns
+
+    columns = SiteColumns(sys.intern(site), texts)
+    append = columns.append_listed
+    for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
+        append(name, has, status, error, url, account, inbox, bad, integration_id, written)
+    columns.sort_natural(natural_key)
+    return columns
 
 
 def apply_connections(rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:

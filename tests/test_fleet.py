@@ -108,7 +108,7 @@ def test_rows_are_updated_in_place_and_keep_live_state() -> None:
     alpha = f.rows["alpha"]
     alpha.apply(StatusRead(doc("alpha", "error", "x"), "live"), 1.0)
     f.replace_local([row("alpha"), row("bravo")])
-    assert f.rows["alpha"] is alpha
+    assert f.rows["alpha"] == alpha  # the same row (a handle: equal, not the same object)
     assert alpha.status == "error"  # the live value survives a local reload
 
 

@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from textual.message import Message
 from textual.widget import Widget
 
+from cwdash.store.columns import SiteColumns, Texts
 from cwdash.store.db import Store, StoreError
-from cwdash.store.fleet import FleetRow, ListingDiff, diff_listing, rows_from_listing
+from cwdash.store.fleet import FleetRow
+from cwdash.store.fleetrow import columns_from_listing, rows_from_listing
 from cwdash.tui.connections import ConnectionsLoaded
 
 FIRST_PAGE = 200
@@ -25,12 +27,12 @@ STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
 
 
 class RowsLoaded(Message):
-    """A fresh local listing of the store, as its differences with what is shown (on the
-    first load: every row past the first page), and how long reading it took."""
+    """A fresh local listing of the store, as columns (compared with what is shown on the
+    screen's thread: :meth:`~cwdash.store.fleet.Fleet.install`), and how long reading it took."""
 
-    def __init__(self, rows: ListingDiff, seconds: float, site: str = "") -> None:
+    def __init__(self, columns: SiteColumns, seconds: float, site: str = "") -> None:
         super().__init__()
-        self.rows = rows
+        self.columns = columns
         self.seconds = seconds
         self.site = site  # whose store (``--all-sites``)
 
@@ -49,11 +51,18 @@ class StoreLoader:
     ``site``: the store's site, named in every message (``--all-sites``)."""
 
     def __init__(
-        self, owner: Widget, store: Store, *, check_every: float = STORE_CHECK_EVERY, site: str = ""
+        self,
+        owner: Widget,
+        store: Store,
+        *,
+        check_every: float = STORE_CHECK_EVERY,
+        site: str = "",
+        texts: Texts | None = None,
     ) -> None:
         self.owner = owner
         self.store = store
         self.site = site
+        self.texts = texts if texts is not None else Texts()  # the fleet's shared strings
         self.check_every = check_every
         self.version: int | None = None
         self._last_reload = 0.0
@@ -83,7 +92,7 @@ class StoreLoader:
         try:
             reader = Store.open(self.store.path)
             try:
-                rows = diff_listing(shown, rows_from_listing(reader.iter_list(), self.site))
+                rows = columns_from_listing(reader.iter_list(), self.site, self.texts)
                 # the WhatsApp connections the last `cwdash sync` stored (tui/connections.py)
                 from cwdash.store import upstream  # on this thread, after the first paint
 

@@ -209,14 +209,14 @@ class DashboardScreen(
     def _rows_loaded(self, message: RowsLoaded) -> None:
         session = self.by_site[message.site]
         keep = self.table.cursor_name if session.loaded else None  # the cursor's row: ahead of `selected`
-        diff = message.rows
+        # rows deleted by another process stay listed as gone until `r` reloads
+        keep_gone = session.loaded and not session.drop_gone
+        diff, added, removed = self.fleet.install(message.columns, keep=keep, keep_gone=keep_gone)
         if session.loaded and not diff.changed and not diff.removed:
             session.store_problem = None
             self._update_banner()
             return
-        # rows deleted by another process stay listed as gone until `r` reloads
-        keep_gone, session.drop_gone = session.loaded and not session.drop_gone, False
-        added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
+        session.drop_gone = False
         session.failures.forget([key_label(key) for key in diff.removed])
         self.history_listing(diff)
         names_changed = bool(added or removed) or not session.loaded

@@ -92,7 +92,9 @@ class SiteSession:
         config, model = self.config, self.model
         if self.store is None or model is None or config is None:
             return
-        self.loader = StoreLoader(screen, self.store, check_every=timing.store_check, site=self.site)
+        self.loader = StoreLoader(
+            screen, self.store, check_every=timing.store_check, site=self.site, texts=fleet.rows.texts
+        )
         if model.gateway_configured:
             self.feed = make_feed(
                 model,

@@ -1,0 +1,244 @@
+"""The list's rows as positions: :class:`View`, and the filter, attention view and sorts
+worked out on columns (:mod:`cwdash.store.columns`), not on row objects.
+
+Every row of the fleet has a number: its site's first number (sites in the order they
+came) plus its position in its site's columns. A view is an array of those numbers; a
+filter or a sort reads a field as one C-level pass over its column (``map``, ``compress``,
+a pass per distinct value), so a million rows across sites cost passes, not a Python
+step per row.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from itertools import compress, repeat
+from operator import contains, ne, or_
+from typing import overload
+
+from cwdash.store.columns import NONE, SiteColumns
+from cwdash.store.fleetrow import NO_INTEGRATION_WORD, FleetRow, natural_key
+from cwdash.store.fleetsort import sort_rows
+from cwdash.store.readmodel import INSTANCE_NOT_FOUND
+from cwdash.store.status import ACTIVE, ATTENTION, CONNECTION_STATES, LAST, OFFLINE, SORT_ORDER
+
+
+class Layout:
+    """The sites' columns as they are now, each with its first row number."""
+
+    __slots__ = ("bases", "parts")
+
+    def __init__(self, sites: Iterable[SiteColumns]) -> None:
+        self.parts: list[SiteColumns] = [c for c in sites if len(c)]
+        self.bases: list[int] = []
+        base = 0
+        for columns in self.parts:
+            self.bases.append(base)
+            base += len(columns)
+
+    def __len__(self) -> int:
+        return self.bases[-1] + len(self.parts[-1]) if self.parts else 0
+
+    def row(self, number: int) -> FleetRow:
+        k = bisect.bisect_right(self.bases, number) - 1
+        return FleetRow.at(self.parts[k], number - self.bases[k])
+
+    def number(self, row: FleetRow) -> int | None:
+        """``row``'s number, or None when its columns are not (or no longer) the fleet's."""
+        for columns, base in zip(self.parts, self.bases, strict=True):
+            if columns is row._c:
+                return base + row._i
+        return None
+
+    def joined(self, field: str) -> array[int] | list[str]:
+        """A column of every site, one after the other (numbers index it)."""
+        columns = [getattr(c, field) for c in self.parts]
+        if not columns:
+            return []
+        out = columns[0][:]  # a copy: the sites' own columns stay as they are
+        for more in columns[1:]:
+            out += more
+        return out
+
+    def joined_live(self, field: str) -> array[int]:
+        """A live code column of every site (NONE where a site was never read)."""
+        out = array("I")
+        for c in self.parts:
+            column = getattr(c, field)
+            out += column if column is not None else array("I", [NONE]) * len(c)
+        return out
+
+    def sites(self) -> bytes:
+        """Each row's site, as its index in :attr:`parts`."""
+        return b"".join(bytes([k % 256]) * len(c) for k, c in enumerate(self.parts))
+
+    def sparse(self, field: str) -> Iterator[tuple[int, FleetRow]]:
+        """The rows with a sparse field set (failure, mapped, bad): number and handle."""
+        for columns, base in zip(self.parts, self.bases, strict=True):
+            for i in list(getattr(columns, field)):
+                yield base + i, FleetRow.at(columns, i)
+
+
+class View(Sequence[FleetRow]):
+    """The rows listed, in order, as numbers (:class:`Layout`); rows are made when read."""
+
+    __slots__ = ("ids", "layout")
+
+    def __init__(self, ids: array[int], layout: Layout) -> None:
+        self.ids = ids
+        self.layout = layout
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> FleetRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FleetRow]: ...
+    def __getitem__(self, index: int | slice) -> FleetRow | list[FleetRow]:
+        if isinstance(index, slice):
+            return list(map(self.layout.row, self.ids[index]))
+        return self.layout.row(self.ids[index])
+
+    def __iter__(self) -> Iterator[FleetRow]:
+        return map(self.layout.row, self.ids)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, View):
+            return list(self) == list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def index(self, row: object, start: int = 0, stop: int | None = None) -> int:  # type: ignore[override]
+        number = self.layout.number(row) if isinstance(row, FleetRow) else None
+        if number is None:
+            raise ValueError("not listed")
+        return self.ids.index(number)
+
+
+def name_order(layout: Layout) -> array[int]:
+    """Every row's number in natural name order; the same name in two sites: by site order."""
+    for columns in layout.parts:
+        if columns.natural is None or len(columns.natural) != len(columns):
+            columns.sort_natural(natural_key)
+    if len(layout.parts) == 1:
+        return array("I", layout.parts[0].natural)  # type: ignore[arg-type]
+    folded = layout.joined("folded")
+    runs = [map(base.__add__, c.natural) for c, base in zip(layout.parts, layout.bases, strict=True)]  # type: ignore[arg-type]
+    return array("I", heapq.merge(*runs, key=lambda number: natural_key(folded[number])))  # type: ignore[index]
+
+
+def _mask_of(numbers: Iterable[int], size: int) -> bytearray:
+    mask = bytearray(size)
+    for number in numbers:
+        mask[number] = 1
+    return mask
+
+
+def _either(a: bytearray, b: Iterable[int]) -> bytearray:
+    return bytearray(map(or_, a, b))
+
+
+def matching(layout: Layout, ids: Sequence[int], needle: str) -> array[int]:
+    """The numbers of ``ids`` (in their order) whose name, URL, status, error text, WhatsApp
+    connection or site holds the lower-case ``needle`` (the rule of
+    :func:`~cwdash.store.fleetrow.filter_rows`)."""
+    if not ids:
+        return array("I")
+    folded = layout.joined("folded")
+    hit = bytearray(map(contains, map(folded.__getitem__, ids), repeat(needle)))  # type: ignore[arg-type]
+    texts = layout.parts[0].texts.values
+    wanted = frozenset(code for code, text in enumerate(texts) if needle in text.lower())
+    for field in ("status", "url", "last_error", "connection"):
+        codes = wanted | {0} if field == "status" and needle in NO_INTEGRATION_WORD else wanted
+        if not codes:
+            continue
+        column = layout.joined(field)
+        if codes.isdisjoint(set(column)):
+            continue
+        hit = _either(hit, map(codes.__contains__, map(column.__getitem__, ids)))
+    sites = frozenset(k for k, c in enumerate(layout.parts) if needle in c.site.lower())
+    if sites:
+        site_of = layout.sites()
+        hit = _either(hit, map(sites.__contains__, map(site_of.__getitem__, ids)))
+    # a mapped state shown as LAST ERROR ("instance not found", the demo's 503): rare rows
+    shown = {
+        n for n, r in layout.sparse("mapped") if (r.has_integration or r.gone) and needle in r.mapped.message
+    }  # type: ignore[union-attr]
+    if shown:
+        hit = _either(hit, map(shown.__contains__, ids))
+    return array("I", compress(ids, hit))
+
+
+def attention(layout: Layout, ids: Sequence[int]) -> array[int]:
+    """The numbers of ``ids`` whose row needs attention (:attr:`FleetRow.needs_attention`)."""
+    size = len(layout)
+    texts = layout.parts[0].texts.values if layout.parts else []
+    marked = frozenset(code for code, text in enumerate(texts) if text in ATTENTION)
+    offline = frozenset(code for code, text in enumerate(texts) if text in OFFLINE)
+    active = {code for code, text in enumerate(texts) if text == ACTIVE}
+    status = layout.joined("status")
+    mask = bytearray(map((0).__eq__, layout.joined("has")))  # no integration
+    mask = _either(mask, map(marked.__contains__, status))
+    if offline:
+        connection = layout.joined("connection")
+        for number in compress(range(size), map(offline.__contains__, connection)):
+            if status[number] in active:
+                mask[number] = 1
+    for field in ("mapped", "failure"):
+        for number, _ in layout.sparse(field):
+            mask[number] = 1
+    return array("I", compress(ids, map(mask.__getitem__, ids)))
+
+
+def _source(layout: Layout) -> bytearray:
+    """Each row's source as 2 * failing + read live."""
+    live = bytearray(map(ne, layout.joined_live("live_status"), repeat(NONE)))
+    for number, _ in layout.sparse("failure"):
+        live[number] |= 2
+    return live
+
+
+_SOURCE_ORDER = {0: 1, 1: 2, 2: 0, 3: 0}.__getitem__  # failing first, then not read yet, then live
+_CONNECTION_ORDER = {state: -i for i, state in enumerate(CONNECTION_STATES)}
+
+
+def _coded(
+    field: str, order: Callable[[str], object]
+) -> Callable[[Layout], tuple[Sequence[int], Callable[[Hashable], object]]]:
+    def column(layout: Layout) -> tuple[Sequence[int], Callable[[Hashable], object]]:
+        texts = layout.parts[0].texts.values
+        return layout.joined(field), lambda code: order(texts[code])  # type: ignore[return-value, index]
+
+    return column
+
+
+def _itself(value: Hashable) -> Hashable:
+    return value
+
+
+# Each sort's column over every row (by number), and the order of a value in it.
+COLUMNS: dict[str, Callable[[Layout], tuple[Sequence[int], Callable[[Hashable], object]]]] = {
+    "status": _coded("status", lambda text: SORT_ORDER.get(text, LAST)),
+    "source": lambda layout: (_source(layout), _SOURCE_ORDER),  # type: ignore[dict-item]
+    "last_error": _coded("last_error", lambda text: (text == "", text.lower())),  # by the text, none last
+    "url": _coded("url", _itself),  # type: ignore[arg-type]
+    "inbox": lambda layout: (layout.joined("inbox"), _itself),  # type: ignore[dict-item]
+    "site": lambda layout: (layout.sites(), lambda k: layout.parts[k].site),  # type: ignore[dict-item, index]
+    "connection": _coded("connection", lambda text: _CONNECTION_ORDER.get(text, 1)),  # offline numbers first
+}
+
+
+def sorted_by(layout: Layout, ids: Sequence[int], key: str, reverse: bool) -> array[int]:
+    """``ids`` (in name order, reversed with ``reverse``) sorted stably by a column."""
+    column, order = COLUMNS[key](layout)
+    values = list(map(column.__getitem__, ids))
+    return array("I", sort_rows(ids, values, order, reverse))
+
+
+def gone(row: FleetRow) -> bool:
+    mapped = row.mapped
+    return mapped is not None and mapped.message == INSTANCE_NOT_FOUND.message
