@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cwdash.store.readmodel import MappedError
     from cwdash.store.sources.outcome import LiveFailure
 
+_SORTING = threading.Lock()
 NONE = 0xFFFFFFFF  # a code column's None (a live status or error not read yet)
 NAN = math.nan  # a time column's None
 
@@ -154,7 +155,8 @@ class SiteColumns:
         """Work out the natural name order (``key``: :func:`~cwdash.store.fleetrow.natural_key`),
         on the thread that built the columns."""
         folded = self.folded
-        self.natural = array("I", sorted(range(len(folded)), key=lambda i: key(folded[i])))
+        with _SORTING:  # one site at a time: the keys of a 250k site are ~25 MB while sorting
+            self.natural = array("I", sorted(range(len(folded)), key=lambda i: key(folded[i])))
 
     # -- reading -------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from cwdash.store.fleetrow import (
     split_key,
 )
 from cwdash.store.fleetrows import ByName, FleetRows, LookedUp
-from cwdash.store.fleetview import COLUMNS, Layout, View, attention, matching, name_order
+from cwdash.store.fleetview import COLUMNS, FilterPass, Layout, View, attention, matching, name_order
 from cwdash.store.fleetview import sorted_by as _sorted_by
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.status import ERROR
@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "since")
+PROGRESSIVE = 200_000  # rows to filter beyond which a filter is worked out in steps
+FIRST_MATCHES, FIRST_LOOK = 200, 20_000  # the top shown at once: matches wanted, rows looked at
+STEP = 1 << 16  # rows a step of a filter looks at
 
 
 class ListingDiff(NamedTuple):
@@ -130,6 +133,17 @@ class Fleet:
         self._by_name_version = -1
         self._layout = Layout(())
         self._layout_version = -1
+        # a filter of a million rows is worked out in steps (fleetview.FilterPass): the one
+        # under way, what it is for, whether the view shows only its top yet, and the
+        # filters worked out whole a moment ago (a backspace returns to one at once)
+        self.pending: FilterPass | None = None
+        self._pending_for: tuple[tuple[str, bool, str, bool], str | None, bool] = (
+            ("", False, "", False),
+            None,
+            False,
+        )
+        self._partial = False
+        self._filtered: dict[tuple[tuple[str, bool, str, bool], int], array[int]] = {}
         self.replace_local(rows)
 
     @staticmethod
@@ -204,24 +218,77 @@ class Fleet:
         shape = (needle, self.attention_only, self.sort_key, self.sort_reverse)
         previous = self._shown
         self._shown = shape
+        self.pending = None  # a filter still being worked out is for an older view
         layout = self.layout()
-        if (
+        if full or not needle:
+            self._filtered.clear()  # live changes may have moved rows in or out of them
+        key = self.sort_key
+        by_name = key == "name" or key not in SORTS
+        narrowing = (
             not full
             and previous is not None
             and needle != previous[0]
             and needle.startswith(previous[0])
             and previous[1:] == shape[1:]
             and self.view.layout is layout
-        ):
+            and not self._partial
+        )
+        done = self._filtered.get((shape, self.rows.version))
+        was_partial, self._partial = self._partial, False
+        if done is not None and not full:  # typed back to a filter worked out a moment ago
+            self.view = View(done, layout)
+            return
+        if narrowing:
             # the view is already sorted and filtering keeps the order: the first
             # keystroke filters the unfiltered view and sorts nothing
-            self.view = View(matching(layout, self.view.ids, needle), layout)
+            ids = self.view.ids
+        else:
+            ids = self.name_order()
+            if self.attention_only:
+                ids = attention(layout, ids)
+        if needle and by_name and len(ids) >= PROGRESSIVE:
+            # a million rows: the top of the list now, the rest in steps (filter_more); the
+            # rows in the order shown (a narrowed view is already)
+            shown = ids if narrowing or not self.sort_reverse else ids[::-1]
+            self.pending = FilterPass(layout, shown, needle)
+            self._pending_for = (shape, keep, full)
+            if not full:  # a live change's re-apply keeps the view shown until the new one is whole
+                self.view = View(self.pending.first(FIRST_MATCHES, FIRST_LOOK), layout)
+            self._partial = not full or was_partial
             return
-        ids = self.name_order()
-        if self.attention_only:
-            ids = attention(layout, ids)
         if needle:
             ids = matching(layout, ids, needle)
+        if narrowing:
+            self.view = View(ids, layout)
+            self._filtered[(shape, self.rows.version)] = ids
+            return
+        self._finish(ids, keep)
+
+    def filter_more(self, seconds: float) -> bool:
+        """Work on a filter left in steps by :meth:`rebuild` for about ``seconds``; True
+        while there is more to do (the view is whole once it says False)."""
+        work = self.pending
+        if work is None:
+            return False
+        deadline = time.perf_counter() + seconds
+        while not work.step(STEP):
+            if time.perf_counter() >= deadline:
+                return True
+        self.pending = None
+        self._partial = False
+        shape, keep, full = self._pending_for
+        if not full:
+            self._filtered[(shape, self.rows.version)] = work.out
+        self._finish(work.out, keep, filtered=True)
+        return False
+
+    def _finish(self, ids: array[int], keep: str | None, *, filtered: bool = False) -> None:
+        """The view from ``ids`` (in name order, filtered): the kept row put back, the sort."""
+        layout = self.layout()
+        needle = self.filter_text.strip()
+        key = self.sort_key
+        if filtered and self.sort_reverse:
+            ids = ids[::-1]  # filtered in reverse name order: back to name order for the rest
         kept = self.rows.get(keep) if keep is not None else None
         number = layout.number(kept) if kept is not None else None
         if number is not None and (self.attention_only or needle) and number not in ids:

@@ -15,7 +15,7 @@ import heapq
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import contains, ne, or_
+from operator import contains, ne, not_, or_
 from typing import overload
 
 from cwdash.store.columns import NONE, SiteColumns
@@ -142,35 +142,103 @@ def _either(a: bytearray, b: Iterable[int]) -> bytearray:
     return bytearray(map(or_, a, b))
 
 
-def matching(layout: Layout, ids: Sequence[int], needle: str) -> array[int]:
+class FilterPass:
     """The numbers of ``ids`` (in their order) whose name, URL, status, error text, WhatsApp
     connection or site holds the lower-case ``needle`` (the rule of
-    :func:`~cwdash.store.fleetrow.filter_rows`)."""
-    if not ids:
-        return array("I")
-    folded = layout.joined("folded")
-    hit = bytearray(map(contains, map(folded.__getitem__, ids), repeat(needle)))  # type: ignore[arg-type]
-    texts = layout.parts[0].texts.values
-    wanted = frozenset(code for code, text in enumerate(texts) if needle in text.lower())
-    for field in ("status", "url", "last_error", "connection"):
-        codes = wanted | {0} if field == "status" and needle in NO_INTEGRATION_WORD else wanted
-        if not codes:
-            continue
-        column = layout.joined(field)
-        if codes.isdisjoint(set(column)):
-            continue
-        hit = _either(hit, map(codes.__contains__, map(column.__getitem__, ids)))
-    sites = frozenset(k for k, c in enumerate(layout.parts) if needle in c.site.lower())
-    if sites:
-        site_of = layout.sites()
-        hit = _either(hit, map(sites.__contains__, map(site_of.__getitem__, ids)))
-    # a mapped state shown as LAST ERROR ("instance not found", the demo's 503): rare rows
-    shown = {
-        n for n, r in layout.sparse("mapped") if (r.has_integration or r.gone) and needle in r.mapped.message
-    }  # type: ignore[union-attr]
-    if shown:
-        hit = _either(hit, map(shown.__contains__, ids))
-    return array("I", compress(ids, hit))
+    :func:`~cwdash.store.fleetrow.filter_rows`), worked out in steps (:meth:`step`).
+
+    Each row is tested where it lies, site by site (a pass over a site's own names and
+    codes reads memory in order), into a mask by row number; the answer is ``ids`` through
+    that mask. :meth:`first` answers the top of the list at once, so a keystroke shows
+    its first matches before a million rows were looked at (as fzf does)."""
+
+    def __init__(self, layout: Layout, ids: Sequence[int], needle: str) -> None:
+        self.layout = layout
+        self.ids = ids
+        self.needle = needle
+        self.mask = bytearray()  # by row number: matches (the rows looked at so far)
+        self.assembled = 0  # how many of ``ids`` went through the mask into ``out``
+        self.out = array("I")
+        texts = layout.parts[0].texts.values if layout.parts else []
+        wanted = frozenset(code for code, text in enumerate(texts) if needle in text.lower())
+        self.fields: list[tuple[str, frozenset[int]]] = []
+        for field in ("status", "url", "last_error", "connection"):
+            codes = wanted | {0} if field == "status" and needle in NO_INTEGRATION_WORD else wanted
+            if codes:
+                self.fields.append((field, codes))
+        self.sites = frozenset(k for k, c in enumerate(layout.parts) if needle in c.site.lower())
+        # a mapped state shown as LAST ERROR ("instance not found", the demo's 503): rare rows
+        self.shown = [
+            n
+            for n, r in layout.sparse("mapped")
+            if (r.has_integration or r.gone) and needle in r.mapped.message  # type: ignore[union-attr]
+        ]
+
+    @property
+    def finished(self) -> bool:
+        return self.assembled >= len(self.ids)
+
+    def _test(self, k: int, start: int, stop: int) -> bytearray:
+        """Whether rows ``start:stop`` of site ``k`` match."""
+        columns = self.layout.parts[k]
+        if k in self.sites:
+            return bytearray(b"\x01") * (stop - start)
+        hit = bytearray(map(contains, columns.folded[start:stop], repeat(self.needle)))
+        for field, codes in self.fields:
+            rest = array("I", compress(range(len(hit)), map(not_, hit)))
+            if not rest:
+                break
+            values = getattr(columns, field)[start:stop]
+            for position in compress(rest, map(codes.__contains__, map(values.__getitem__, rest))):
+                hit[position] = 1
+        return hit
+
+    def step(self, count: int) -> bool:
+        """Test the next ``count`` rows (by number), or once all were, take the next
+        ``count`` of ``ids`` through the mask; True when the answer is whole."""
+        size = len(self.layout)
+        if len(self.mask) < size:
+            start = len(self.mask)
+            k = bisect.bisect_right(self.layout.bases, start) - 1
+            base = self.layout.bases[k]
+            stop = min(start + count, base + len(self.layout.parts[k]))
+            self.mask += self._test(k, start - base, stop - base)
+            if len(self.mask) == size:
+                for number in self.shown:
+                    self.mask[number] = 1
+            return False
+        chunk = self.ids[self.assembled : self.assembled + count]
+        self.assembled += len(chunk)
+        self.out.extend(compress(chunk, map(self.mask.__getitem__, chunk)))
+        return self.finished
+
+    def first(self, wanted: int, most: int) -> array[int]:
+        """The matches among the first rows of ``ids`` (up to ``most`` of them looked at),
+        tested one by one, until ``wanted`` were found: the top of the answer."""
+        folded, needle, layout = self.layout.joined("folded"), self.needle, self.layout
+        out = array("I")
+        for number in self.ids[:most]:
+            if needle in folded[number] or self._row_matches(layout.row(number), number):
+                out.append(number)
+                if len(out) >= wanted:
+                    break
+        return out
+
+    def _row_matches(self, row: FleetRow, number: int) -> bool:
+        c, i = row._c, row._i
+        if any(getattr(c, field)[i] in codes for field, codes in self.fields):
+            return True
+        return number in self.shown or self.layout.parts.index(c) in self.sites
+
+    def run(self) -> array[int]:
+        while not self.step(1 << 18):
+            pass
+        return self.out
+
+
+def matching(layout: Layout, ids: Sequence[int], needle: str) -> array[int]:
+    """:class:`FilterPass`'s answer, whole."""
+    return FilterPass(layout, ids, needle).run()
 
 
 def attention(layout: Layout, ids: Sequence[int]) -> array[int]:

@@ -178,3 +178,32 @@ def test_attention_order_puts_breakages_before_history_knew_by_how_long_then_by_
     # e-none: first seen in error by this dashboard (its since is no knowledge); h-paused:
     # not broken, only failing to read live
     assert names(f) == ["b-new", "a-old", "d-short", "c-long", "e-none", "f-none", "g-none", "h-paused"]
+
+
+def test_a_big_filter_shows_its_top_at_once_and_the_rest_in_steps(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past PROGRESSIVE rows a keystroke lists the first matches, filter_more the rest;
+    the view is then what the filter gives whole, typed on or back (cached), reversed too."""
+    from cwdash.store import fleet as fleet_module
+
+    names = [f"{word}-{n}" for n in range(60) for word in ("acme", "beta", "cobra")]
+    f = Fleet([row(name, "paused" if i % 7 == 0 else "active") for i, name in enumerate(names)])
+    whole: dict[tuple[str, bool], list[str]] = {}
+    for reverse in (False, True):
+        f.sort_reverse = reverse
+        for needle in ["a", "ac", "acm", "ac", "a", "pau", ""]:
+            f.filter_text = needle
+            f.rebuild(full=True)
+            whole[(needle, reverse)] = [r.name for r in f.view]
+    monkeypatch.setattr(fleet_module, "PROGRESSIVE", 10)
+    monkeypatch.setattr(fleet_module, "FIRST_MATCHES", 5)
+    monkeypatch.setattr(fleet_module, "STEP", 7)
+    for reverse in (False, True):
+        f.sort_reverse = reverse
+        for needle in ["a", "ac", "acm", "ac", "a", "pau", ""]:
+            f.filter_text = needle
+            f.rebuild()
+            top = [r.name for r in f.view]
+            assert top == whole[(needle, reverse)][: len(top)], needle
+            while f.filter_more(0.0):
+                pass
+            assert [r.name for r in f.view] == whole[(needle, reverse)], (needle, reverse)
