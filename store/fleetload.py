@@ -78,7 +78,7 @@ def _differ(old: SiteColumns, new: SiteColumns) -> list[int]:
 
 def _carry(old: SiteColumns, i: int, new: SiteColumns, j: int) -> None:
     """The live side of row ``i`` of ``old`` onto row ``j`` of ``new`` (its local side)."""
-    new.connection[j] = old.connection[i]  # type: ignore[attr-defined]
+    new.set_text("connection", j, old.text("connection", i))
     failure = old.failure.get(i)
     if old.live_status is None and failure is None:
         return

@@ -117,7 +117,7 @@ def _number(field: str) -> property:
         return getattr(row._c, field)[row._i]
 
     def put(row: FleetRow, value: int) -> None:
-        getattr(row._c, field)[row._i] = value
+        row._c.set_number(field, row._i, value)
 
     return property(get, put)
 

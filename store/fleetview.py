@@ -15,7 +15,7 @@ import heapq
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import contains, ne, not_, or_
+from operator import contains, ne, or_
 from typing import overload
 
 from cwdash.store.columns import NONE, SiteColumns
@@ -57,6 +57,8 @@ class Layout:
         columns = [getattr(c, field) for c in self.parts]
         if not columns:
             return []
+        if isinstance(columns[0], array) and len({c.typecode for c in columns}) > 1:
+            columns = [array("q" if field in ("account", "inbox") else "I", c) for c in columns]
         out = columns[0][:]  # a copy: the sites' own columns stay as they are
         for more in columns[1:]:
             out += more
@@ -183,15 +185,15 @@ class FilterPass:
         columns = self.layout.parts[k]
         if k in self.sites:
             return bytearray(b"\x01") * (stop - start)
-        hit = bytearray(map(contains, columns.folded[start:stop], repeat(self.needle)))
+        hit = bytes(map(contains, columns.folded[start:stop], repeat(self.needle)))
         for field, codes in self.fields:
-            rest = array("I", compress(range(len(hit)), map(not_, hit)))
-            if not rest:
+            if hit.count(0) == 0:
                 break
-            values = getattr(columns, field)[start:stop]
-            for position in compress(rest, map(codes.__contains__, map(values.__getitem__, rest))):
-                hit[position] = 1
-        return hit
+            also = bytes(map(codes.__contains__, getattr(columns, field)[start:stop]))
+            hit = (int.from_bytes(hit, "little") | int.from_bytes(also, "little")).to_bytes(
+                len(hit), "little"
+            )
+        return bytearray(hit)
 
     def step(self, count: int) -> bool:
         """Test the next ``count`` rows (by number), or once all were, take the next
@@ -215,10 +217,11 @@ class FilterPass:
     def first(self, wanted: int, most: int) -> array[int]:
         """The matches among the first rows of ``ids`` (up to ``most`` of them looked at),
         tested one by one, until ``wanted`` were found: the top of the answer."""
-        folded, needle, layout = self.layout.joined("folded"), self.needle, self.layout
+        needle, row = self.needle, self.layout.row
         out = array("I")
         for number in self.ids[:most]:
-            if needle in folded[number] or self._row_matches(layout.row(number), number):
+            found = row(number)
+            if needle in found.name_folded or self._row_matches(found, number):
                 out.append(number)
                 if len(out) >= wanted:
                     break

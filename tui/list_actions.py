@@ -34,7 +34,7 @@ else:
 
 
 VIEW_EVERY = 0.3  # seconds: live changes re-apply the filter, attention view and sort at most this often
-MORE_EVERY, MORE_STEP = 0.004, 0.012  # seconds between a big filter's steps, and a step's length
+MORE_EVERY, MORE_STEP = 0.004, 0.008  # seconds between a big filter's steps, and a step's length
 
 
 class ListActions(_Base):
