@@ -25,7 +25,16 @@ from cwdash.store.fleetrow import (
     split_key,
 )
 from cwdash.store.fleetrows import ByName, FleetRows, LookedUp
-from cwdash.store.fleetview import COLUMNS, FilterPass, Layout, View, attention, matching, name_order
+from cwdash.store.fleetview import (
+    COLUMNS,
+    FilterPass,
+    Layout,
+    SortPass,
+    View,
+    attention,
+    matching,
+    name_order,
+)
 from cwdash.store.fleetview import sorted_by as _sorted_by
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.status import ERROR
@@ -136,7 +145,7 @@ class Fleet:
         # a filter of a million rows is worked out in steps (fleetview.FilterPass): the one
         # under way, what it is for, whether the view shows only its top yet, and the
         # filters worked out whole a moment ago (a backspace returns to one at once)
-        self.pending: FilterPass | None = None
+        self.pending: FilterPass | SortPass | None = None
         self._pending_for: tuple[tuple[str, bool, str, bool], str | None, bool] = (
             ("", False, "", False),
             None,
@@ -262,11 +271,13 @@ class Fleet:
             self.view = View(ids, layout)
             self._filtered[(shape, self.rows.version)] = ids
             return
-        self._finish(ids, keep)
+        self._finish(ids, keep, full=full)
+        if full and self.pending is not None:
+            self._partial = was_partial  # the view shown stays until the new one is whole
 
     def filter_more(self, seconds: float) -> bool:
-        """Work on a filter left in steps by :meth:`rebuild` for about ``seconds``; True
-        while there is more to do (the view is whole once it says False)."""
+        """Work on a filter or sort left in steps by :meth:`rebuild` for about ``seconds``;
+        True while there is more to do (the view is whole once it says False)."""
         work = self.pending
         if work is None:
             return False
@@ -277,12 +288,17 @@ class Fleet:
         self.pending = None
         self._partial = False
         shape, keep, full = self._pending_for
-        if not full:
+        if isinstance(work, SortPass):
+            self.view = View(work.out, self.layout())
+            return False
+        if not full and shape[2] == "name":
             self._filtered[(shape, self.rows.version)] = work.out
-        self._finish(work.out, keep, filtered=True)
-        return False
+        self._finish(work.out, keep, filtered=True, full=full)
+        return self.pending is not None  # the sort of what the filter kept, in steps too
 
-    def _finish(self, ids: array[int], keep: str | None, *, filtered: bool = False) -> None:
+    def _finish(
+        self, ids: array[int], keep: str | None, *, filtered: bool = False, full: bool = True
+    ) -> None:
         """The view from ``ids`` (in name order, filtered): the kept row put back, the sort."""
         layout = self.layout()
         needle = self.filter_text.strip()
@@ -302,6 +318,15 @@ class Fleet:
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
             ids = ids[::-1]
+        if key in COLUMNS and len(ids) >= PROGRESSIVE:
+            work = SortPass.start(layout, ids, key, self.sort_reverse)
+            if work is not None:  # a million rows: the top now, the rest in steps (filter_more)
+                self.pending = work
+                self._pending_for = (self._shown or ("", False, key, False), keep, full)
+                if not full:
+                    self.view = View(work.first(FIRST_MATCHES), layout)
+                    self._partial = True
+                return
         if key in COLUMNS:  # a pass per distinct value, or one sort with a C-level key
             self.view = View(_sorted_by(layout, ids, key, self.sort_reverse), layout)
             return

@@ -14,7 +14,7 @@ import bisect
 import heapq
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from operator import contains, ne, or_
 from typing import overload
 
@@ -301,6 +301,62 @@ COLUMNS: dict[str, Callable[[Layout], tuple[Sequence[int], Callable[[Hashable], 
     "site": lambda layout: (layout.sites(), lambda k: layout.parts[k].site),  # type: ignore[dict-item, index]
     "connection": _coded("connection", lambda text: _CONNECTION_ORDER.get(text, 1)),  # offline numbers first
 }
+
+
+class SortPass:
+    """``ids`` (in name order, reversed with ``reverse``) sorted stably by a column of at
+    most 255 distinct orders, in steps (:meth:`step`): each row's rank is a byte, each
+    step puts a chunk of ``ids`` into one array per rank, the answer is those arrays one
+    after the other. :meth:`first` answers the top at once (the first rows of the first
+    ranks, found by a scan that stops when it has them)."""
+
+    def __init__(self, layout: Layout, ids: Sequence[int], ranks: bytes, count: int) -> None:
+        self.ids = ids
+        self.rank = ranks
+        self.groups = [array("I") for _ in range(count)]
+        self.masks = [bytes(int(b == r) for b in range(256)) for r in range(count)]
+        self.done = 0
+        self.out = array("I")
+
+    @classmethod
+    def start(cls, layout: Layout, ids: Sequence[int], key: str, reverse: bool) -> SortPass | None:
+        """The pass, or None when the column has too many distinct orders for it."""
+        column, order = COLUMNS[key](layout)
+        distinct = set(column)
+        orders = sorted({order(v) for v in distinct}, reverse=reverse)  # type: ignore[type-var]
+        if len(orders) > 255:
+            return None
+        place = {o: r for r, o in enumerate(orders)}
+        by_value = {value: place[order(value)] for value in distinct}
+        lookup = by_value.__getitem__
+        if all(type(v) is int and 0 <= v < 1 << 16 for v in distinct):  # codes: a list is faster
+            table = [0] * (max(distinct) + 1)  # type: ignore[call-overload]
+            for value, r in by_value.items():
+                table[value] = r  # type: ignore[index]
+            lookup = table.__getitem__
+        return cls(layout, ids, bytes(map(lookup, column)), len(orders))
+
+    def step(self, count: int) -> bool:
+        chunk = self.ids[self.done : self.done + count]
+        self.done += len(chunk)
+        ranks = bytes(map(self.rank.__getitem__, chunk))
+        for r in set(ranks):
+            self.groups[r].extend(compress(chunk, ranks.translate(self.masks[r])))
+        if self.done < len(self.ids):
+            return False
+        for group in self.groups:
+            self.out += group
+        self.groups = []
+        return True
+
+    def first(self, wanted: int) -> array[int]:
+        out = array("I")
+        rank = self.rank.__getitem__
+        for r in range(len(self.groups)):
+            out.extend(islice(compress(self.ids, map(r.__eq__, map(rank, self.ids))), wanted - len(out)))
+            if len(out) >= wanted:
+                break
+        return out
 
 
 def sorted_by(layout: Layout, ids: Sequence[int], key: str, reverse: bool) -> array[int]:

@@ -207,3 +207,40 @@ def test_a_big_filter_shows_its_top_at_once_and_the_rest_in_steps(monkeypatch) -
             while f.filter_more(0.0):
                 pass
             assert [r.name for r in f.view] == whole[(needle, reverse)], (needle, reverse)
+
+
+def test_a_big_sort_shows_its_top_at_once_and_the_rest_in_steps(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past PROGRESSIVE rows a sort by a column lists its first rows at once and the rest
+    in steps, filtered or not, live re-applies (full) keeping the view until whole."""
+    from cwdash.store import fleet as fleet_module
+    from cwdash.store.readmodel import UNEXPECTED
+
+    statuses = ["active", "paused", "error", ""]
+    f = Fleet([row(f"{w}-{n}", statuses[(n * 7 + len(w)) % 4]) for n in range(50) for w in ("acme", "beta")])
+    for i, r in enumerate(f.rows.values()):
+        if i % 5 == 0:
+            r.failure = UNEXPECTED
+    cases = [
+        (k, rev, needle)
+        for k in ("status", "source", "site", "url")
+        for rev in (False, True)
+        for needle in ("", "ac")
+    ]
+    whole = {}
+    for key, reverse, needle in cases:
+        f.sort_key, f.sort_reverse, f.filter_text = key, reverse, needle
+        f.rebuild(full=True)
+        whole[(key, reverse, needle)] = [r.name for r in f.view]
+    monkeypatch.setattr(fleet_module, "PROGRESSIVE", 10)
+    monkeypatch.setattr(fleet_module, "FIRST_MATCHES", 6)
+    monkeypatch.setattr(fleet_module, "STEP", 9)
+    for full in (False, True):
+        for key, reverse, needle in cases:
+            f.sort_key, f.sort_reverse, f.filter_text = key, reverse, needle
+            f.rebuild(full=full)
+            top = [r.name for r in f.view]
+            if not full:
+                assert top == whole[(key, reverse, needle)][: len(top)], (key, reverse, needle)
+            while f.filter_more(0.0):
+                pass
+            assert [r.name for r in f.view] == whole[(key, reverse, needle)], (key, reverse, needle, full)

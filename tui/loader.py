@@ -19,7 +19,7 @@ from textual.widget import Widget
 from cwdash.store.columns import SiteColumns, Texts
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import FleetRow
-from cwdash.store.fleetrow import columns_from_listing, rows_from_listing
+from cwdash.store.fleetrow import columns_from_listing
 from cwdash.tui.connections import ConnectionsLoaded
 
 FIRST_PAGE = 200
@@ -68,13 +68,13 @@ class StoreLoader:
         self._last_reload = 0.0
         self.reload_gap = check_every
 
-    def first_page(self) -> tuple[list[FleetRow], int]:
+    def first_page(self) -> tuple[SiteColumns, int]:
         """The top of the list and how many instances the store holds (raises StoreError)."""
         # noted before the first read: a commit by another process from here on is
         # seen by check(), even one landing before its first run
         self.version = self.store.listing_version()
         expected = self.store.instance_count()
-        return list(rows_from_listing(self.store.iter_list(limit=FIRST_PAGE), self.site)), expected
+        return columns_from_listing(self.store.iter_list(limit=FIRST_PAGE), self.site, self.texts), expected
 
     def load(self, shown: Mapping[str, FleetRow]) -> None:
         """Read the whole listing in a thread worker; ``shown``: the rows on screen now."""

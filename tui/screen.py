@@ -233,6 +233,7 @@ class DashboardScreen(
         session.store_problem = None
         self.table.empty_text = EMPTY
         self.table.view_changed()
+        self._filter_more_soon()  # a million rows' filter or sort: worked out in steps
         if session.feed is not None and names_changed:
             session.feed.set_names(session.names())
         elif session.feed is not None and diff.changed:

@@ -232,7 +232,7 @@ class SiteRouting(_Base):
                 continue
             read = True
             expected += count
-            self.fleet.add_first(first)
+            self.fleet.install(first)  # the site's first rows, as columns
             if len(first) >= count:
                 session.loaded = True
                 whole.append(session)
