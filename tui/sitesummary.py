@@ -149,7 +149,9 @@ class SitesSummary(SummaryBar):
         if session.site != self.site:
             self.site = session.site
             self.live = session.live
-            self.mark_changed(rows=True)
+            # no count changed: the second line names another site (the cursor crossed
+            # between sites' rows, which a list by name does at every key)
+            self.mark_changed()
 
     def recount(self, row: FleetRow, n: int, site: str = "") -> None:
         self._dirty = True
