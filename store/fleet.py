@@ -402,7 +402,7 @@ class Fleet:
         return {site: Tally.of_columns(by_site[site]) for site in wanted if by_site.get(site)}
 
     def install(
-        self, columns: SiteColumns, keep: str | None = None, *, keep_gone: bool = False
+        self, columns: SiteColumns, keep: str | None = None, *, keep_gone: bool = False, rebuild: bool = True
     ) -> tuple[ListingDiff, int, int]:
         """A site's fresh listing, as columns built with this fleet's texts (the loader's):
         what :meth:`apply_diff` of its :func:`diff_listing` does, as a pass over columns.
@@ -412,7 +412,7 @@ class Fleet:
         before = self.rows.sites.get(columns.site)
         diff, added, removed = install_listing(self.rows, columns, keep, keep_gone)
         replaced = self.rows.sites.get(columns.site) is not before  # the view's rows are the old ones
-        if replaced or added or removed or (diff.changed and not self.plain):
+        if rebuild and (replaced or added or removed or (diff.changed and not self.plain)):
             self.rebuild(full=True, keep=keep)
         return diff, added, removed
 

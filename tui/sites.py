@@ -232,10 +232,11 @@ class SiteRouting(_Base):
                 continue
             read = True
             expected += count
-            self.fleet.install(first)  # the site's first rows, as columns
+            self.fleet.install(first, rebuild=False)  # the site's first rows, as columns
             if len(first) >= count:
                 session.loaded = True
                 whole.append(session)
+        self.fleet.rebuild(full=True)  # once, every site's first rows in
         self.summary.expected = expected
         return whole if read or not any(s.loader for s in self.sessions) else None
 
