@@ -10,13 +10,14 @@ carried over, the rows gone kept listed as ``instance not found`` when asked. Th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from operator import ne
 from typing import TYPE_CHECKING, Any, overload
 
-from cwdash.store.columns import LIVE_CODED, LIVE_TIMES, SiteColumns
-from cwdash.store.fleetrow import FleetRow, row_key
+from cwdash.store.columns import LIVE_CODED, LIVE_TIMES, SiteColumns, Texts
+from cwdash.store.fleetrow import FleetRow, natural_key, row_key
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
 
 if TYPE_CHECKING:
@@ -135,3 +136,30 @@ def install_listing(
         changed = [new.find(name) for name in names]  # type: ignore[misc]
     rows.install(new)
     return ListingDiff(RowList(new, changed), removed), added, len(removed)
+
+
+def columns_from_listing(listing: Iterable[tuple], site: str, texts: Texts) -> SiteColumns:
+    """A site's columns from its listing (:meth:`cwdash.store.db.Store.iter_list` tuples),
+    natural name order worked out: on the loader's thread, never the screen's."""
+    from cwdash.store.columns import SiteColumns
+
+    columns = SiteColumns(sys.intern(site), texts)
+    append = columns.append_listed
+    for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
+        append(name, has, status, error, url, account, inbox, bad, integration_id, written)
+    columns.sort_natural(natural_key)
+    return columns
+
+
+def apply_connections(rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
+    """Set each row's WhatsApp connection (from :func:`cwdash.store.upstream.connections` or a
+    RyzeAPI listing, :meth:`cwdash.store.sources.ryzeapi.RyzeApiSource.connections`); the
+    rows whose connection changed. Rows the mapping does not name keep theirs. ``rows``: by
+    instance name (one site's: :class:`cwdash.store.fleet.SiteRows`)."""
+    changed: list[FleetRow] = []
+    for name, connection in connections.items():
+        row = rows.get(name)
+        if row is not None and row.connection != connection:
+            row.connection = connection
+            changed.append(row)
+    return changed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_not, or_
 from typing import TYPE_CHECKING, Any
@@ -26,11 +26,12 @@ from cwdash.store.readmodel import (
     ReadResult,
     StatusRead,
 )
+from cwdash.store.rowfields import coded, live_coded, number, sparse, timed
 from cwdash.store.sources.base import LiveTarget
 from cwdash.store.sources.outcome import LiveOutcome, LiveState
 
 if TYPE_CHECKING:
-    from cwdash.store.columns import SiteColumns, Texts
+    from cwdash.store.columns import SiteColumns
 
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
@@ -67,59 +68,6 @@ def split_key(key: str) -> tuple[str, str]:
     """The site and the instance name of a row key (:func:`row_key`)."""
     site, sep, name = key.partition("\x00")
     return (site, name) if sep else ("", key)
-
-
-def _text(field: str, doc: str) -> property:
-    """A field kept as a code into the fleet's shared strings (:class:`~cwdash.store.columns.Texts`)."""
-
-    def get(row: FleetRow) -> str:
-        c = row._c
-        return c.texts.values[getattr(c, field)[row._i]]
-
-    def put(row: FleetRow, value: str) -> None:
-        row._c.set_text(field, row._i, value)
-
-    return property(get, put, doc=doc)
-
-
-def _live_text(field: str) -> property:
-    def get(row: FleetRow) -> str | None:
-        return row._c.live_text(field, row._i)
-
-    def put(row: FleetRow, value: str | None) -> None:
-        row._c.set_live_text(field, row._i, value)
-
-    return property(get, put)
-
-
-def _time(field: str, doc: str) -> property:
-    def get(row: FleetRow) -> float | None:
-        return row._c.time(field, row._i)
-
-    def put(row: FleetRow, value: float | None) -> None:
-        row._c.set_time(field, row._i, value)
-
-    return property(get, put, doc=doc)
-
-
-def _sparse(field: str, doc: str) -> property:
-    def get(row: FleetRow) -> Any:
-        return getattr(row._c, field).get(row._i)
-
-    def put(row: FleetRow, value: object) -> None:
-        row._c.set_sparse(field, row._i, value)
-
-    return property(get, put, doc=doc)
-
-
-def _number(field: str) -> property:
-    def get(row: FleetRow) -> int:
-        return getattr(row._c, field)[row._i]
-
-    def put(row: FleetRow, value: int) -> None:
-        row._c.set_number(field, row._i, value)
-
-    return property(get, put)
 
 
 class FleetRow:
@@ -224,26 +172,26 @@ class FleetRow:
     def has_integration(self, value: bool) -> None:
         self._c.has[self._i] = 1 if value else 0
 
-    local_status = _text("local_status", "the status the store holds")
-    local_error = _text("local_error", "the error text the store holds")
+    local_status = coded("local_status", "the status the store holds")
+    local_error = coded("local_error", "the error text the store holds")
     # shown, by the merge rule (see _settle): the status is "" without integration
-    status = _text("status", "the status shown")
-    last_error = _text("last_error", "the error text shown")
-    base_url = _text("url", "the Chatwoot base URL")
-    written_at = _text("written", "when cwdash last wrote the local row (RFC 3339, or '')")
+    status = coded("status", "the status shown")
+    last_error = coded("last_error", "the error text shown")
+    base_url = coded("url", "the Chatwoot base URL")
+    written_at = coded("written", "when cwdash last wrote the local row (RFC 3339, or '')")
     # the WhatsApp connection (RyzeAPI's listing), "" when unknown: see apply_connections
-    connection = _text("connection", "the WhatsApp connection's word")
-    account_id = _number("account")
-    inbox_id = _number("inbox")
-    live_status = _live_text("live_status")
-    live_error = _live_text("live_error")
-    live_at = _time("live_at", "when the last live answer came (monotonic)")
-    read_at = _time("read_at", "when the last read came, whatever it said")
-    changed_at = _time("changed_at", "when the status shown last changed")
+    connection = coded("connection", "the WhatsApp connection's word")
+    account_id = number("account")
+    inbox_id = number("inbox")
+    live_status = live_coded("live_status")
+    live_error = live_coded("live_error")
+    live_at = timed("live_at", "when the last live answer came (monotonic)")
+    read_at = timed("read_at", "when the last read came, whatever it said")
+    changed_at = timed("changed_at", "when the status shown last changed")
     # a row another tool wrote wrong: listed as "bad row: <field>", never read live
-    bad = _sparse("bad", "the first bad field of a bad row")
-    mapped = _sparse("mapped", "a mapped answer (bad row, no integration, instance not found)")
-    failure = _sparse("failure", "the last read's failure, while it lasts")
+    bad = sparse("bad", "the first bad field of a bad row")
+    mapped = sparse("mapped", "a mapped answer (bad row, no integration, instance not found)")
+    failure = sparse("failure", "the last read's failure, while it lasts")
 
     @property
     def integration_id(self) -> str:
@@ -459,33 +407,6 @@ def rows_from_listing(listing: Iterable[tuple], site: str = "") -> Iterator[Flee
     for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
         columns.append_listed(name, has, status, error, url, account, inbox, bad, integration_id, written)
         yield FleetRow.at(columns, len(columns) - 1)
-
-
-def columns_from_listing(listing: Iterable[tuple], site: str, texts: Texts) -> SiteColumns:
-    """A site's columns from its listing (:meth:`cwdash.store.db.Store.iter_list` tuples),
-    natural name order worked out: on the loader's thread, never the screen's."""
-    from cwdash.store.columns import SiteColumns
-
-    columns = SiteColumns(sys.intern(site), texts)
-    append = columns.append_listed
-    for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
-        append(name, has, status, error, url, account, inbox, bad, integration_id, written)
-    columns.sort_natural(natural_key)
-    return columns
-
-
-def apply_connections(rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
-    """Set each row's WhatsApp connection (from :func:`cwdash.store.upstream.connections` or a
-    RyzeAPI listing, :meth:`cwdash.store.sources.ryzeapi.RyzeApiSource.connections`); the
-    rows whose connection changed. Rows the mapping does not name keep theirs. ``rows``: by
-    instance name (one site's: :class:`cwdash.store.fleet.SiteRows`)."""
-    changed: list[FleetRow] = []
-    for name, connection in connections.items():
-        row = rows.get(name)
-        if row is not None and row.connection != connection:
-            row.connection = connection
-            changed.append(row)
-    return changed
 
 
 def local_values(row: FleetRow) -> tuple[object, ...]:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cwdash.store.fleetrow import FleetRow, apply_connections
+from cwdash.store.fleetload import apply_connections
+from cwdash.store.fleetrow import FleetRow
 from cwdash.store.status import (
     ACTIVE,
     CONNECTED,

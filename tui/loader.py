@@ -19,7 +19,7 @@ from textual.widget import Widget
 from cwdash.store.columns import SiteColumns, Texts
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import FleetRow
-from cwdash.store.fleetrow import columns_from_listing
+from cwdash.store.fleetload import columns_from_listing
 from cwdash.tui.connections import ConnectionsLoaded
 
 FIRST_PAGE = 200
