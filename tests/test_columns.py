@@ -70,3 +70,18 @@ def test_a_row_read_back_is_the_row_written() -> None:
     other = SiteColumns("", Texts())
     other.insert(record)
     assert other.record(0) == record
+
+
+def test_a_reads_process_takes_its_first_rows_whole_then_updates() -> None:
+    from cwdash.store.livechild import take_rows
+
+    fleet = Fleet()
+    take_rows(
+        fleet, [("a", True, None, 0, "int_a"), ("b", True, None, 3, "int_b"), ("c", False, None, 0, "")]
+    )
+    assert list(fleet.rows) == ["a", "b", "c"] and fleet.rows["b"].inbox_id == 3
+    assert fleet.rows["b"].live_target().integration_id == "int_b" and not fleet.rows["c"].has_integration
+    take_rows(fleet, [("b", True, "status", 4, "int_b2"), ("d", True, None, 1, "int_d")])
+    assert list(fleet.rows) == ["a", "b", "c", "d"]
+    assert fleet.rows["b"].integration_id == "int_b2" and fleet.rows["b"].bad == "status"
+    assert fleet.rows["a"].integration_id == "int_a" and fleet.rows["d"].inbox_id == 1
