@@ -314,7 +314,9 @@ class Fleet:
             ids.insert(at, number)
         key = self.sort_key
         if key == "name" or key not in SORTS:
-            self.view = View(ids[::-1] if self.sort_reverse else array("I", ids), layout)
+            self.view = View(
+                ids[::-1] if self.sort_reverse else ids, layout
+            )  # shared: views are never changed in place
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
             ids = ids[::-1]
