@@ -409,10 +409,18 @@ class Fleet:
         """A site's fresh listing, as columns built with this fleet's texts (the loader's):
         what :meth:`apply_diff` of its :func:`diff_listing` does, as a pass over columns.
         Returns the differences, and how many rows were added and removed."""
-        from cwdash.store.fleetload import install_listing
-
         before = self.rows.sites.get(columns.site)
-        diff, added, removed = install_listing(self.rows, columns, keep, keep_gone)
+        if (before is None or not len(before)) and len(columns) < 5000:  # a first page: all new
+            self.rows.install(columns)
+            diff, added, removed = (
+                ListingDiff([FleetRow.at(columns, i) for i in range(len(columns))], []),
+                len(columns),
+                0,
+            )
+        else:
+            from cwdash.store.fleetload import install_listing
+
+            diff, added, removed = install_listing(self.rows, columns, keep, keep_gone)
         replaced = self.rows.sites.get(columns.site) is not before  # the view's rows are the old ones
         if rebuild and (replaced or added or removed or (diff.changed and not self.plain)):
             self.rebuild(full=True, keep=keep)

@@ -10,6 +10,8 @@ are one lookup away (:meth:`FleetRows.site_rows`), and a row object (a handle,
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
+from itertools import compress
+from operator import eq
 
 from cwdash.store.columns import SiteColumns, Texts
 from cwdash.store.fleetrow import FleetRow, row_key, split_key
@@ -172,6 +174,23 @@ class FleetRows(LookedUp, MutableMapping[str, FleetRow]):
         for site, columns in list(self.sites.items()):
             for row in _handles(columns):
                 yield (row_key(site, row.name) if site else row.name), row
+
+    def read_rows(self, site: str) -> list[FleetRow]:
+        """The rows of ``site`` read at least once (a pass over its read times, not a row each)."""
+        columns = self.sites.get(site)
+        if columns is None or columns.read_at is None:
+            return []
+        read_at = columns.read_at
+        return [FleetRow.at(columns, i) for i in compress(range(len(columns)), map(eq, read_at, read_at))]
+
+    def errors(self) -> dict[str, dict[str, str]]:
+        """Each site's rows showing an error text: the text by instance name."""
+        out: dict[str, dict[str, str]] = {}
+        for site, columns in self.sites.items():
+            texts, codes, names = columns.texts.values, columns.last_error, columns.names
+            for i in compress(range(len(columns)), codes):  # type: ignore[call-overload]  # code 0: ""
+                out.setdefault(site, {})[names[i]] = texts[codes[i]]  # type: ignore[attr-defined]
+        return out
 
     def clear(self) -> None:
         for columns in self.sites.values():

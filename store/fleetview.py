@@ -11,7 +11,6 @@ step per row.
 from __future__ import annotations
 
 import bisect
-import heapq
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
@@ -20,7 +19,6 @@ from typing import overload
 
 from cwdash.store.columns import NONE, SiteColumns
 from cwdash.store.fleetrow import NO_INTEGRATION_WORD, FleetRow, natural_key
-from cwdash.store.fleetsort import sort_rows
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
 from cwdash.store.status import ACTIVE, ATTENTION, CONNECTION_STATES, LAST, OFFLINE, SORT_ORDER
 
@@ -130,6 +128,8 @@ def name_order(layout: Layout) -> array[int]:
         return array("I", layout.parts[0].natural)  # type: ignore[arg-type]
     folded = layout.joined("folded")
     runs = [map(base.__add__, c.natural) for c, base in zip(layout.parts, layout.bases, strict=True)]  # type: ignore[arg-type]
+    import heapq  # several sites only: not on the first paint's path
+
     return array("I", heapq.merge(*runs, key=lambda number: natural_key(folded[number])))  # type: ignore[index]
 
 
@@ -363,6 +363,8 @@ def sorted_by(layout: Layout, ids: Sequence[int], key: str, reverse: bool) -> ar
     """``ids`` (in name order, reversed with ``reverse``) sorted stably by a column."""
     column, order = COLUMNS[key](layout)
     values = list(map(column.__getitem__, ids))
+    from cwdash.store.fleetsort import sort_rows  # a sort asked for: not on the first paint's path
+
     return array("I", sort_rows(ids, values, order, reverse))
 
 

@@ -85,3 +85,11 @@ def test_a_reads_process_takes_its_first_rows_whole_then_updates() -> None:
     assert list(fleet.rows) == ["a", "b", "c", "d"]
     assert fleet.rows["b"].integration_id == "int_b2" and fleet.rows["b"].bad == "status"
     assert fleet.rows["a"].integration_id == "int_a" and fleet.rows["d"].inbox_id == 1
+
+
+def test_the_rows_read_and_the_errors_shown_come_from_the_columns() -> None:
+    fleet = Fleet()
+    fleet.add_first([_row("a", site="eu"), _row("b", "boom", site="eu"), _row("a", site="us")])
+    assert fleet.rows.read_rows("eu") == [] and fleet.rows.errors() == {"eu": {"b": "boom"}}
+    fleet.rows["eu\x00a"].read_at = 5.0
+    assert [r.key for r in fleet.rows.read_rows("eu")] == ["eu\x00a"] and fleet.rows.read_rows("us") == []
