@@ -19,6 +19,7 @@ from typing import overload
 
 from cwdash.store.columns import NONE, SiteColumns
 from cwdash.store.fleetrow import NO_INTEGRATION_WORD, FleetRow, natural_key
+from cwdash.store.fleetsort import itself, sort_rows
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
 from cwdash.store.status import ACTIVE, ATTENTION, CONNECTION_STATES, LAST, OFFLINE, SORT_ORDER
 
@@ -287,17 +288,13 @@ def _coded(
     return column
 
 
-def _itself(value: Hashable) -> Hashable:
-    return value
-
-
 # Each sort's column over every row (by number), and the order of a value in it.
 COLUMNS: dict[str, Callable[[Layout], tuple[Sequence[int], Callable[[Hashable], object]]]] = {
     "status": _coded("status", lambda text: SORT_ORDER.get(text, LAST)),
     "source": lambda layout: (_source(layout), _SOURCE_ORDER),  # type: ignore[dict-item]
     "last_error": _coded("last_error", lambda text: (text == "", text.lower())),  # by the text, none last
-    "url": _coded("url", _itself),  # type: ignore[arg-type]
-    "inbox": lambda layout: (layout.joined("inbox"), _itself),  # type: ignore[dict-item]
+    "url": _coded("url", itself),  # type: ignore[arg-type]
+    "inbox": lambda layout: (layout.joined("inbox"), itself),  # type: ignore[dict-item]
     "site": lambda layout: (layout.sites(), lambda k: layout.parts[k].site),  # type: ignore[dict-item, index]
     "connection": _coded("connection", lambda text: _CONNECTION_ORDER.get(text, 1)),  # offline numbers first
 }
@@ -363,8 +360,6 @@ def sorted_by(layout: Layout, ids: Sequence[int], key: str, reverse: bool) -> ar
     """``ids`` (in name order, reversed with ``reverse``) sorted stably by a column."""
     column, order = COLUMNS[key](layout)
     values = list(map(column.__getitem__, ids))
-    from cwdash.store.fleetsort import sort_rows  # a sort asked for: not on the first paint's path
-
     return array("I", sort_rows(ids, values, order, reverse))
 
 

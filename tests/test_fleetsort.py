@@ -1,5 +1,6 @@
-"""The list's sorts by column (store/fleetsort.py) give what a stable sort by the column,
-ties in name order, gives: with few distinct values (a pass each) and with many."""
+"""The list's sorts by column (store/fleetview.py COLUMNS, store/fleetsort.py) give what a
+stable sort by the column, ties in name order, gives: with few distinct values (a pass
+each) and with many, several sites, reversed."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import random
 
 import pytest
 
-from cwdash.store.fleetrow import FleetRow
-from cwdash.store.fleetsort import COLUMNS, MAX_GROUPS, sort_rows
+from cwdash.store.fleet import Fleet
+from cwdash.store.fleetrow import FleetRow, natural_key
+from cwdash.store.fleetsort import MAX_GROUPS
+from cwdash.store.fleetview import COLUMNS
 from cwdash.store.readmodel import UNEXPECTED
 from cwdash.store.status import CONNECTION_STATES, LAST, SORT_ORDER
 
@@ -47,6 +50,13 @@ def _rows(n: int, inboxes: int) -> list[FleetRow]:
 @pytest.mark.parametrize("key", sorted(COLUMNS))
 def test_each_sort_is_a_stable_sort_by_its_column(key: str, reverse: bool, inboxes: int) -> None:
     rows = _rows(600, inboxes)
-    values, order = COLUMNS[key]
-    got = sort_rows(rows, values(rows), order, reverse)
-    assert [r.name for r in got] == [r.name for r in sorted(rows, key=EXPECTED[key], reverse=reverse)]
+    fleet = Fleet(rows)
+    fleet.sort_key, fleet.sort_reverse = key, reverse
+    fleet.rebuild(full=True)
+    by_name = sorted(
+        fleet.rows.values(), key=lambda r: natural_key(r.name_folded)
+    )  # one site after another on ties
+    if reverse:
+        by_name = by_name[::-1]
+    expected = sorted(by_name, key=EXPECTED[key], reverse=reverse)
+    assert [r.key for r in fleet.view] == [r.key for r in expected]
