@@ -10,8 +10,7 @@ from __future__ import annotations
 import bisect
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
 
 from cwdash.store.columns import SiteColumns
 from cwdash.store.counts import Counts, Tally
@@ -19,12 +18,10 @@ from cwdash.store.db import ListRow
 from cwdash.store.fleetrow import (
     FleetRow,
     filter_rows,
-    local_values,
     natural_key,
     rows_from_listing,
-    split_key,
 )
-from cwdash.store.fleetrows import ByName, FleetRows, LookedUp
+from cwdash.store.fleetrows import FleetRows
 from cwdash.store.fleetview import (
     COLUMNS,
     FilterPass,
@@ -36,6 +33,7 @@ from cwdash.store.fleetview import (
     name_order,
 )
 from cwdash.store.fleetview import sorted_by as _sorted_by
+from cwdash.store.listingdiff import ListingDiff, SiteRows, diff_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.status import ERROR
 
@@ -56,66 +54,6 @@ SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "
 PROGRESSIVE = 200_000  # rows to filter beyond which a filter is worked out in steps
 FIRST_MATCHES, FIRST_LOOK = 200, 20_000  # the top shown at once: matches wanted, rows looked at
 STEP = 1 << 15  # rows a step of a filter looks at
-
-
-class ListingDiff(NamedTuple):
-    """What a fresh listing changes: rows new or with other local values, keys gone."""
-
-    changed: Sequence[FleetRow]
-    removed: list[str]
-
-
-def diff_listing(current: Mapping[str, FleetRow], listing: Iterable[FleetRow]) -> ListingDiff:
-    """Compare a fresh listing with the rows shown (by key: one site's, :class:`SiteRows`),
-    keeping only the differences.
-
-    Runs on the loader thread: a reload of a 100k fleet then holds the few changed
-    rows, not a second copy of the whole fleet.
-    """
-    changed: list[FleetRow] = []
-    # the listing's rows by their own name objects, per site (a listing is one site's): a
-    # key string per row would be made here (FleetRow.key is worked out when asked)
-    seen: dict[str, set[str]] = {}
-    track = bool(current)  # nothing shown yet (the first load): nothing can have gone
-    known = 0  # rows of the listing already shown
-    for row in listing:
-        if track:
-            names = seen.get(row.site)
-            if names is None:
-                names = seen[row.site] = set()
-            names.add(row.name)
-        shown = current.get(row.key)
-        if shown is not None:
-            known += 1
-        if shown is None or shown.mapped is not None or local_values(shown) != local_values(row):
-            changed.append(row)
-    removed = [key for key in list(current) if _unseen(seen, key)] if known != len(current) else []
-    return ListingDiff(changed, removed)
-
-
-def _unseen(seen: dict[str, set[str]], key: str) -> bool:
-    site, name = split_key(key)
-    return name not in seen.get(site, ())
-
-
-class SiteRows(LookedUp, Mapping[str, FleetRow]):
-    """One site's rows of the fleet, by key (``--all-sites``): what a site's listing is
-    compared with. A view, not a copy: the fleet holds every row once, by site."""
-
-    def __init__(self, rows: FleetRows, site: str) -> None:
-        self.by_name: ByName = rows.site_rows(site)
-        self.site = site
-
-    def get(self, key: str, default: FleetRow | None = None) -> FleetRow | None:  # type: ignore[override]
-        site, name = split_key(key)
-        return self.by_name.get(name, default) if site == self.site else default
-
-    def __iter__(self) -> Iterator[str]:
-        prefix = f"{self.site}\x00" if self.site else ""
-        return iter([prefix + name for name in list(self.by_name)])
-
-    def __len__(self) -> int:
-        return len(self.by_name)
 
 
 class Fleet:

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, overload
 
 from cwdash.store.columns import LIVE_CODED, LIVE_TIMES, SiteColumns, Texts
 from cwdash.store.fleetrow import FleetRow, natural_key, row_key
+from cwdash.store.listingdiff import ListingDiff
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
 
 if TYPE_CHECKING:
-    from cwdash.store.fleet import ListingDiff
     from cwdash.store.fleetrows import FleetRows
 
 _LOCAL = ("has", "local_status", "local_error", "url", "account", "inbox", "written")
@@ -95,7 +95,6 @@ def install_listing(
     rows: FleetRows, new: SiteColumns, keep: str | None, keep_gone: bool
 ) -> tuple[ListingDiff, int, int]:
     """See the module; (differences, rows added, rows removed: those kept as gone too)."""
-    from cwdash.store.fleet import ListingDiff
 
     site = new.site
     old = rows.sites.get(site)
