@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "since")
-PROGRESSIVE = 200_000  # rows to filter beyond which a filter is worked out in steps
+PROGRESSIVE = 50_000  # rows to filter or sort beyond which the view is worked out in steps
 FIRST_MATCHES, FIRST_LOOK = 200, 20_000  # the top shown at once: matches wanted, rows looked at
 STEP = 1 << 15  # rows a step of a filter looks at
 

@@ -14,7 +14,7 @@ import bisect
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
-from operator import contains, ne, or_
+from operator import contains, ne, not_, or_
 from typing import overload
 
 from cwdash.store.columns import NONE, SiteColumns
@@ -216,16 +216,24 @@ class FilterPass:
         return self.finished
 
     def first(self, wanted: int, most: int) -> array[int]:
-        """The matches among the first rows of ``ids`` (up to ``most`` of them looked at),
-        tested one by one, until ``wanted`` were found: the top of the answer."""
-        needle, row = self.needle, self.layout.row
+        """The matches among the first rows of ``ids`` (up to ``most`` of them looked at, in
+        growing chunks) once ``wanted`` were found: the top of the answer."""
+        needle, layout, row = self.needle, self.layout, self.layout.row
+        single = layout.parts[0].folded if len(layout.parts) == 1 else None  # one site: by position
         out = array("I")
-        for number in self.ids[:most]:
-            found = row(number)
-            if needle in found.name_folded or self._row_matches(found, number):
-                out.append(number)
-                if len(out) >= wanted:
-                    break
+        start, size = 0, 512
+        while len(out) < wanted and start < min(most, len(self.ids)):
+            chunk = self.ids[start : start + size]
+            start, size = start + len(chunk), size * 2
+            if single is not None:
+                hit = bytearray(map(contains, map(single.__getitem__, chunk), repeat(needle)))  # type: ignore[arg-type]
+            else:
+                hit = bytearray(needle in row(number).name_folded for number in chunk)
+            if self.fields or self.shown or self.sites:
+                for position in compress(range(len(chunk)), map(not_, hit)):
+                    if self._row_matches(row(chunk[position]), chunk[position]):
+                        hit[position] = 1
+            out.extend(compress(chunk, hit))
         return out
 
     def _row_matches(self, row: FleetRow, number: int) -> bool:
@@ -241,8 +249,12 @@ class FilterPass:
 
 
 def matching(layout: Layout, ids: Sequence[int], needle: str) -> array[int]:
-    """:class:`FilterPass`'s answer, whole."""
-    return FilterPass(layout, ids, needle).run()
+    """:class:`FilterPass`'s answer, whole: a few candidates (a narrowed view) each tested,
+    else every row through the mask."""
+    work = FilterPass(layout, ids, needle)
+    if len(ids) * 8 < len(layout):
+        return work.first(len(ids) + 1, len(ids))
+    return work.run()
 
 
 def attention(layout: Layout, ids: Sequence[int]) -> array[int]:
