@@ -9,15 +9,33 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import NamedTuple
+from array import array
+from collections.abc import Callable, Iterable
 
+from cwdash.store.columns import SiteColumns
+from cwdash.store.counts import Counts, Tally
 from cwdash.store.db import ListRow
-from cwdash.store.fleetrow import FleetRow, filter_rows, local_values, rows_from_listing, split_key
-from cwdash.store.fleetrows import FleetRows, LookedUp
+from cwdash.store.fleetrow import (
+    FleetRow,
+    filter_rows,
+    natural_key,
+    rows_from_listing,
+)
+from cwdash.store.fleetrows import FleetRows
+from cwdash.store.fleetview import (
+    COLUMNS,
+    FilterPass,
+    Layout,
+    SortPass,
+    View,
+    attention,
+    matching,
+    name_order,
+)
+from cwdash.store.fleetview import sorted_by as _sorted_by
+from cwdash.store.listingdiff import ListingDiff, SiteRows, diff_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
-from cwdash.store.sources.outcome import LiveFailure, Reason
-from cwdash.store.status import ACTIVE, CONNECTION_STATES, ERROR, LAST, OFFLINE, PAUSED, SORT_ORDER
+from cwdash.store.status import ERROR
 
 __all__ = [
     "Counts",
@@ -25,6 +43,7 @@ __all__ = [
     "FleetRow",
     "ListingDiff",
     "SiteRows",
+    "Tally",
     "background_read",
     "diff_listing",
     "filter_rows",
@@ -32,83 +51,9 @@ __all__ = [
 ]
 
 SORT_KEYS = ("status", "site", "name", "source", "last_error", "url", "inbox", "since")
-
-
-class ListingDiff(NamedTuple):
-    """What a fresh listing changes: rows new or with other local values, keys gone."""
-
-    changed: list[FleetRow]
-    removed: list[str]
-
-
-def diff_listing(current: Mapping[str, FleetRow], listing: Iterable[FleetRow]) -> ListingDiff:
-    """Compare a fresh listing with the rows shown (by key: one site's, :class:`SiteRows`),
-    keeping only the differences.
-
-    Runs on the loader thread: a reload of a 100k fleet then holds the few changed
-    rows, not a second copy of the whole fleet.
-    """
-    changed: list[FleetRow] = []
-    # the listing's rows by their own name objects, per site (a listing is one site's): a
-    # key string per row would be made here (FleetRow.key is worked out when asked)
-    seen: dict[str, set[str]] = {}
-    track = bool(current)  # nothing shown yet (the first load): nothing can have gone
-    known = 0  # rows of the listing already shown
-    for row in listing:
-        if track:
-            names = seen.get(row.site)
-            if names is None:
-                names = seen[row.site] = set()
-            names.add(row.name)
-        shown = current.get(row.key)
-        if shown is not None:
-            known += 1
-        if shown is None or shown.mapped is not None or local_values(shown) != local_values(row):
-            changed.append(row)
-    removed = [key for key in list(current) if _unseen(seen, key)] if known != len(current) else []
-    return ListingDiff(changed, removed)
-
-
-def _unseen(seen: dict[str, set[str]], key: str) -> bool:
-    site, name = split_key(key)
-    return name not in seen.get(site, ())
-
-
-class SiteRows(LookedUp, Mapping[str, FleetRow]):
-    """One site's rows of the fleet, by key (``--all-sites``): what a site's listing is
-    compared with. A view, not a copy: the fleet holds every row once, by site."""
-
-    def __init__(self, rows: FleetRows, site: str) -> None:
-        self.by_name = rows.site_rows(site)
-        self.site = site
-
-    def get(self, key: str, default: FleetRow | None = None) -> FleetRow | None:  # type: ignore[override]
-        site, name = split_key(key)
-        return self.by_name.get(name, default) if site == self.site else default
-
-    def __iter__(self) -> Iterator[str]:
-        prefix = f"{self.site}\x00" if self.site else ""
-        return iter([prefix + name for name in list(self.by_name)])
-
-    def __len__(self) -> int:
-        return len(self.by_name)
-
-
-class Counts(NamedTuple):
-    """The fleet summary in the header."""
-
-    total: int
-    active: int
-    paused: int
-    error: int
-    no_integration: int
-    not_live: int  # rows with an integration never read yet (failed reads are ``failing``)
-    failing: int
-    gone: int = 0
-    read: int = 0  # rows with an integration read at least once
-    top_failure: LiveFailure | None = None  # the most common failure, one of them
-    top_failing: int = 0  # how many rows fail that way
-    number_offline: int = 0  # active integrations on a logged-out or disconnected number
+PROGRESSIVE = 50_000  # rows to filter or sort beyond which the view is worked out in steps
+FIRST_MATCHES, FIRST_LOOK = 200, 20_000  # the top shown at once: matches wanted, rows looked at
+STEP = 1 << 15  # rows a step of a filter looks at
 
 
 class Fleet:
@@ -116,7 +61,7 @@ class Fleet:
 
     def __init__(self, rows: Iterable[FleetRow | ListRow] = ()) -> None:
         self.rows = FleetRows()
-        self.view: list[FleetRow] = []
+        self.view = View(array("I"), Layout(()))
         self.filter_text = ""
         self.attention_only = False
         self.sort_key = "name"
@@ -129,10 +74,23 @@ class Fleet:
         # (the attention view orders rows in error with no breakage seen by it)
         self.known_since: dict[str, float] = {}
         self._shown: tuple[str, bool, str, bool] | None = None  # what ``view`` was built for
-        # every row by name, and the rows' version it was sorted at: each other sort is a
-        # stable pass over it by its own column (no tuple key per row), a filter keeps it
-        self._by_name: list[FleetRow] = []
+        # every row's number (fleetview.Layout) by name, and the rows' version it was sorted
+        # at: each other sort is a stable pass over it by its own column, a filter keeps it
+        self._by_name = array("I")
         self._by_name_version = -1
+        self._layout = Layout(())
+        self._layout_version = -1
+        # a filter of a million rows is worked out in steps (fleetview.FilterPass): the one
+        # under way, what it is for, whether the view shows only its top yet, and the
+        # filters worked out whole a moment ago (a backspace returns to one at once)
+        self.pending: FilterPass | SortPass | None = None
+        self._pending_for: tuple[tuple[str, bool, str, bool], str | None, bool] = (
+            ("", False, "", False),
+            None,
+            False,
+        )
+        self._partial = False
+        self._filtered: dict[tuple[tuple[str, bool, str, bool], int], array[int]] = {}
         self.replace_local(rows)
 
     @staticmethod
@@ -207,48 +165,132 @@ class Fleet:
         shape = (needle, self.attention_only, self.sort_key, self.sort_reverse)
         previous = self._shown
         self._shown = shape
-        if (
+        self.pending = None  # a filter still being worked out is for an older view
+        layout = self.layout()
+        if full or not needle:
+            self._filtered.clear()  # live changes may have moved rows in or out of them
+        key = self.sort_key
+        by_name = key == "name" or key not in SORTS
+        narrowing = (
             not full
             and previous is not None
             and needle != previous[0]
             and needle.startswith(previous[0])
             and previous[1:] == shape[1:]
-        ):
+            and self.view.layout is layout
+            and not self._partial
+        )
+        done = self._filtered.get((shape, self.rows.version))
+        was_partial, self._partial = self._partial, False
+        if done is not None and not full:  # typed back to a filter worked out a moment ago
+            self.view = View(done, layout)
+            return
+        if narrowing:
             # the view is already sorted and filtering keeps the order: the first
             # keystroke filters the unfiltered view and sorts nothing
-            self.view = filter_rows(self.view, needle)
+            ids = self.view.ids
+        else:
+            ids = self.name_order()
+            if self.attention_only:
+                ids = attention(layout, ids)
+        if needle and by_name and len(ids) >= PROGRESSIVE:
+            # a million rows: the top of the list now, the rest in steps (filter_more); the
+            # rows in the order shown (a narrowed view is already)
+            shown = ids if narrowing or not self.sort_reverse else ids[::-1]
+            self.pending = FilterPass(layout, shown, needle)
+            self._pending_for = (shape, keep, full)
+            if not full:  # a live change's re-apply keeps the view shown until the new one is whole
+                self.view = View(self.pending.first(FIRST_MATCHES, FIRST_LOOK), layout)
+            self._partial = not full or was_partial
             return
-        rows: list[FleetRow] = self.name_order()
-        if self.attention_only:
-            rows = [r for r in rows if r.needs_attention]
         if needle:
-            rows = filter_rows(rows, needle)
-        kept = self.rows.get(keep) if keep is not None else None
-        if kept is not None and (self.attention_only or needle) and not any(r is kept for r in rows):
-            rows = list(rows)
-            bisect.insort(rows, kept, key=_by_name)
+            ids = matching(layout, ids, needle)
+        if narrowing:
+            self.view = View(ids, layout)
+            self._filtered[(shape, self.rows.version)] = ids
+            return
+        self._finish(ids, keep, full=full)
+        if full and self.pending is not None:
+            self._partial = was_partial  # the view shown stays until the new one is whole
+
+    def filter_more(self, seconds: float) -> bool:
+        """Work on a filter or sort left in steps by :meth:`rebuild` for about ``seconds``;
+        True while there is more to do (the view is whole once it says False)."""
+        work = self.pending
+        if work is None:
+            return False
+        deadline = time.perf_counter() + seconds
+        while not work.step(STEP):
+            if time.perf_counter() >= deadline:
+                return True
+        self.pending = None
+        self._partial = False
+        shape, keep, full = self._pending_for
+        if isinstance(work, SortPass):
+            self.view = View(work.out, self.layout())
+            return False
+        if not full and shape[2] == "name":
+            self._filtered[(shape, self.rows.version)] = work.out
+        self._finish(work.out, keep, filtered=True, full=full)
+        return self.pending is not None  # the sort of what the filter kept, in steps too
+
+    def _finish(
+        self, ids: array[int], keep: str | None, *, filtered: bool = False, full: bool = True
+    ) -> None:
+        """The view from ``ids`` (in name order, filtered): the kept row put back, the sort."""
+        layout = self.layout()
+        needle = self.filter_text.strip()
         key = self.sort_key
-        if key == "name" or key not in _COLUMN:
-            self.view = rows[::-1] if self.sort_reverse else list(rows)
+        if filtered and self.sort_reverse:
+            ids = ids[::-1]  # filtered in reverse name order: back to name order for the rest
+        kept = self.rows.get(keep) if keep is not None else None
+        number = layout.number(kept) if kept is not None else None
+        if number is not None and (self.attention_only or needle) and number not in ids:
+            folded = layout.joined("folded")
+            ids = array("I", ids)
+            at = bisect.bisect(ids, natural_key(folded[number]), key=lambda n: natural_key(folded[n]))  # type: ignore[index]
+            ids.insert(at, number)
+        key = self.sort_key
+        if key == "name" or key not in SORTS:
+            self.view = View(
+                ids[::-1] if self.sort_reverse else ids, layout
+            )  # shared: views are never changed in place
             return
         if self.sort_reverse:  # ties stay in reverse name order, as a reversed (column, name) sort
-            rows = rows[::-1]
+            ids = ids[::-1]
+        if key in COLUMNS and len(ids) >= PROGRESSIVE:
+            work = SortPass.start(layout, ids, key, self.sort_reverse)
+            if work is not None:  # a million rows: the top now, the rest in steps (filter_more)
+                self.pending = work
+                self._pending_for = (self._shown or ("", False, key, False), keep, full)
+                if not full:
+                    self.view = View(work.first(FIRST_MATCHES), layout)
+                    self._partial = True
+                return
+        if key in COLUMNS:  # a pass per distinct value, or one sort with a C-level key
+            self.view = View(_sorted_by(layout, ids, key, self.sort_reverse), layout)
+            return
         if key == "since":  # the most recent first
-            at = self.since_at.get
-            column = lambda r: -at(r.key, 0.0)  # noqa: E731
-        elif key == "broke":  # the attention view
+            at_ = self.since_at.get
+            column: Callable[[FleetRow], object] = lambda r: -at_(r.key, 0.0)  # noqa: E731
+        else:  # "broke": the attention view
             column = self._by_breakage()
-        else:
-            column = _COLUMN[key]
-        if key == "last_error":  # by the text, then the rows without one last
-            rows = sorted(rows, key=column, reverse=self.sort_reverse)
-            column = _no_error
-        self.view = sorted(rows, key=column, reverse=self.sort_reverse)
+        row = layout.row
+        self.view = View(
+            array("I", sorted(ids, key=lambda n: column(row(n)), reverse=self.sort_reverse)), layout
+        )
 
-    def name_order(self) -> list[FleetRow]:
-        """Every row by name (natural order), sorted again only when rows came or went."""
+    def layout(self) -> Layout:
+        """The sites' columns as they are now, numbered (:class:`~cwdash.store.fleetview.Layout`)."""
+        if self._layout_version != self.rows.version:
+            self._layout = Layout(self.rows.sites.values())
+            self._layout_version = self.rows.version
+        return self._layout
+
+    def name_order(self) -> array[int]:
+        """Every row's number by name (natural order), sorted again only when rows came or went."""
         if self._by_name_version != self.rows.version or len(self._by_name) != len(self.rows):
-            self._by_name = sorted(self.rows.values(), key=_by_name)
+            self._by_name = name_order(self.layout())
             self._by_name_version = self.rows.version
         return self._by_name
 
@@ -273,65 +315,54 @@ class Fleet:
         if row is None:
             return None
         try:
-            return self.view.index(row)  # by identity first: no key string built per row
+            return self.view.index(row)  # by number: no key string built per row
         except ValueError:
             return None
 
     def counts(self, rows: Iterable[FleetRow] | None = None) -> Counts:
         """The header's counts, of every row or of ``rows`` (a pass over each: at most once a tick)."""
-        active = paused = error = no_integration = not_live = failing = gone = read = offline = 0
-        reasons: dict[Reason, int] = {}
-        example: dict[Reason, LiveFailure] = {}
-        total = 0
-        for row in self.rows.values() if rows is None else rows:
-            total += 1
-            if row.gone:
-                gone += 1  # vanished from the store: its last status no longer counts
-                continue
-            if not row.has_integration:
-                no_integration += 1
-                continue
-            status = row.status
-            if status == ACTIVE:
-                active += 1
-                if row.connection in OFFLINE:
-                    offline += 1
-            elif status == PAUSED:
-                paused += 1
-            elif status == ERROR:
-                error += 1
-            if row.read_at is None:
-                not_live += 1
-            else:
-                read += 1
-            failure = row.failure
-            if failure is not None:
-                failing += 1
-                reason = failure.reason
-                reasons[reason] = reasons.get(reason, 0) + 1
-                example[reason] = failure
-        top = max(reasons, key=reasons.__getitem__) if reasons else None
-        return Counts(
-            total,
-            active,
-            paused,
-            error,
-            no_integration,
-            not_live,
-            failing,
-            gone,
-            read,
-            example[top] if top is not None else None,
-            reasons[top] if top is not None else 0,
-            offline,
-        )
+        return (self.tally() if rows is None else Tally(rows)).counts()
+
+    def tally(self) -> Tally:
+        """Every row's counts, from the sites' columns (:meth:`Tally.of_columns`)."""
+        tally = Tally()
+        for columns in self.rows.sites.values():
+            tally.plus(Tally.of_columns(columns))
+        return tally
 
     def site_counts(self, sites: Iterable[str] | None = None) -> dict[str, Counts]:
         """The counts of each site with rows (``--all-sites``), or of ``sites`` only (a
         site among them without rows: absent); a pass over those sites' rows."""
+        return {site: tally.counts() for site, tally in self.site_tallies(sites).items()}
+
+    def site_tallies(self, sites: Iterable[str] | None = None) -> dict[str, Tally]:
+        """:meth:`site_counts` as tallies, which live results then keep up to date row by row."""
         wanted = self.rows.sites if sites is None else sites
         by_site = self.rows.sites
-        return {site: self.counts(by_site[site].values()) for site in wanted if by_site.get(site)}
+        return {site: Tally.of_columns(by_site[site]) for site in wanted if by_site.get(site)}
+
+    def install(
+        self, columns: SiteColumns, keep: str | None = None, *, keep_gone: bool = False, rebuild: bool = True
+    ) -> tuple[ListingDiff, int, int]:
+        """A site's fresh listing, as columns built with this fleet's texts (the loader's):
+        what :meth:`apply_diff` of its :func:`diff_listing` does, as a pass over columns.
+        Returns the differences, and how many rows were added and removed."""
+        before = self.rows.sites.get(columns.site)
+        if (before is None or not len(before)) and len(columns) < 5000:  # a first page: all new
+            self.rows.install(columns)
+            diff, added, removed = (
+                ListingDiff([FleetRow.at(columns, i) for i in range(len(columns))], []),
+                len(columns),
+                0,
+            )
+        else:
+            from cwdash.store.fleetload import install_listing
+
+            diff, added, removed = install_listing(self.rows, columns, keep, keep_gone)
+        replaced = self.rows.sites.get(columns.site) is not before  # the view's rows are the old ones
+        if rebuild and (replaced or added or removed or (diff.changed and not self.plain)):
+            self.rebuild(full=True, keep=keep)
+        return diff, added, removed
 
 
 async def background_read(
@@ -351,27 +382,9 @@ async def background_read(
     return await model.read_live(row.live_target(), row.inbox_id)
 
 
-def _by_name(row: FleetRow) -> str:
-    return row.sort_name  # natural order: academia-2 before academia-10
-
-
-def _no_error(row: FleetRow) -> bool:
-    return row.last_error == ""
-
-
-_CONNECTION_ORDER = {state: -i for i, state in enumerate(CONNECTION_STATES)}
-# Each sort's own column; ties keep the name order they are sorted from (stable sorts).
-_COLUMN: dict[str, Callable[[FleetRow], object]] = {
-    "status": lambda r: SORT_ORDER.get(r.status, LAST),
-    "source": lambda r: 0 if r.failure else 1 if not r.is_live else 2,
-    "last_error": lambda r: r.last_error.lower(),
-    "url": lambda r: r.base_url,
-    "inbox": lambda r: r.inbox_id,
-    "site": lambda r: r.site,
-    "connection": lambda r: _CONNECTION_ORDER.get(r.connection, 1),  # offline numbers first
-    "since": _by_name,  # read from the fleet's history: see Fleet.rebuild
-    "broke": _by_name,
-}
+# the sorts of the list (tui/list_actions.py): by a column of the row (store/fleetsort.py),
+# or by the fleet's history ("since", "broke": see Fleet.rebuild)
+SORTS = frozenset(COLUMNS) | {"since", "broke"}
 
 
 def now() -> float:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, repeat
+from operator import attrgetter, contains, is_not, or_
+from typing import TYPE_CHECKING, Any
 
 from cwdash.store import status as vocabulary
 from cwdash.store.db import ListRow
@@ -22,10 +25,13 @@ from cwdash.store.readmodel import (
     MappedError,
     ReadResult,
     StatusRead,
-    bad_row,
 )
+from cwdash.store.rowfields import coded, live_coded, number, sparse, timed
 from cwdash.store.sources.base import LiveTarget
-from cwdash.store.sources.outcome import LiveFailure, LiveOutcome, LiveState
+from cwdash.store.sources.outcome import LiveOutcome, LiveState
+
+if TYPE_CHECKING:
+    from cwdash.store.columns import SiteColumns
 
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
@@ -65,33 +71,15 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 class FleetRow:
-    """One instance in the list; the live fields change as reads come back."""
+    """One instance in the list; the live fields change as reads come back.
 
-    __slots__ = (
-        "account_id",
-        "bad",
-        "base_url",
-        "changed_at",
-        "connection",
-        "failure",
-        "has_integration",
-        "inbox_id",
-        "integration_id",
-        "last_error",
-        "live_at",
-        "live_error",
-        "live_status",
-        "local_error",
-        "local_status",
-        "mapped",
-        "name",
-        "name_folded",
-        "read_at",
-        "site",
-        "sort_name",
-        "status",
-        "written_at",
-    )
+    A handle: the row's site's columns (:class:`~cwdash.store.columns.SiteColumns`) and its
+    position there, the fields read and written through. Made for what is on screen or
+    asked for, and for now: a reload that adds or removes rows moves positions, so rows
+    are kept by key, never as handles. Two handles on the same row are equal. Made by
+    hand (``FleetRow(name, ...)``), a row has columns of its own (a fleet copies it in)."""
+
+    __slots__ = ("_c", "_i")
 
     def __init__(
         self,
@@ -107,36 +95,40 @@ class FleetRow:
         written_at: str = "",
         site: str = "",
     ) -> None:
-        self.name = name
-        # the site (``cwdash --all-sites``; "" with one site); the row's key is worked out
-        # when asked (:attr:`key`), never held: the fleet keeps rows by site, then name
-        self.site = site
-        # lower-cased once for the filter; the same string object when already lower case
-        self.name_folded = name if name.islower() or not name else name.lower()
-        self.sort_name = natural_key(self.name_folded)
-        self.written_at = written_at  # when cwdash last wrote the local row (RFC 3339, or "")
-        self.live_status: str | None = None
-        self.live_error: str | None = None
-        self.live_at: float | None = None
-        self.failure: LiveFailure | None = None
-        self.read_at: float | None = None
-        # a row another tool wrote wrong: listed as "bad row: <field>", never read live
-        self.bad = bad
-        self.mapped: MappedError | None = bad_row(bad) if bad else None
-        self.changed_at: float | None = None
-        self.has_integration = has_integration
-        self.local_status = status
-        self.local_error = last_error
-        self.base_url = base_url
-        self.account_id = account_id
-        self.inbox_id = inbox_id
-        self.integration_id = integration_id  # the live source's key, from the listing
-        # the WhatsApp connection (RyzeAPI's listing), "" when unknown: see apply_connections
-        self.connection = vocabulary.UNKNOWN_CONNECTION
-        # no live outcome yet: the merge rule shows the local values (set inline: a 100k
-        # listing builds a row each)
-        self.status = status if has_integration else ""
-        self.last_error = last_error
+        from cwdash.store.columns import SiteColumns, Texts
+
+        columns = SiteColumns(sys.intern(site), Texts())
+        columns.append_listed(
+            name,
+            has_integration,
+            status,
+            last_error,
+            base_url,
+            account_id,
+            inbox_id,
+            bad,
+            integration_id,
+            written_at,
+        )
+        self._c = columns
+        self._i = 0
+
+    @classmethod
+    def at(cls, columns: SiteColumns, i: int) -> FleetRow:
+        """The handle of the row at ``i`` of ``columns``."""
+        row = cls.__new__(cls)
+        row._c = columns
+        row._i = i
+        return row
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FleetRow) and other._c is self._c and other._i == self._i
+
+    def __hash__(self) -> int:
+        return hash((id(self._c), self._i))
+
+    def __repr__(self) -> str:
+        return f"FleetRow({self.key!r})"
 
     @classmethod
     def from_list_row(cls, row: ListRow) -> FleetRow:
@@ -154,10 +146,72 @@ class FleetRow:
         )
 
     @property
+    def name(self) -> str:
+        return self._c.names[self._i]
+
+    @property
+    def site(self) -> str:
+        """The site (``cwdash --all-sites``; "" with one site)."""
+        return self._c.site
+
+    @property
+    def name_folded(self) -> str:
+        """The name lower-cased, for the filter."""
+        return self._c.folded[self._i]
+
+    @property
+    def sort_name(self) -> str:
+        """The natural order's key (:func:`natural_key`)."""
+        return natural_key(self.name_folded)
+
+    @property
+    def has_integration(self) -> bool:
+        return bool(self._c.has[self._i])
+
+    @has_integration.setter
+    def has_integration(self, value: bool) -> None:
+        self._c.has[self._i] = 1 if value else 0
+
+    local_status = coded("local_status", "the status the store holds")
+    local_error = coded("local_error", "the error text the store holds")
+    # shown, by the merge rule (see _settle): the status is "" without integration
+    status = coded("status", "the status shown")
+    last_error = coded("last_error", "the error text shown")
+    base_url = coded("url", "the Chatwoot base URL")
+    written_at = coded("written", "when cwdash last wrote the local row (RFC 3339, or '')")
+    # the WhatsApp connection (RyzeAPI's listing), "" when unknown: see apply_connections
+    connection = coded("connection", "the WhatsApp connection's word")
+    account_id = number("account")
+    inbox_id = number("inbox")
+    live_status = live_coded("live_status")
+    live_error = live_coded("live_error")
+    live_at = timed("live_at", "when the last live answer came (monotonic)")
+    read_at = timed("read_at", "when the last read came, whatever it said")
+    changed_at = timed("changed_at", "when the status shown last changed")
+    # a row another tool wrote wrong: listed as "bad row: <field>", never read live
+    bad = sparse("bad", "the first bad field of a bad row")
+    mapped = sparse("mapped", "a mapped answer (bad row, no integration, instance not found)")
+    failure = sparse("failure", "the last read's failure, while it lasts")
+
+    @property
+    def integration_id(self) -> str:
+        """The live source's key, from the listing."""
+        return self._c.integration_id(self._i)
+
+    @integration_id.setter
+    def integration_id(self, value: str) -> None:
+        self._c.set_integration_id(self._i, value)
+
+    def record(self) -> tuple[Any, ...]:
+        """Everything about the row (:meth:`~cwdash.store.columns.SiteColumns.record`)."""
+        return self._c.record(self._i)
+
+    @property
     def key(self) -> str:
         """The row's key in the fleet (:func:`row_key`): the name itself with one site."""
-        site = self.site
-        return f"{site}\x00{self.name}" if site else self.name
+        site = self._c.site
+        name = self._c.names[self._i]
+        return f"{site}\x00{name}" if site else name
 
     def update_local(self, other: FleetRow) -> None:
         """Take the local fields of a freshly listed row; live fields stay."""
@@ -300,82 +354,59 @@ class FleetRow:
         return bool(filter_rows((self,), needle))
 
 
-class _Answers(dict[str, bool]):
-    """Whether a needle is in each of a few values many rows share (URLs, statuses),
-    worked out once per value, then a dictionary lookup per row."""
-
-    def __init__(self, needle: str, shown: Callable[[str], str]) -> None:
-        super().__init__()
-        self.needle = needle
-        self.shown = shown
-
-    def __missing__(self, value: str) -> bool:
-        hit = self[value] = self.needle in self.shown(value)
-        return hit
-
-
 def filter_rows(rows: Iterable[FleetRow], needle: str) -> list[FleetRow]:
     """The rows whose name, URL, status, error text, WhatsApp connection or site holds the
     lower-case ``needle``.
 
-    The first keystroke of a filter tests 100k rows, so a row costs attribute reads
-    and dictionary lookups, no call: URLs and statuses are answered once per distinct
-    value, and the error text (a property) is read only for rows that have one.
+    A filter's first keystroke tests every row (a million across sites), so each field is
+    a pass at C speed (``map``/``compress``, no Python call per row): the names, then each
+    other field only when one of its distinct values (a few URLs, statuses, error texts)
+    holds the needle. The mapped states (rare) are looked at one by one.
     """
-    urls = _Answers(needle, str.lower)
-    statuses = _Answers(needle, lambda status: status or NO_INTEGRATION_WORD)
-    shared = _Answers(needle, str.lower)  # connection words and site names: a few values each
-    return [
-        r
-        for r in rows
-        if needle in r.name_folded
-        or statuses[r.status]
-        or urls[r.base_url]
-        or ((r.local_error or r.live_error) and needle in r.last_error.lower())
+    rows = rows if isinstance(rows, list) else list(rows)
+    hit = list(map(contains, map(_FOLDED, rows), repeat(needle)))
+    for field, shown in _FIELDS:
+        values = list(map(field, rows))
+        wanted = frozenset(v for v in set(values) if needle in shown(v))
+        if wanted:
+            hit = list(map(or_, hit, map(wanted.__contains__, values)))
+    mapped = list(map(_MAPPED, rows))
+    for i in compress(range(len(rows)), map(is_not, mapped, repeat(None))):
+        r = rows[i]
         # a mapped state shown as LAST ERROR ("instance not found", the demo's 503)
-        or (r.mapped is not None and (r.has_integration or r.gone) and needle in r.mapped.message)
-        or (r.connection and shared[r.connection])  # the WHATSAPP column's word
-        or (r.site and shared[r.site])
-    ]
+        if (r.has_integration or r.gone) and needle in r.mapped.message:  # type: ignore[union-attr]
+            hit[i] = True
+    return list(compress(rows, hit))
+
+
+def _status_word(status: str) -> str:
+    return status or NO_INTEGRATION_WORD
+
+
+_FOLDED = attrgetter("name_folded")
+_MAPPED = attrgetter("mapped")
+# the other fields the filter reads, and how each of their values reads (lower case; a
+# row without integration has the status "", read as "no integration")
+_FIELDS: tuple[tuple[Callable[[FleetRow], str], Callable[[str], str]], ...] = (
+    (attrgetter("status"), _status_word),
+    (attrgetter("base_url"), str.lower),
+    (attrgetter("last_error"), str.lower),
+    (attrgetter("connection"), str.lower),  # the WHATSAPP column's word
+    (attrgetter("site"), str.lower),
+)
 
 
 def rows_from_listing(listing: Iterable[tuple], site: str = "") -> Iterator[FleetRow]:
     """Fleet rows from :meth:`cwdash.store.db.Store.iter_list` tuples (checked, see
-    :func:`cwdash.store.rows.check_listing`), one at a time; ``site``: theirs (``--all-sites``).
+    :func:`cwdash.store.rows.check_listing`), one at a time, in columns of their own;
+    ``site``: theirs (``--all-sites``). The dashboard's loader builds a site's columns
+    whole instead (:func:`columns_from_listing`)."""
+    from cwdash.store.columns import SiteColumns, Texts
 
-    Statuses, URLs, write times and empty errors repeat across a fleet, so each distinct
-    value is kept once (100k rows: about 7 MB less).
-    """
-    shared: dict[str, str] = {}
-    site = sys.intern(site)  # one string for every row of the site
+    columns = SiteColumns(sys.intern(site), Texts())
     for name, has, status, error, url, account, inbox, _, integration_id, bad, written in listing:
-        yield FleetRow(
-            name,
-            has,
-            shared.setdefault(status, status),
-            shared.setdefault(error, error) if len(error) < 80 else error,
-            shared.setdefault(url, url),
-            account,
-            inbox,
-            bad,
-            integration_id,
-            shared.setdefault(written, written),
-            site,
-        )
-
-
-def apply_connections(rows: Mapping[str, FleetRow], connections: dict[str, str]) -> list[FleetRow]:
-    """Set each row's WhatsApp connection (from :func:`cwdash.store.upstream.connections` or a
-    RyzeAPI listing, :meth:`cwdash.store.sources.ryzeapi.RyzeApiSource.connections`); the
-    rows whose connection changed. Rows the mapping does not name keep theirs. ``rows``: by
-    instance name (one site's: :class:`cwdash.store.fleet.SiteRows`)."""
-    changed: list[FleetRow] = []
-    for name, connection in connections.items():
-        row = rows.get(name)
-        if row is not None and row.connection != connection:
-            row.connection = connection
-            changed.append(row)
-    return changed
+        columns.append_listed(name, has, status, error, url, account, inbox, bad, integration_id, written)
+        yield FleetRow.at(columns, len(columns) - 1)
 
 
 def local_values(row: FleetRow) -> tuple[object, ...]:

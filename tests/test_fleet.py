@@ -108,7 +108,7 @@ def test_rows_are_updated_in_place_and_keep_live_state() -> None:
     alpha = f.rows["alpha"]
     alpha.apply(StatusRead(doc("alpha", "error", "x"), "live"), 1.0)
     f.replace_local([row("alpha"), row("bravo")])
-    assert f.rows["alpha"] is alpha
+    assert f.rows["alpha"] == alpha  # the same row (a handle: equal, not the same object)
     assert alpha.status == "error"  # the live value survives a local reload
 
 
@@ -178,3 +178,69 @@ def test_attention_order_puts_breakages_before_history_knew_by_how_long_then_by_
     # e-none: first seen in error by this dashboard (its since is no knowledge); h-paused:
     # not broken, only failing to read live
     assert names(f) == ["b-new", "a-old", "d-short", "c-long", "e-none", "f-none", "g-none", "h-paused"]
+
+
+def test_a_big_filter_shows_its_top_at_once_and_the_rest_in_steps(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past PROGRESSIVE rows a keystroke lists the first matches, filter_more the rest;
+    the view is then what the filter gives whole, typed on or back (cached), reversed too."""
+    from cwdash.store import fleet as fleet_module
+
+    names = [f"{word}-{n}" for n in range(60) for word in ("acme", "beta", "cobra")]
+    f = Fleet([row(name, "paused" if i % 7 == 0 else "active") for i, name in enumerate(names)])
+    whole: dict[tuple[str, bool], list[str]] = {}
+    for reverse in (False, True):
+        f.sort_reverse = reverse
+        for needle in ["a", "ac", "acm", "ac", "a", "pau", ""]:
+            f.filter_text = needle
+            f.rebuild(full=True)
+            whole[(needle, reverse)] = [r.name for r in f.view]
+    monkeypatch.setattr(fleet_module, "PROGRESSIVE", 10)
+    monkeypatch.setattr(fleet_module, "FIRST_MATCHES", 5)
+    monkeypatch.setattr(fleet_module, "STEP", 7)
+    for reverse in (False, True):
+        f.sort_reverse = reverse
+        for needle in ["a", "ac", "acm", "ac", "a", "pau", ""]:
+            f.filter_text = needle
+            f.rebuild()
+            top = [r.name for r in f.view]
+            assert top == whole[(needle, reverse)][: len(top)], needle
+            while f.filter_more(0.0):
+                pass
+            assert [r.name for r in f.view] == whole[(needle, reverse)], (needle, reverse)
+
+
+def test_a_big_sort_shows_its_top_at_once_and_the_rest_in_steps(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past PROGRESSIVE rows a sort by a column lists its first rows at once and the rest
+    in steps, filtered or not, live re-applies (full) keeping the view until whole."""
+    from cwdash.store import fleet as fleet_module
+    from cwdash.store.readmodel import UNEXPECTED
+
+    statuses = ["active", "paused", "error", ""]
+    f = Fleet([row(f"{w}-{n}", statuses[(n * 7 + len(w)) % 4]) for n in range(50) for w in ("acme", "beta")])
+    for i, r in enumerate(f.rows.values()):
+        if i % 5 == 0:
+            r.failure = UNEXPECTED
+    cases = [
+        (k, rev, needle)
+        for k in ("status", "source", "site", "url")
+        for rev in (False, True)
+        for needle in ("", "ac")
+    ]
+    whole = {}
+    for key, reverse, needle in cases:
+        f.sort_key, f.sort_reverse, f.filter_text = key, reverse, needle
+        f.rebuild(full=True)
+        whole[(key, reverse, needle)] = [r.name for r in f.view]
+    monkeypatch.setattr(fleet_module, "PROGRESSIVE", 10)
+    monkeypatch.setattr(fleet_module, "FIRST_MATCHES", 6)
+    monkeypatch.setattr(fleet_module, "STEP", 9)
+    for full in (False, True):
+        for key, reverse, needle in cases:
+            f.sort_key, f.sort_reverse, f.filter_text = key, reverse, needle
+            f.rebuild(full=full)
+            top = [r.name for r in f.view]
+            if not full:
+                assert top == whole[(key, reverse, needle)][: len(top)], (key, reverse, needle)
+            while f.filter_more(0.0):
+                pass
+            assert [r.name for r in f.view] == whole[(key, reverse, needle)], (key, reverse, needle, full)

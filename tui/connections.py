@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cwdash.store.fleetrow import FleetRow, apply_connections
+from cwdash.store.fleetload import apply_connections
+from cwdash.store.fleetrow import FleetRow
 from cwdash.store.status import (
     ACTIVE,
     CONNECTED,
@@ -259,6 +260,7 @@ class ConnectionHandlers(_Base):
         if fleet.attention_only or fleet.sort_key == COLUMN_KEY:
             fleet.rebuild(full=True)  # a number going offline can bring a row into the view
             table.view_changed()
+            self._filter_more_soon()  # type: ignore[attr-defined]  # the screen's (ListActions)
         else:
             table.refresh_rows({row.key for row in changed})
         self.summary.mark_changed(rows=True)

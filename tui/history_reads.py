@@ -139,10 +139,7 @@ class HistoryReads(_Base):
         from cwdash.tui import timeline
         from cwdash.tui.changes import ChangesScreen
 
-        errors: dict[str, dict[str, str]] = {}
-        for row in self.fleet.rows.values():
-            if row.last_error:
-                errors.setdefault(row.site, {})[row.name] = row.last_error
+        errors = self.fleet.rows.errors()  # each site's error texts by name
         changes: list[timeline.Change] = []
         for site, stored in message.parts:
             sh = h.sites[site]

@@ -141,7 +141,7 @@ class HistoryHandlers(HistoryReads):
         h.asked = None  # the selected instance's timeline: read now that history is here
         self.history_select(self.selected)
         sh.catching_up = True
-        self._catch_up(sh, [r for r in self.fleet.rows.values() if r.read_at is not None and r.site == site])
+        self._catch_up(sh, self.fleet.rows.read_rows(site))
 
     def _catch_up(self, sh: SiteHistory, rows: list[FleetRow]) -> None:
         """Observe the rows whose reads were applied before history arrived, a step at a time."""

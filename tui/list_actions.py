@@ -34,6 +34,7 @@ else:
 
 
 VIEW_EVERY = 0.3  # seconds: live changes re-apply the filter, attention view and sort at most this often
+MORE_EVERY, MORE_STEP = 0.004, 0.008  # seconds between a big filter's steps, and a step's length
 
 
 class ListActions(_Base):
@@ -50,6 +51,7 @@ class ListActions(_Base):
 
     selected: str | None
     _view_timer: Timer | None = None
+    _more_timer: Timer | None = None  # the next step of a filter worked out in steps
     _view_cost = 0.0  # seconds the last live re-apply of the view took
 
     def load_rows(self) -> None: ...  # the screen's: read the whole listing again
@@ -71,9 +73,26 @@ class ListActions(_Base):
         self.table.view_changed()
         self._view_cost = perf_counter() - started
         self.summary.mark_changed()
+        self._filter_more_soon()
 
     def _view_changed(self) -> None:
         self.fleet.rebuild()
+        self.table.view_changed()
+        self.summary.mark_changed()
+        self.summary.update_summary()
+        self._filter_more_soon()
+
+    def _filter_more_soon(self) -> None:
+        """A filter of a million rows shows its top at once and works out the rest in
+        steps between frames (store/fleet.py: Fleet.filter_more), keys taken in between."""
+        if self.fleet.pending is not None and self._more_timer is None:
+            self._more_timer = self.set_timer(MORE_EVERY, self._filter_more)
+
+    def _filter_more(self) -> None:
+        self._more_timer = None
+        if self.fleet.filter_more(MORE_STEP):
+            self._filter_more_soon()
+            return
         self.table.view_changed()
         self.summary.mark_changed()
         self.summary.update_summary()

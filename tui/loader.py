@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from textual.message import Message
 from textual.widget import Widget
 
+from cwdash.store.columns import SiteColumns, Texts
 from cwdash.store.db import Store, StoreError
-from cwdash.store.fleet import FleetRow, ListingDiff, diff_listing, rows_from_listing
+from cwdash.store.fleet import FleetRow
+from cwdash.store.fleetload import columns_from_listing
 from cwdash.tui.connections import ConnectionsLoaded
 
 FIRST_PAGE = 48  # rows: at least a screenful of a tall terminal (the screen asks for its height)
@@ -25,12 +27,12 @@ STORE_CHECK_EVERY = 2.0  # seconds between checks for commits by other processes
 
 
 class RowsLoaded(Message):
-    """A fresh local listing of the store, as its differences with what is shown (on the
-    first load: every row past the first page), and how long reading it took."""
+    """A fresh local listing of the store, as columns (compared with what is shown on the
+    screen's thread: :meth:`~cwdash.store.fleet.Fleet.install`), and how long reading it took."""
 
-    def __init__(self, rows: ListingDiff, seconds: float, site: str = "") -> None:
+    def __init__(self, columns: SiteColumns, seconds: float, site: str = "") -> None:
         super().__init__()
-        self.rows = rows
+        self.columns = columns
         self.seconds = seconds
         self.site = site  # whose store (``--all-sites``)
 
@@ -49,24 +51,31 @@ class StoreLoader:
     ``site``: the store's site, named in every message (``--all-sites``)."""
 
     def __init__(
-        self, owner: Widget, store: Store, *, check_every: float = STORE_CHECK_EVERY, site: str = ""
+        self,
+        owner: Widget,
+        store: Store,
+        *,
+        check_every: float = STORE_CHECK_EVERY,
+        site: str = "",
+        texts: Texts | None = None,
     ) -> None:
         self.owner = owner
         self.store = store
         self.site = site
+        self.texts = texts if texts is not None else Texts()  # the fleet's shared strings
         self.check_every = check_every
         self.version: int | None = None
         self._last_reload = 0.0
         self.reload_gap = check_every
 
-    def first_page(self, rows: int = FIRST_PAGE) -> tuple[list[FleetRow], int]:
+    def first_page(self, rows: int = FIRST_PAGE) -> tuple[SiteColumns, int]:
         """The top of the list (``rows``, a screenful: every row more is built before the
         first paint) and how many instances the store holds (raises StoreError)."""
         # noted before the first read: a commit by another process from here on is
         # seen by check(), even one landing before its first run
         self.version = self.store.listing_version()
         expected = self.store.instance_count()
-        return list(rows_from_listing(self.store.iter_list(limit=rows), self.site)), expected
+        return columns_from_listing(self.store.iter_list(limit=rows), self.site, self.texts), expected
 
     def load(self, shown: Mapping[str, FleetRow]) -> None:
         """Read the whole listing in a thread worker; ``shown``: the rows on screen now."""
@@ -84,7 +93,7 @@ class StoreLoader:
         try:
             reader = Store.open(self.store.path)
             try:
-                rows = diff_listing(shown, rows_from_listing(reader.iter_list(), self.site))
+                rows = columns_from_listing(reader.iter_list(), self.site, self.texts)
                 # the WhatsApp connections the last `cwdash sync` stored (tui/connections.py)
                 from cwdash.store import upstream  # on this thread, after the first paint
 

@@ -219,14 +219,14 @@ class DashboardScreen(
     def _rows_loaded(self, message: RowsLoaded) -> None:
         session = self.by_site[message.site]
         keep = self.table.cursor_name if session.loaded else None  # the cursor's row: ahead of `selected`
-        diff = message.rows
+        # rows deleted by another process stay listed as gone until `r` reloads
+        keep_gone = session.loaded and not session.drop_gone
+        diff, added, removed = self.fleet.install(message.columns, keep=keep, keep_gone=keep_gone)
         if session.loaded and not diff.changed and not diff.removed:
             session.store_problem = None
             self._update_banner()
             return
-        # rows deleted by another process stay listed as gone until `r` reloads
-        keep_gone, session.drop_gone = session.loaded and not session.drop_gone, False
-        added, removed = self.fleet.apply_diff(diff, keep=keep, keep_gone=keep_gone)
+        session.drop_gone = False
         session.failures.forget([key_label(key) for key in diff.removed])
         self.history_listing(diff)
         names_changed = bool(added or removed) or not session.loaded
@@ -243,6 +243,7 @@ class DashboardScreen(
         session.store_problem = None
         self.table.empty_text = EMPTY
         self.table.view_changed()
+        self._filter_more_soon()  # a million rows' filter or sort: worked out in steps
         if session.feed is not None and names_changed:
             session.feed.set_names(session.names())
         elif session.feed is not None and diff.changed:
@@ -284,15 +285,16 @@ class DashboardScreen(
         row = self.fleet.rows.get(key)
         if row is None:
             return
-        now = time.monotonic()
+        now, recount = time.monotonic(), self.summary.recount  # the counts: this row's part only
+        recount(row, -1, session.site)
         row.apply(result, now)
+        recount(row, 1, session.site)
         self.history_observe(row)
         if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
             session.live.last_answer = now
         # logged when a read starts failing or recovers; unsaved backfills: one banner line
         if session.failures.note(key_label(key), result):
             self._update_banner()
-        self.summary.mark_changed(rows=True, site=session.site)  # the other sites' counts stand
         if key == self.selected:
             if isinstance(result, LiveResult):
                 # a background read of a row that became selected while it ran: the

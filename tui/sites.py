@@ -91,7 +91,9 @@ class SiteSession:
         config, model = self.config, self.model
         if self.store is None or model is None or config is None:
             return
-        self.loader = StoreLoader(screen, self.store, check_every=timing.store_check, site=self.site)
+        self.loader = StoreLoader(
+            screen, self.store, check_every=timing.store_check, site=self.site, texts=fleet.rows.texts
+        )
         if model.gateway_configured:
             self.feed = make_feed(
                 model,
@@ -230,10 +232,11 @@ class SiteRouting(_Base):
                 continue
             read = True
             expected += count
-            self.fleet.add_first(first)
+            self.fleet.install(first, rebuild=False)  # the site's first rows, as columns
             if len(first) >= count:
                 session.loaded = True
                 whole.append(session)
+        self.fleet.rebuild(full=True)  # once, every site's first rows in
         self.summary.expected = expected
         return whole if read or not any(s.loader for s in self.sessions) else None
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from cwdash.store.fleet import Counts, Fleet
+from cwdash.store.fleet import Counts, Fleet, FleetRow, Tally
 from cwdash.store.status import ERROR
 from cwdash.store.text import one_line
 from cwdash.tui import look
@@ -133,6 +133,7 @@ class SitesSummary(SummaryBar):
         self.sessions = sessions
         self.site = first.site  # whose live source the second line shows
         self.site_counts: dict[str, Counts] = {}
+        self.site_tallies: dict[str, Tally] = {}  # kept up to date by recount()
         self._sites_dirty: set[str] = set()  # whose rows changed since the counts were taken
         self._all_sites_dirty = True
 
@@ -148,23 +149,32 @@ class SitesSummary(SummaryBar):
         if session.site != self.site:
             self.site = session.site
             self.live = session.live
-            self.mark_changed(rows=True)
+            # no count changed: the second line names another site (the cursor crossed
+            # between sites' rows, which a list by name does at every key)
+            self.mark_changed()
 
-    def update_summary(self) -> None:
-        if not self._dirty:
-            return
-        if self._counts is None or self._counts_dirty:
-            if self._all_sites_dirty or not self.site_counts:
-                self.site_counts = self.fleet.site_counts()  # one pass over every row
-            else:  # only live results came: the sites they came from (a million rows: one site's)
-                for site in self._sites_dirty:
-                    self.site_counts.pop(site, None)
-                self.site_counts.update(self.fleet.site_counts(self._sites_dirty))
-            self._sites_dirty.clear()
-            self._all_sites_dirty = False
-            self._counts = self.site_counts.get(self.site) or self.fleet.counts(())
-            self._counts_dirty = False
-        super().update_summary()
+    def recount(self, row: FleetRow, n: int, site: str = "") -> None:
+        self._dirty = True
+        if self._all_sites_dirty or site in self._sites_dirty:
+            return  # counted again anyway
+        tally = self.site_tallies.get(site)
+        if tally is None:
+            self._sites_dirty.add(site)
+        else:
+            tally.add(row, n)
+
+    def take_counts(self) -> Counts:
+        if self._all_sites_dirty or not self.site_tallies:
+            self.site_tallies = self.fleet.site_tallies()  # one pass over every row
+        elif self._sites_dirty:  # the sites whose rows came or went
+            for site in self._sites_dirty:
+                self.site_tallies.pop(site, None)
+            self.site_tallies.update(self.fleet.site_tallies(self._sites_dirty))
+        self._sites_dirty.clear()
+        self._all_sites_dirty = False
+        self._counts_dirty = False
+        self.site_counts = {site: tally.counts() for site, tally in self.site_tallies.items()}
+        return self.site_counts.get(self.site) or self.fleet.counts(())
 
     def _text_for(self, c: Counts) -> Text:
         one_site = super()._text_for(c).split("\n")

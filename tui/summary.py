@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.endpoint import display_url
-from cwdash.store.fleet import Counts, Fleet
+from cwdash.store.fleet import Counts, Fleet, FleetRow, Tally
 from cwdash.store.refresh import REFUSING, RefreshScheduler
 from cwdash.store.status import ACTIVE, ERROR, GONE, NO_INTEGRATION, PAUSED
 from cwdash.store.text import one_line
@@ -58,6 +58,7 @@ class SummaryBar(Static):
         self._dirty = True
         self._counts: Counts | None = None
         self._counts_dirty = True
+        self._tally: Tally | None = None  # the counts, kept up to date by recount()
         self._text: Text | None = None
 
     @property
@@ -79,14 +80,27 @@ class SummaryBar(Static):
         self.mark_changed()
         self.update_summary()
 
+    def recount(self, row: FleetRow, n: int, site: str = "") -> None:
+        """Count ``row`` out (``n`` -1, before a live result changes it) or in again (``n``
+        1, after): a live round then costs the counts two steps per result, not a pass
+        over every row per tick. Nothing to do while a full count is due anyway."""
+        self._dirty = True
+        if not self._counts_dirty and self._tally is not None:
+            self._tally.add(row, n)
+
+    def take_counts(self) -> Counts:
+        """The counts now: a pass over every row when marked changed, else the tally's."""
+        if self._tally is None or self._counts_dirty:
+            self._tally = Tally(self.fleet.rows.values())  # a pass over every row: at most once a tick
+            self._counts_dirty = False
+        return self._tally.counts()
+
     def update_summary(self) -> None:
         """Repaint if anything was marked changed since the last call."""
         if not self._dirty:
             return
         self._dirty = False
-        if self._counts is None or self._counts_dirty:
-            self._counts = self.fleet.counts()  # a pass over every row: at most once a tick
-            self._counts_dirty = False
+        self._counts = self.take_counts()
         text = self._text_for(self._counts)
         if text != self._text:
             self._text = text
