@@ -11,15 +11,16 @@ carried over, the rows gone kept listed as ``instance not found`` when asked. Th
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress
 from operator import ne
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from cwdash.store.columns import LIVE_CODED, LIVE_TIMES, SiteColumns, Texts
 from cwdash.store.fleetrow import FleetRow, natural_key, row_key
 from cwdash.store.listingdiff import ListingDiff
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
+from cwdash.store.rowsat import RowsAt
 
 if TYPE_CHECKING:
     from cwdash.store.fleetrows import FleetRows
@@ -28,31 +29,18 @@ _LOCAL = ("has", "local_status", "local_error", "url", "account", "inbox", "writ
 _MAPPED = 13  # where a record (SiteColumns.record) holds the mapped state
 
 
-class RowList(Sequence[FleetRow]):
+class RowList(RowsAt):
     """Rows of one site's columns at some positions, made when read (a first listing of
     250k rows is then no list of 250k row objects)."""
 
-    __slots__ = ("columns", "positions")
+    __slots__ = ("columns",)
 
     def __init__(self, columns: SiteColumns, positions: Sequence[int]) -> None:
+        super().__init__(positions)
         self.columns = columns
-        self.positions = positions
 
-    def __len__(self) -> int:
-        return len(self.positions)
-
-    @overload
-    def __getitem__(self, index: int) -> FleetRow: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[FleetRow]: ...
-    def __getitem__(self, index: int | slice) -> FleetRow | list[FleetRow]:
-        if isinstance(index, slice):
-            return [FleetRow.at(self.columns, i) for i in self.positions[index]]
-        return FleetRow.at(self.columns, self.positions[index])
-
-    def __iter__(self) -> Iterator[FleetRow]:
-        columns, at = self.columns, FleetRow.at
-        return (at(columns, i) for i in self.positions)
+    def _row(self, number: int) -> FleetRow:
+        return FleetRow.at(self.columns, number)
 
 
 def _local(c: SiteColumns, i: int) -> tuple[Any, ...]:

@@ -15,12 +15,12 @@ from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import compress, islice, repeat
 from operator import contains, ne, not_, or_
-from typing import overload
 
 from cwdash.store.columns import NONE, SiteColumns
 from cwdash.store.fleetrow import NO_INTEGRATION_WORD, FleetRow, natural_key
 from cwdash.store.fleetsort import itself, sort_rows
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND
+from cwdash.store.rowsat import RowsAt
 from cwdash.store.status import ACTIVE, ATTENTION, CONNECTION_STATES, LAST, OFFLINE, SORT_ORDER
 
 
@@ -82,29 +82,21 @@ class Layout:
                 yield base + i, FleetRow.at(columns, i)
 
 
-class View(Sequence[FleetRow]):
+class View(RowsAt):
     """The rows listed, in order, as numbers (:class:`Layout`); rows are made when read."""
 
-    __slots__ = ("ids", "layout")
+    __slots__ = ("layout",)
+    ids: array[int]
 
     def __init__(self, ids: array[int], layout: Layout) -> None:
-        self.ids = ids
+        super().__init__(ids)
         self.layout = layout
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, index: int) -> FleetRow: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[FleetRow]: ...
-    def __getitem__(self, index: int | slice) -> FleetRow | list[FleetRow]:
-        if isinstance(index, slice):
-            return list(map(self.layout.row, self.ids[index]))
-        return self.layout.row(self.ids[index])
+    def _row(self, number: int) -> FleetRow:
+        return self.layout.row(number)
 
     def __iter__(self) -> Iterator[FleetRow]:
-        return map(self.layout.row, self.ids)
+        return map(self.layout.row, self.ids)  # the layout's own method: no call more per row
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, View):
