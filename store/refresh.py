@@ -85,6 +85,7 @@ class RefreshScheduler:
         self._next_slot = 0.0
         self._burst = False  # this round at the full rate (asked for with refresh_now)
         self._step_until = float("-inf")  # reads due by then start with this step's first (ROUND_STEP)
+        self._step_began = float("-inf")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -175,29 +176,32 @@ class RefreshScheduler:
     # -- choosing --------------------------------------------------------------
 
     def _due(self, name: str, every: float, now: float) -> bool:
-        """Whether ``name`` is due by ``now`` (the current step's end while a step runs)."""
+        """Whether ``name`` is due at ``now``, or by the end of the step that runs if it was
+        last read before that step began (pulled in once a step, however short ``every``)."""
         if name in self.in_flight:
             return False
         started = self.last_start.get(name)
-        return started is None or now - started >= every
+        if started is None or now - started >= every:
+            return True
+        return started < self._step_began and self._step_until - started >= every
 
     def _step_starts(self, now: float) -> None:
         """A read due at ``now`` starts: the reads due within the next step start with it."""
         if now > self._step_until:
+            self._step_began = now
             self._step_until = now + self._step()
 
     def next_name(self, now: float) -> str | None:
         """The next instance to read, or None when nothing is due."""
         s = self.settings
-        ahead = max(now, self._step_until)  # a step runs: what is due by its end starts now
-        if self.selected is not None and self._due(self.selected, s.selected_every, ahead):
+        if self.selected is not None and self._due(self.selected, s.selected_every, now):
             self._step_starts(now)
             return self.selected
         self._held = self.hold() if self.hold is not None else 0.0
         if self._held > 0:
             return None
         for name in self.visible:
-            if self._due(name, s.visible_every, ahead):
+            if self._due(name, s.visible_every, now):
                 self._step_starts(now)
                 return name
         if not self.names:

@@ -12,7 +12,7 @@ import pytest
 
 from cwdash.store.db import Store
 from cwdash.store.readmodel import READ_FAILED, ReadModel, ReadResult
-from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.refresh import ROUND_STEP, RefreshScheduler, RefreshSettings
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge, live
 from cwdash.store.sources.bridge import BridgeSource
@@ -351,3 +351,21 @@ def test_a_steps_reads_start_without_waiting_for_the_rates_grid() -> None:
 
     asyncio.run(go())
     assert slept == [0.05, 0.05]  # eight at once (a step of the round, the concurrency), then 1/20 s apart
+
+
+def test_a_row_due_more_often_than_a_step_is_pulled_in_at_most_once_a_step() -> None:
+    """A selected row due every 0.5 s, in steps of a second: read at its own pace, plus at
+    most one read a step pulled in, never back to back."""
+    s = scheduler(["a", "b"], round_every=120, selected_every=0.5, visible_every=15)
+    s.select("a")
+    starts: list[float] = []
+    now = 0.0
+    while now < 10:
+        while (name := s.next_name(now)) is not None:
+            start(s, name, now)
+            s.in_flight.discard(name)
+            if name == "a":
+                starts.append(now)
+        now = round(now + 0.05, 2)
+    assert len(starts) <= 10 / 0.5 + 10 / ROUND_STEP + 1
+    assert len(starts) == len(set(starts))  # never twice at one moment

@@ -41,7 +41,7 @@ class Clock(ScreenClock):
     """The clock with what is shown replaced: ``changes`` are the moments something shown
     changes (paused), or a tick every ``every`` (reads running)."""
 
-    def __init__(self, screen: Screen, running: bool, changes: list[float]) -> None:
+    def __init__(self, screen: Screen, running: bool, changes: tuple[float, ...]) -> None:
         self.chores: list[float] = []
         super().__init__(screen, 1.0, chore=(2.0, lambda: self.chores.append(screen.now[0])))  # type: ignore[arg-type]
         self.running = running
@@ -55,8 +55,8 @@ class Clock(ScreenClock):
 
 
 def run_minute(
-    monkeypatch: pytest.MonkeyPatch, running: bool, changes: list[float] = []
-) -> tuple[Clock, Screen]:  # noqa: B006
+    monkeypatch: pytest.MonkeyPatch, running: bool, changes: tuple[float, ...] = ()
+) -> tuple[Clock, Screen]:
     now = [0.0]
     monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
     screen = Screen(now)
@@ -88,7 +88,7 @@ def test_paused_with_nothing_changing_the_clock_never_ticks(monkeypatch: pytest.
 
 
 def test_paused_the_clock_ticks_only_when_something_shown_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    changes = [10.5, 15.5, 20.5, 30.5, 45.5]
+    changes = (10.5, 15.5, 20.5, 30.5, 45.5)
     clock, screen = run_minute(monkeypatch, running=False, changes=changes)
     assert screen.ticks == [1.0, *changes]  # the first look, then each change
     assert 29 <= len(clock.chores) <= 30  # the store's check still every 2 s (some ride on a tick)
