@@ -29,6 +29,7 @@ class Screen:
         self.ticks: list[float] = []
 
     def set_timer(self, delay: float, callback, name: str = "") -> Timer:  # type: ignore[no-untyped-def]
+        assert delay > 0  # Textual divides by a timer's interval when it fires late
         timer = Timer(self.now[0] + delay, callback)
         self.timers.append(timer)
         return timer
@@ -93,3 +94,16 @@ def test_paused_the_clock_ticks_only_when_something_shown_changes(monkeypatch: p
     assert screen.ticks == [1.0, *changes]  # the first look, then each change
     assert 29 <= len(clock.chores) <= 30  # the store's check still every 2 s (some ride on a tick)
     assert clock.wakes <= len(screen.ticks) + len(clock.chores)
+
+
+def test_a_chore_overdue_after_a_long_tick_gets_a_timer_of_a_moment_not_of_zero(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    screen = Screen(now)
+    clock = Clock(screen, True, ())
+    clock.start()
+    clock.chore_due = -1.0  # overdue (a tick took long): armed for a moment from now
+    clock._arm(now[0])
+    assert [t.at for t in screen.timers if not t.stopped] == [0.001]

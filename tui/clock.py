@@ -65,6 +65,7 @@ def latest_next(age: float) -> float:
 
 
 LATE = 0.01  # seconds: a timer may fire this much before its time and still count as due
+MIN_DELAY = 0.001  # seconds: the shortest timer the clock sets (a chore overdue after a long tick)
 
 
 class ScreenClock:
@@ -96,7 +97,8 @@ class ScreenClock:
         if self._timer is not None:
             self._timer.stop()
         assert self.due is not None
-        delay = max(0.0, min(self.due, self.chore_due) - now)
+        # never 0: Textual divides by a timer's interval when it fires late (textual.timer)
+        delay = max(MIN_DELAY, min(self.due, self.chore_due) - now)
         self._timer = self.screen.set_timer(delay, self._fire, name="screen clock")
 
     def _fire(self) -> None:
