@@ -56,11 +56,16 @@ log = logging.getLogger("cwdash.live")
 SECRET_VARIABLES = frozenset(
     {"CWDASH_KEY", "CWDASH_KEY_NEXT", "BRIDGE_TOKEN", "RYZEAPI_TOKEN", "BRIDGE_URL", "RYZEAPI_URL"}
 )
-# A batch of fewer than TRICKLE results waits up to TRICKLE_WAIT times results_every (1 s by
-# default) for more: a background round trickles a few reads a second, and each batch sent
-# wakes the screen's process and paints a frame. A live round's batches are larger: sent as before.
+# A batch of fewer than TRICKLE results waits for more: a background round trickles a few
+# reads a second, and each batch sent wakes the screen's process and paints a frame. A
+# result that arrives once the batch is TRICKLE_AWAKE times results_every old (0.5 s by
+# default) sends it at once: the process is awake for it anyway (the next step's reads,
+# a second later), where a timer of its own would be one more wake a second. A batch that
+# no result follows goes TRICKLE_WAIT times results_every (1.5 s) after its first result.
+# A live round's batches are larger: sent results_every after their first result.
 TRICKLE = 32
-TRICKLE_WAIT = 4
+TRICKLE_AWAKE = 2
+TRICKLE_WAIT = 6
 # what a read needs of a listed row: name, has an integration, bad field, inbox id, integration id
 Target = tuple[str, bool, "str | None", int, str]
 
@@ -230,6 +235,7 @@ class ChildReads:
         self.scheduler = RefreshScheduler(self._read, self._on_result, setup.settings)
         self._batch: list[tuple[str, ReadResult | LiveResult]] = []
         self._batch_started = 0.0  # loop time of the batch's first result
+        self._send_at: asyncio.TimerHandle | None = None  # when the batch is sent
         self._urgent: str | None = None  # a row just selected, not read since
         self._frozen = False  # gc.freeze() done (after the first batch)
 
@@ -287,23 +293,41 @@ class ChildReads:
             row.apply(result, time.monotonic())  # as the screen does: what the next read knows
         self._batch.append((name, result))
         loop = asyncio.get_running_loop()
+        now = loop.time()
+        size = len(self._batch)
+        every = self.setup.results_every
         if name == self._urgent:  # the first read of a row just selected: the user waits for it
             self._urgent = None
-            loop.call_soon(self._deliver, True)
-        elif len(self._batch) == 1:
-            self._batch_started = loop.time()
-            loop.call_later(self.setup.results_every, self._deliver)
+            self._send_by(now)
+        elif size == 1:
+            self._batch_started = now
+            self._send_by(now + TRICKLE_WAIT * every)
+        elif now - self._batch_started >= TRICKLE_AWAKE * every:
+            self._send_by(now)  # awake anyway: see TRICKLE
+        elif size >= TRICKLE:
+            self._send_by(self._batch_started + every)
 
-    def _deliver(self, now: bool = False) -> None:
-        """Send the batch; a trickle (a few results, the usual background round) waits for
-        more, up to ``TRICKLE_WAIT`` batches' time, so an idle dashboard wakes once a second."""
-        if not self._batch:
-            return  # sent already (an urgent result)
+    def _send_by(self, when: float) -> None:
+        """Send the batch at loop time ``when`` at the latest; one due already goes at the
+        loop's next turn (results of the same turn join it), with no timer."""
         loop = asyncio.get_running_loop()
-        waited = loop.time() - self._batch_started
-        trickle_for = TRICKLE_WAIT * self.setup.results_every
-        if not now and len(self._batch) < TRICKLE and waited < trickle_for - 1e-3:
-            loop.call_later(trickle_for - waited, self._deliver)
+        handle = self._send_at
+        if handle is not None:
+            if handle.when() <= when:
+                return
+            handle.cancel()
+            self._send_at = None
+        if when <= loop.time():
+            loop.call_soon(self._deliver)
+        else:
+            self._send_at = loop.call_at(when, self._deliver)
+
+    def _deliver(self) -> None:
+        """Send the batch (a trickle waited for more: see TRICKLE)."""
+        if self._send_at is not None:
+            self._send_at.cancel()  # sent sooner than its timer
+            self._send_at = None
+        if not self._batch:
             return
         batch, self._batch = self._batch, []
         try:

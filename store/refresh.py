@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections import deque
@@ -25,10 +26,12 @@ log = logging.getLogger("cwdash.live")
 
 DEFAULT_SELECTED_EVERY = 3.0
 DEFAULT_VISIBLE_EVERY = 15.0
-# The round's reads are spread evenly over round_every, in steps of at most this long: the
-# reads due within a step start together (still paced by the rate), so a background round of
-# ~8 reads a second wakes the reading process once a second, not eight times (each wake of
-# an idle process costs more CPU than the read itself).
+# The round's reads are spread evenly over round_every, in steps of at most this long. When
+# a read is due, every read due within the next step starts with it: the round's, the rows
+# on screen (each due every 15 s on a clock of its own) and the selected row's, so a
+# background round of ~8 reads a second plus the screen's rows wakes the reading process
+# about once a second, not twenty-five times (each wake of an idle process costs more CPU
+# than the read itself). A read pulled in is at most a step early, never late.
 ROUND_STEP = 1.0
 WINDOW = 1.01  # seconds: the rate window, with a margin for arrival jitter at the gateway
 # Failures that say the gateway itself turns every read away, whichever the integration:
@@ -82,7 +85,8 @@ class RefreshScheduler:
         self._wake = asyncio.Event()
         self._next_slot = 0.0
         self._burst = False  # this round at the full rate (asked for with refresh_now)
-        self._step_until = float("-inf")  # the round's reads due by then start with this step's first
+        self._step_until = float("-inf")  # reads due by then start with this step's first (ROUND_STEP)
+        self._step_began = float("-inf")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -173,21 +177,33 @@ class RefreshScheduler:
     # -- choosing --------------------------------------------------------------
 
     def _due(self, name: str, every: float, now: float) -> bool:
+        """Whether ``name`` is due at ``now``, or by the end of the step that runs if it was
+        last read before that step began (pulled in once a step, however short ``every``)."""
         if name in self.in_flight:
             return False
         started = self.last_start.get(name)
-        return started is None or now - started >= every
+        if started is None or now - started >= every:
+            return True
+        return started < self._step_began and self._step_until - started >= every
+
+    def _step_starts(self, now: float) -> None:
+        """A read due at ``now`` starts: the reads due within the next step start with it."""
+        if now > self._step_until:
+            self._step_began = now
+            self._step_until = now + self._step()
 
     def next_name(self, now: float) -> str | None:
         """The next instance to read, or None when nothing is due."""
         s = self.settings
         if self.selected is not None and self._due(self.selected, s.selected_every, now):
+            self._step_starts(now)
             return self.selected
         self._held = self.hold() if self.hold is not None else 0.0
         if self._held > 0:
             return None
         for name in self.visible:
             if self._due(name, s.visible_every, now):
+                self._step_starts(now)
                 return name
         if not self.names:
             return None
@@ -207,7 +223,7 @@ class RefreshScheduler:
             if due > self._step_until:  # the first read of the next step
                 if now < due:
                     return None
-                self._step_until = now + self._step()  # the reads due by then start now too
+                self._step_starts(now)  # the reads due by then start now too
         while self._cursor < len(self.names):
             name = self.names[self._cursor]
             self._cursor += 1
@@ -251,6 +267,16 @@ class RefreshScheduler:
         if self._round_started is not None and self._cursor >= len(self.names):
             waits.append(self._round_started + s.round_every - now)
         return max(0.01, min(waits))
+
+    def _step_credit(self) -> int:
+        """Unused slots of the rate's grid that may start at once: what a step of the round
+        holds, at most the concurrency (1 when rounds are not spread: no step)."""
+        s = self.settings
+        step = self._step()
+        if step <= 0 or self._burst:
+            return 1
+        per_step = math.ceil(len(self.names) * step / s.round_every) if s.round_every > 0 else 1
+        return max(1, min(s.concurrency, int(s.rate * step), per_step))
 
     # -- backing off -----------------------------------------------------------
 
@@ -305,14 +331,19 @@ class RefreshScheduler:
 
         Starts follow a fixed grid of ``1/rate`` seconds; a sleep that overshoots is
         made up on the next start (the grid does not slip), so the round keeps the
-        configured rate. On top of it a sliding one-second window (with a small margin
-        for network jitter) guarantees the gateway never sees more than ``rate``
-        requests in any second.
+        configured rate. After a pause in the starts, the grid's unused slots up to
+        :meth:`_step_credit` may be used at once: a step's few reads start together
+        instead of one wake of the process each. On top of it a sliding one-second
+        window (with a small margin for network jitter) guarantees the gateway never
+        sees more than ``rate`` requests in any second.
         """
         interval = 1.0 / self.settings.rate
         now = self.clock()
-        if self._next_slot < now - interval:
-            self._next_slot = now  # idle a while: no saved-up credit, no burst
+        # Idle a while: the credit of at most one step's reads (a step's reads start
+        # together, one wake of the process; the window below still bounds any second).
+        credit = (self._step_credit() - 1) * interval
+        if self._next_slot < now - credit:
+            self._next_slot = now - credit
         wait = self._next_slot - now
         self._next_slot += interval
         cap = int(self.settings.rate)

@@ -12,7 +12,7 @@ import pytest
 
 from cwdash.store.db import Store
 from cwdash.store.readmodel import READ_FAILED, ReadModel, ReadResult
-from cwdash.store.refresh import RefreshScheduler, RefreshSettings
+from cwdash.store.refresh import ROUND_STEP, RefreshScheduler, RefreshSettings
 from cwdash.store.sealing import Sealer
 from cwdash.store.simbridge import Reply, SimBridge, live
 from cwdash.store.sources.bridge import BridgeSource
@@ -288,3 +288,84 @@ def test_a_rounds_reads_due_within_a_step_start_together() -> None:
     assert all(b - a >= ROUND_STEP - 0.051 for a, b in pairwise(wakes)), wakes[:5]
     assert 119 - ROUND_STEP <= started[-1][0] <= 120  # the round still spans its period
     assert max(n for n in (sum(1 for at, _ in started if at == w) for w in wakes)) <= 10
+
+
+def test_every_read_due_within_a_step_starts_with_it() -> None:
+    """A minute of the default background round (1,000 instances every 120 s) with a
+    screenful of rows (each due every 15 s, on clocks of their own) and a selected row
+    (every 3 s): the reads start at about one moment a second, not at each row's own
+    moment, and none is read late or more than a step early."""
+    from itertools import pairwise
+
+    from cwdash.store.refresh import ROUND_STEP
+
+    names = [f"i{n}" for n in range(1000)]
+    s = scheduler(names, round_every=120, visible_every=15, selected_every=3)
+    visible = names[500:537]
+    s.set_visible(visible)
+    s.select(names[510])
+    for n, name in enumerate(visible):  # read before, at scattered moments
+        s.last_start[name] = -15 + n * 0.37
+    starts: dict[str, list[float]] = {name: [s.last_start[name]] for name in visible}
+    now = 0.0
+    while now < 60:
+        while (name := s.next_name(now)) is not None:
+            start(s, name, now)
+            s.in_flight.discard(name)
+            starts.setdefault(name, []).append(now)
+        now = round(now + 0.05, 2)
+    moments = {at for times in starts.values() for at in times if at >= 0}
+    assert len(moments) <= 62, sorted(moments)[:20]
+
+    def gaps(name: str) -> list[float]:
+        return [b - a for a, b in pairwise(starts[name])]
+
+    for name in visible:
+        if name != s.selected:
+            assert all(15 - ROUND_STEP - 0.051 <= gap <= 15 + 0.051 for gap in gaps(name)), (name, gaps(name))
+    assert all(3 - ROUND_STEP - 0.051 <= gap <= 3 + 0.051 for gap in gaps(names[510])[1:])
+
+
+def test_a_steps_reads_start_without_waiting_for_the_rates_grid() -> None:
+    """After a pause, the rate's unused slots (up to a step's reads, at most the
+    concurrency) start at once; then the grid of 1/rate again. No clock is read: the
+    pacer's requested sleeps are recorded."""
+    slept: list[float] = []
+    clock = [100.0]
+
+    async def record(delay: float) -> None:
+        slept.append(round(delay, 3))
+        clock[0] += delay
+
+    async def go() -> None:
+        settings = RefreshSettings(concurrency=8, rate=20, round_every=120)
+        s = RefreshScheduler(_noop, lambda n, r: None, settings, clock=lambda: clock[0])  # type: ignore[arg-type]
+        s.set_names([f"i{n}" for n in range(1000)])
+        real_sleep = asyncio.sleep
+        try:
+            asyncio.sleep = record  # type: ignore[assignment]
+            for _ in range(10):
+                await s._pace()
+        finally:
+            asyncio.sleep = real_sleep  # type: ignore[assignment]
+
+    asyncio.run(go())
+    assert slept == [0.05, 0.05]  # eight at once (a step of the round, the concurrency), then 1/20 s apart
+
+
+def test_a_row_due_more_often_than_a_step_is_pulled_in_at_most_once_a_step() -> None:
+    """A selected row due every 0.5 s, in steps of a second: read at its own pace, plus at
+    most one read a step pulled in, never back to back."""
+    s = scheduler(["a", "b"], round_every=120, selected_every=0.5, visible_every=15)
+    s.select("a")
+    starts: list[float] = []
+    now = 0.0
+    while now < 10:
+        while (name := s.next_name(now)) is not None:
+            start(s, name, now)
+            s.in_flight.discard(name)
+            if name == "a":
+                starts.append(now)
+        now = round(now + 0.05, 2)
+    assert len(starts) <= 10 / 0.5 + 10 / ROUND_STEP + 1
+    assert len(starts) == len(set(starts))  # never twice at one moment

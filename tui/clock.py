@@ -13,6 +13,11 @@ tick serves every boundary within that slack instead of a tick each (the rows on
 are read within a second or two of each other). Anything else
 that changes the screen paints a frame; after each frame the clock looks again (a new
 selection, a revealed token, a scroll: their next change may come sooner).
+
+The clock also runs the screen's one chore, the check for commits by other processes
+(every ``store_check`` seconds, tui/loader.py): while it ticks every second the chore
+rides on a tick (up to half a tick early), so it costs no wake of its own; paused, it
+wakes the clock alone, without a tick (nothing on screen changed).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from cwdash.store.timefmt import since
 from cwdash.tui.table import HIGHLIGHT_SECONDS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.timer import Timer
 
     from cwdash.tui.screen import DashboardScreen
@@ -57,38 +64,72 @@ def latest_next(age: float) -> float:
     return until_next(age) + min(MAX_SLACK, SLACK * _step(max(0.0, age)))
 
 
-class ScreenClock:
-    """Calls ``screen.tick`` on the clock; see the module's documentation."""
+LATE = 0.01  # seconds: a timer may fire this much before its time and still count as due
+MIN_DELAY = 0.001  # seconds: the shortest timer the clock sets (a chore overdue after a long tick)
 
-    def __init__(self, screen: DashboardScreen, every: float) -> None:
+
+class ScreenClock:
+    """Calls ``screen.tick`` on the clock, and the chore; see the module's documentation."""
+
+    def __init__(
+        self,
+        screen: DashboardScreen,
+        every: float,
+        *,
+        chore: tuple[float, Callable[[], None]] | None = None,
+    ) -> None:
         self.screen = screen
         self.every = every
         self.due: float | None = None  # monotonic time of the next tick
+        self.chore_every, self._chore = chore if chore is not None else (0.0, None)
+        self.chore_due = float("inf")  # monotonic time of the next chore
+        self.wakes = 0  # times the clock's timer fired (tests count them)
         self._timer: Timer | None = None
 
     def start(self) -> None:
-        self._arm(self.every, time.monotonic())
+        now = time.monotonic()
+        if self._chore is not None:
+            self.chore_due = now + self.chore_every
+        self.due = now + self.every
+        self._arm(now)
 
-    def _arm(self, delay: float, now: float) -> None:
+    def _arm(self, now: float) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self.due = now + delay
+        assert self.due is not None
+        # never 0: Textual divides by a timer's interval when it fires late (textual.timer)
+        delay = max(MIN_DELAY, min(self.due, self.chore_due) - now)
         self._timer = self.screen.set_timer(delay, self._fire, name="screen clock")
 
     def _fire(self) -> None:
         self._timer = None
-        self.screen.tick()
+        self.wakes += 1
         now = time.monotonic()
-        self._arm(self._delay(now), now)
+        assert self.due is not None
+        ticked = now >= self.due - LATE
+        if ticked:
+            self.screen.tick()
+            now = time.monotonic()
+            self.due = now + self._delay(now)
+        # on a tick, a chore due before the next tick's middle runs now: no wake of its own
+        if now >= self.chore_due - (self.every / 2 if ticked else LATE):
+            self._run_chore(now)
+        self._arm(now)
+
+    def _run_chore(self, now: float) -> None:
+        assert self._chore is not None
+        self.chore_due = now + self.chore_every
+        self._chore()
 
     def after_frame(self) -> None:
         """A frame was painted: arm the tick sooner when something shown now changes sooner."""
         if self.due is None:
             return
         now = time.monotonic()
-        delay = self._delay(now)
-        if now + delay < self.due - 0.01:
-            self._arm(delay, now)
+        due = now + self._delay(now)
+        if due < self.due - 0.01:
+            self.due = due
+            self._arm(now)
 
     @property
     def paused(self) -> bool:

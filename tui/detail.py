@@ -74,21 +74,39 @@ class _Fields:
         self.rows.append((label, value))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width, self.LABEL + 2)
-        room = width - self.LABEL - 1
-        blank = Text(" " * (self.LABEL + 1))
-        new_line = Segment.line()
         for label, value in self.rows:
-            lines = value.wrap(console, room, overflow="fold", no_wrap=False) if value else [Text()]
-            head = Text(label[: self.LABEL].ljust(self.LABEL) + " ", style="dim")
-            for index, line in enumerate(lines):
-                line.rstrip()
-                yield from (head if index == 0 else blank).render(console, end="")
-                yield from line.render(console, end="")
-                yield new_line
+            yield from _field_segments(console, options, label, value)
 
     def fingerprint(self) -> object:
         return tuple((label, fingerprint(value)) for label, value in self.rows)
+
+
+class _Field:
+    """One row of :class:`_Fields`, rendered alone (the pane keeps each row's lines)."""
+
+    __slots__ = ("label", "value")
+
+    def __init__(self, label: str, value: Text) -> None:
+        self.label = label
+        self.value = value
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from _field_segments(console, options, self.label, self.value)
+
+
+def _field_segments(console: Console, options: ConsoleOptions, label: str, value: Text) -> RenderResult:
+    """A label and its value, the value wrapped under its column; every line ends."""
+    width = max(options.max_width, _Fields.LABEL + 2)
+    room = width - _Fields.LABEL - 1
+    lines = value.wrap(console, room, overflow="fold", no_wrap=False) if value else [Text()]
+    head = Text(label[: _Fields.LABEL].ljust(_Fields.LABEL) + " ", style="dim")
+    blank = Text(" " * (_Fields.LABEL + 1))
+    new_line = Segment.line()
+    for index, line in enumerate(lines):
+        line.rstrip()
+        yield from (head if index == 0 else blank).render(console, end="")
+        yield from line.render(console, end="")
+        yield new_line
 
 
 def render_detail(
@@ -277,6 +295,10 @@ class DetailPane(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._rendered_width = -1
         self._shown: object = None
+        # each field row's lines, by what it shows, for the width and style they were made at
+        self._field_lines: dict[object, list[Strip]] = {}
+        self._field_lines_for: tuple[int, Style] | None = None
+        self.rows_rendered = 0  # field rows rendered, not taken from _field_lines (tests count them)
 
     def show(self, content: RenderableType) -> None:
         """Show ``content``; nothing is rendered when it reads exactly as what is shown."""
@@ -292,10 +314,7 @@ class DetailPane(ScrollView, can_focus=True):
         if width <= 0:
             self._rendered_width = -1
             return  # not laid out yet: rendered on the first resize
-        console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
-        lines = console.render_lines(self.content, options, style=self.rich_style, pad=True)
-        before, self._lines = self._lines, [Strip(line, width) for line in lines]
+        before, self._lines = self._lines, self._content_lines(width)
         same_shape = width == self._rendered_width and len(before) == len(self._lines)
         self._rendered_width = width
         set_content_size(self, Size(width, len(self._lines)))
@@ -307,6 +326,43 @@ class DetailPane(ScrollView, can_focus=True):
         for index, (old, new) in enumerate(zip(before, self._lines, strict=True)):
             if old != new and 0 <= index - top < self.size.height:
                 self.refresh(Region(0, index - top, self.size.width, 1))
+
+    def _content_lines(self, width: int) -> list[Strip]:
+        """The content as lines. The detail's field rows are rendered one by one and kept:
+        a tick usually changes one of them (an age), and rendering them all again was most
+        of the cost of a tick with a row selected."""
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        style = self.rich_style
+
+        def render(renderable: RenderableType) -> list[Strip]:
+            return [
+                Strip(line, width)
+                for line in console.render_lines(renderable, options, style=style, pad=True)
+            ]
+
+        content = self.content
+        if not (
+            isinstance(content, Group)
+            and content.renderables
+            and isinstance(content.renderables[-1], _Fields)
+        ):
+            self._field_lines = {}
+            return render(content)
+        *parts, fields = content.renderables
+        kept = self._field_lines if self._field_lines_for == (width, style) else {}
+        fresh: dict[object, list[Strip]] = {}
+        lines = [strip for part in parts for strip in render(part)]
+        for label, value in fields.rows:  # type: ignore[attr-defined]
+            key = (label, fingerprint(value))
+            strips = fresh.get(key) or kept.get(key)
+            if strips is None:
+                strips = render(_Field(label, value))
+                self.rows_rendered += 1
+            fresh[key] = strips
+            lines.extend(strips)
+        self._field_lines, self._field_lines_for = fresh, (width, style)
+        return lines
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._rendered_width:

@@ -31,6 +31,7 @@ from cwdash.store.fleet import Fleet, FleetRow
 from cwdash.store.readmodel import LiveResult, ReadModel, ReadResult
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui.feed import LiveFeed, LiveResults
+from cwdash.tui.results import APPLY_AT_ONCE
 
 if TYPE_CHECKING:  # the child's module is loaded by the threads, after the first paint
     from cwdash.store.livechild import LiveChild, Setup
@@ -78,6 +79,11 @@ class ProcessFeed:
         self._target: MessagePump | None = None
         self._out: queue.SimpleQueue[tuple[object, ...] | None] = queue.SimpleQueue()
         self._results: list[tuple[str, ReadResult | LiveResult]] = []
+        self._posted = False  # a LiveResults is on its way to the screen (until take)
+        # the screen ticks (a ScreenClock takes the results on each tick): a trickle is not
+        # posted, only what the screen applies at once (tui/results.py); set by start()
+        self._quiet = False
+        self._selected_posted: str | None = None  # the selected row whose result was last posted
         self._lock = threading.Lock()  # the results
         self._send_lock = threading.Lock()  # the child in use and sending to it
         self._child: LiveChild | None = None
@@ -94,6 +100,7 @@ class ProcessFeed:
 
     def start(self, target: MessagePump) -> None:
         self._target = target
+        self._quiet = getattr(target, "clock", None) is not None
         threading.Thread(target=self._supervise, name="live process", daemon=True).start()
         threading.Thread(target=self._send_inputs, name="live process inputs", daemon=True).start()
 
@@ -113,6 +120,7 @@ class ProcessFeed:
             return self.fallback.take()
         with self._lock:
             batch, self._results = self._results, []
+            self._posted = False
         return batch
 
     def set_names(self, names: Sequence[str]) -> None:
@@ -252,13 +260,29 @@ class ProcessFeed:
                 self.scheduler.backing_off = bool(backing_off)
                 decoded = [(name, decode(result, model.sealer, model.key_problem)) for name, result in batch]  # type: ignore[attr-defined]
                 with self._lock:
-                    first = not self._results
                     self._results.extend(decoded)
-                if first and self._target is not None:
+                    post = not self._posted and self._wanted_now(decoded)
+                    self._posted = self._posted or post
+                if post and self._target is not None:
                     self._target.post_message(LiveResults())  # thread-safe
             elif message[0] == "log":
                 _, level, name, text = message
                 logging.getLogger(str(name)).log(int(level), "%s", text)  # type: ignore[call-overload]
+
+    def _wanted_now(self, batch: list[tuple[str, ReadResult | LiveResult]]) -> bool:
+        """Whether the screen applies these results at once (tui/results.py's rule, as far
+        as this thread knows it); a trickle is left for the screen's next tick, which
+        comes within a second while reads run: posting it would wake the screen for
+        nothing. Called with the lock held."""
+        if not self._quiet or self.scheduler.paused or len(self._results) >= APPLY_AT_ONCE:
+            return True
+        selected = self.scheduler.selected
+        if selected is None or selected == self._selected_posted:
+            return False
+        if any(name == selected for name, _ in batch):
+            self._selected_posted = selected  # its first result since it was selected
+            return True
+        return False
 
     def _setup(self) -> Setup:
         from cwdash.store.livechild import Setup, child_config

@@ -165,9 +165,9 @@ class DashboardScreen(
         # The rest of the listing and the live reads start once the first page is on
         # screen: started earlier, they compete with the first paint for the GIL.
         self.call_after_refresh(self._after_first_paint)
-        self.clock = ScreenClock(self, self.timing.tick)  # paused: ticks only when an age on screen changes
+        # paused: ticks only when an age on screen changes; the store's check rides on the ticks
+        self.clock = ScreenClock(self, self.timing.tick, chore=(self.timing.store_check, self._check_store))
         self.clock.start()
-        self.set_interval(self.timing.store_check, self._check_store)
 
     def _after_first_paint(self) -> None:
         if not gc.isenabled():  # off since cwdash.cli.main.main: what is alive now lives on
@@ -406,6 +406,7 @@ class DashboardScreen(
 
     def tick(self) -> None:
         """Once a second: the header, the list's ages, the token's auto-hide, the detail."""
+        self.take_results()  # a trickle is not posted by the feeds: taken here
         self.apply_results()  # the trickle of live results that waited for this frame
         self.visible_in_sites()
         now = time.monotonic()

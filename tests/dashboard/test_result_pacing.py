@@ -70,3 +70,92 @@ def test_the_first_read_of_the_selected_row_goes_at_once_later_ones_wait() -> No
     assert not screen.arrive("picked")  # its next reads: with the tick
     screen.selected = "another"
     assert screen.arrive("another")
+
+
+class Target:
+    """The screen as the process feed sees it: it has a clock, and counts the posts."""
+
+    clock = object()
+
+    def __init__(self) -> None:
+        self.posts = 0
+
+    def post_message(self, message: object) -> bool:
+        self.posts += 1
+        return True
+
+
+class Child:
+    """The child's side of the socket: the messages given, then the end."""
+
+    def __init__(self, messages: list[tuple[object, ...]]) -> None:
+        self.messages = messages
+
+    def recv(self) -> tuple[object, ...]:
+        if not self.messages:
+            raise EOFError
+        return self.messages.pop(0)
+
+
+def process_feed(target: Target):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from cwdash.store.config import Config
+    from cwdash.store.fleet import Fleet
+    from cwdash.store.refresh import RefreshSettings
+    from cwdash.tui.procfeed import ProcessFeed
+
+    class Model:
+        sealer = None
+        key_problem = None
+
+    feed = ProcessFeed(
+        Model(),  # type: ignore[arg-type]
+        RefreshSettings(),
+        Config(db_path=Path("unused.db")),
+        results_every=0.25,
+        fleet=Fleet(),
+    )
+    feed._target = target  # type: ignore[assignment]
+    feed._quiet = target.clock is not None  # as start() sets it
+    return feed
+
+
+def batch(*names: str) -> tuple[object, ...]:
+    return ("results", [(name, READ_FAILED) for name in names], False)
+
+
+def test_the_process_feed_wakes_the_screen_for_no_trickle() -> None:
+    """A minute of a background round (a batch of 9 a second) while the screen's clock
+    ticks: the screen is never woken for them (its tick takes them), yet the first read of
+    a row just selected, a live round's batch and anything while paused wake it at once."""
+    target = Target()
+    feed = process_feed(target)
+    for second in range(60):
+        feed._receive(Child([batch(*(f"i{second}-{n}" for n in range(9)))]))  # type: ignore[arg-type]
+        assert len(feed.take()) == 9  # the tick
+    assert target.posts == 0
+
+    feed.scheduler.selected = "picked"  # as select() sets it
+    feed._receive(Child([batch("a", "picked")]))  # type: ignore[arg-type]
+    assert target.posts == 1
+    feed._receive(Child([batch("b")]))  # type: ignore[arg-type]
+    assert target.posts == 1  # one post until the screen takes the results
+    feed.take()
+    feed._receive(Child([batch("picked")]))  # type: ignore[arg-type]
+    assert target.posts == 1  # read again: the tick shows it
+
+    feed._receive(Child([batch(*(f"r{n}" for n in range(APPLY_AT_ONCE)))]))  # type: ignore[arg-type]
+    assert target.posts == 2
+    feed.take()
+    feed.scheduler.paused = True
+    feed._receive(Child([batch("c")]))  # type: ignore[arg-type]
+    assert target.posts == 3
+
+
+def test_a_screen_without_a_clock_is_woken_for_every_batch() -> None:
+    target = Target()
+    target.clock = None  # type: ignore[assignment]
+    feed = process_feed(target)
+    feed._receive(Child([batch("a")]))  # type: ignore[arg-type]
+    assert target.posts == 1
