@@ -288,6 +288,19 @@ class Store:
     def instance_count(self) -> int:
         return int(self._query("SELECT count(*) FROM instances")[0][0])
 
+    def instance_estimate(self) -> int:
+        """About how many instances there are, at once: the highest rowid (one B-tree seek),
+        exact while rows are only added, above the count after deletions. ``count(*)``
+        reads every row (18 ms for 250k, 70 ms for four such sites before a first paint).
+        A table another tool made without rowid is counted."""
+        try:
+            found = self.conn.execute("SELECT max(rowid) FROM instances").fetchone()
+        except sqlite3.OperationalError:  # WITHOUT ROWID: no rowid to look at
+            return self.instance_count()
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from None
+        return int(found[0] or 0) if found else 0
+
     def integration_records(self) -> list[StatusDocument | BadRow]:
         """Every integration's record by name, a row another tool wrote wrong as a BadRow."""
         rows = self._query(_RECORD_SQL + " ORDER BY instance_name")

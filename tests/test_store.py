@@ -206,3 +206,14 @@ def test_corrupted_page_is_a_clear_error_not_a_traceback(store: Store, db_path: 
         assert run.code == 1, command
         assert "not a usable cwdash store" in run.err or "malformed" in run.err
         assert "Traceback" not in run.err
+
+
+def test_the_instance_estimate_is_the_count_while_rows_are_only_added_and_never_below_it(
+    store: Store,
+) -> None:
+    """The header's "loading N instances" before the first paint: the highest rowid (one
+    seek) instead of count(*) (every row read)."""
+    assert store.instance_estimate() == store.instance_count() == 3
+    with store.write() as db:
+        db.execute("DELETE FROM instances WHERE name = (SELECT min(name) FROM instances)")
+    assert store.instance_estimate() >= store.instance_count() == 2

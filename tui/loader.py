@@ -70,12 +70,15 @@ class StoreLoader:
 
     def first_page(self, rows: int = FIRST_PAGE) -> tuple[SiteColumns, int]:
         """The top of the list (``rows``, a screenful: every row more is built before the
-        first paint) and how many instances the store holds (raises StoreError)."""
+        first paint) and about how many instances the store holds, for the header while
+        the rest loads (:meth:`~cwdash.store.db.Store.instance_estimate`; raises StoreError).
+        Fewer rows than asked for: that is the whole listing (and its count); as many as
+        asked: more may follow, whatever the estimate says."""
         # noted before the first read: a commit by another process from here on is
         # seen by check(), even one landing before its first run
         self.version = self.store.listing_version()
-        expected = self.store.instance_count()
-        return columns_from_listing(self.store.iter_list(limit=rows), self.site, self.texts), expected
+        first = columns_from_listing(self.store.iter_list(limit=rows), self.site, self.texts)
+        return first, len(first) if len(first) < rows else max(self.store.instance_estimate(), rows + 1)
 
     def load(self, shown: Mapping[str, FleetRow]) -> None:
         """Read the whole listing in a thread worker; ``shown``: the rows on screen now."""

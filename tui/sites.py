@@ -233,7 +233,7 @@ class SiteRouting(_Base):
             read = True
             expected += count
             self.fleet.install(first, rebuild=False)  # the site's first rows, as columns
-            if len(first) >= count:
+            if len(first) < page:  # fewer than asked for: the whole listing
                 session.loaded = True
                 whole.append(session)
         self.fleet.rebuild(full=True)  # once, every site's first rows in
