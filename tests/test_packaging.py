@@ -137,12 +137,15 @@ def test_the_dashboards_start_loads_no_headless_command_and_no_cipher() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_a_bare_cwdash_reads_as_the_parser_reads_it() -> None:
-    """Plain ``cwdash`` skips the parser (cwdash.cli.main): the same arguments as parsed."""
-    from cwdash.cli.main import build_parser, plain_dashboard_args
+@pytest.mark.parametrize("argv", [[], ["--all-sites"]])
+def test_a_plain_start_reads_as_the_parser_reads_it(argv: list[str]) -> None:
+    """``cwdash`` and ``cwdash --all-sites`` skip the parser (cwdash.cli.main): the same
+    arguments as parsed."""
+    from cwdash.cli.main import PLAIN_STARTS, build_parser, plain_dashboard_args
 
-    parsed = vars(build_parser().parse_args([]))
-    plain = vars(plain_dashboard_args())
+    assert argv in PLAIN_STARTS
+    parsed = vars(build_parser().parse_args(argv))
+    plain = vars(plain_dashboard_args(bool(argv)))
     assert {k: plain[k] for k in parsed} == parsed
     assert plain == {
         **parsed,

@@ -365,9 +365,15 @@ def _port(text: str) -> int:
     return port
 
 
-def plain_dashboard_args() -> argparse.Namespace:
-    """What the parser makes of a bare ``cwdash`` (tests/test_cli.py holds the two equal)."""
-    values = {"all_sites": False, "command": "dashboard", "no_reveal": False, "color": "auto"}
+# what a dashboard start is most often typed as: read without the parser (its import and
+# build cost ~8 ms before the first paint)
+PLAIN_STARTS = ([], ["--all-sites"])
+
+
+def plain_dashboard_args(all_sites: bool = False) -> argparse.Namespace:
+    """What the parser makes of a bare ``cwdash`` or ``cwdash --all-sites``
+    (tests/test_packaging.py holds the two equal)."""
+    values = {"all_sites": all_sites, "command": "dashboard", "no_reveal": False, "color": "auto"}
     values.update(dict.fromkeys(("env_file", "db", "log_file", "site", "source")))
     return SimpleNamespace(**values)  # type: ignore[return-value]  # read by attribute, as a Namespace is
 
@@ -396,7 +402,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     # bare `cwdash`: the dashboard, nothing to parse or check
-    args = _parsed(argv) if argv else plain_dashboard_args()
+    args = plain_dashboard_args(bool(argv)) if argv in PLAIN_STARTS else _parsed(argv)
     if args.command not in ("dashboard", "demo"):
         gc.enable()
     quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
