@@ -61,6 +61,7 @@ def run_minute(
     now = [0.0]
     monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
     screen = Screen(now)
+    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)  # the loop's timers, by hand
     clock = Clock(screen, running, changes)
     clock.start()
     while True:
@@ -102,8 +103,35 @@ def test_a_chore_overdue_after_a_long_tick_gets_a_timer_of_a_moment_not_of_zero(
     now = [0.0]
     monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
     screen = Screen(now)
+    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
     clock = Clock(screen, True, ())
     clock.start()
     clock.chore_due = -1.0  # overdue (a tick took long): armed for a moment from now
     clock._arm(now[0])
     assert [t.at for t in screen.timers if not t.stopped] == [0.001]
+
+
+def test_an_error_in_a_tick_goes_to_the_apps_crash_handling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock's timer is a plain event-loop callback: an error in the tick is handed to
+    the app (its crash report and log), not left to asyncio's log while the screen freezes."""
+    now = [0.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    screen = Screen(now)
+    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
+    handled: list[Exception] = []
+
+    class App:
+        def _handle_exception(self, error: Exception) -> None:
+            handled.append(error)
+
+    def tick() -> None:
+        raise RuntimeError("the tick failed")
+
+    screen.app = App()  # type: ignore[attr-defined]
+    screen.tick = tick  # type: ignore[method-assign]
+    clock = Clock(screen, True, ())
+    clock.start()
+    (timer,) = screen.timers
+    now[0] = timer.at
+    timer.callback()
+    assert [str(e) for e in handled] == ["the tick failed"]

@@ -8,7 +8,7 @@ just changed, the token's auto-hide. Ages on screen change at boundaries
 then each minute, hour, day), so with reads paused the next tick is armed at the nearest
 boundary of anything shown, often a minute away, instead of every second. Rows read a
 moment apart have boundaries a moment apart: each change may come up to half its step
-late (0.5 s for seconds, 2.5 s for "25s", 30 s for minutes, at most a minute), so one
+late (1 s for seconds, 2.5 s for "25s", 30 s for minutes, at most a minute), so one
 tick serves every boundary within that slack instead of a tick each (the rows on screen
 are read within a second or two of each other). Anything else
 that changes the screen paints a frame; after each frame the clock looks again (a new
@@ -22,6 +22,7 @@ wakes the clock alone, without a tick (nothing on screen changed).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING
 
@@ -31,13 +32,12 @@ from cwdash.tui.table import HIGHLIGHT_SECONDS
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from textual.timer import Timer
-
     from cwdash.tui.screen import DashboardScreen
 
 NOTHING_SOON = 3600.0  # seconds: the longest the clock sleeps when nothing shown ages
 SLACK = 0.5  # of an age's step: how late its change may be shown, so that nearby changes share a tick
 MAX_SLACK = 60.0  # seconds
+MIN_SLACK = 1.0  # seconds: ages in seconds may show a second late (paused, "3s" then "5s")
 
 
 def _step(age: float) -> float:
@@ -61,11 +61,30 @@ def until_next(age: float) -> float:
 
 def latest_next(age: float) -> float:
     """Seconds until the change of an age of ``age`` seconds is due on screen at the latest."""
-    return until_next(age) + min(MAX_SLACK, SLACK * _step(max(0.0, age)))
+    return until_next(age) + min(MAX_SLACK, max(MIN_SLACK, SLACK * _step(max(0.0, age))))
 
 
 LATE = 0.01  # seconds: a timer may fire this much before its time and still count as due
 MIN_DELAY = 0.001  # seconds: the shortest timer the clock sets (a chore overdue after a long tick)
+
+
+class LoopTimer:
+    """A timer that can be stopped: an asyncio handle, as Textual's Timer is stopped."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self, handle: asyncio.TimerHandle) -> None:
+        self.handle = handle
+
+    def stop(self) -> None:
+        self.handle.cancel()
+
+
+def call_later(delay: float, callback: Callable[[], None]) -> LoopTimer:
+    """The clock's timer: a plain event-loop timer. Textual's ``set_timer`` wraps each
+    callback in two partials whose signatures it inspects on every firing, and dispatches
+    it as a message: per wake, several times the cost of the tick's own check."""
+    return LoopTimer(asyncio.get_running_loop().call_later(delay, callback))
 
 
 class ScreenClock:
@@ -84,7 +103,7 @@ class ScreenClock:
         self.chore_every, self._chore = chore if chore is not None else (0.0, None)
         self.chore_due = float("inf")  # monotonic time of the next chore
         self.wakes = 0  # times the clock's timer fired (tests count them)
-        self._timer: Timer | None = None
+        self._timer: LoopTimer | None = None
 
     def start(self) -> None:
         now = time.monotonic()
@@ -97,9 +116,17 @@ class ScreenClock:
         if self._timer is not None:
             self._timer.stop()
         assert self.due is not None
-        # never 0: Textual divides by a timer's interval when it fires late (textual.timer)
+        # a moment, never 0 or less: an overdue chore runs on the next turn of the loop
         delay = max(MIN_DELAY, min(self.due, self.chore_due) - now)
-        self._timer = self.screen.set_timer(delay, self._fire, name="screen clock")
+        self._timer = call_later(delay, self._guarded_fire)
+
+    def _guarded_fire(self) -> None:
+        """On the event loop, as Textual's timers are; an error goes to the app's crash
+        handling (a plain loop callback's would only reach asyncio's log)."""
+        try:
+            self._fire()
+        except Exception as error:  # the app reports it and quits, as for a Textual timer
+            self.screen.app._handle_exception(error)
 
     def _fire(self) -> None:
         self._timer = None
