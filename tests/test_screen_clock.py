@@ -135,3 +135,23 @@ def test_an_error_in_a_tick_goes_to_the_apps_crash_handling(monkeypatch: pytest.
     now[0] = timer.at
     timer.callback()
     assert [str(e) for e in handled] == ["the tick failed"]
+
+
+def test_a_clock_on_a_screen_that_is_going_never_ticks_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its timer is a plain loop timer: the screen stops it when unmounted, and a firing
+    already queued for a closing screen does nothing (no tick, no new timer)."""
+    now = [0.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
+    screen = Screen(now)
+    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
+    clock = Clock(screen, True, ())
+    clock.start()
+    (first,) = screen.timers
+    screen._closing = True  # type: ignore[attr-defined]
+    now[0] = first.at
+    first.callback()
+    assert screen.ticks == [] and screen.timers == [first]
+    screen._closing = False  # type: ignore[attr-defined]
+    clock.start()
+    clock.stop()
+    assert all(t.stopped for t in screen.timers[1:]) and clock.due is None

@@ -120,9 +120,22 @@ class ScreenClock:
         delay = max(MIN_DELAY, min(self.due, self.chore_due) - now)
         self._timer = call_later(delay, self._guarded_fire)
 
+    def stop(self) -> None:
+        """No tick from here on (the screen is going: a loop timer is not a Textual timer,
+        which closing the screen would have stopped)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.due = None
+
     def _guarded_fire(self) -> None:
         """On the event loop, as Textual's timers are; an error goes to the app's crash
-        handling (a plain loop callback's would only reach asyncio's log)."""
+        handling (a plain loop callback's would only reach asyncio's log). Never on a
+        screen that is closing or gone, nor once the app is exiting."""
+        screen = self.screen
+        if getattr(screen, "_closing", False) or not getattr(screen, "is_attached", True):
+            self._timer = None
+            return
         try:
             self._fire()
         except Exception as error:  # the app reports it and quits, as for a Textual timer

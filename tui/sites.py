@@ -296,6 +296,9 @@ class SiteRouting(_Base):
         )
 
     async def on_unmount(self) -> None:
+        clock = getattr(self, "clock", None)  # made on mount
+        if clock is not None:
+            clock.stop()
         for session in self.sessions:
             if session.feed is not None:
                 session.feed.stop()  # the feed's thread closes the live source itself

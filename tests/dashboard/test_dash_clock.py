@@ -47,3 +47,13 @@ def test_a_change_may_wait_half_its_step_so_nearby_changes_share_a_tick(age: flo
     assert due < latest <= due + 60.0
     # rows read 1.5 s apart: "25s" → "30s" for both at one tick (5 s steps: 2.5 s of slack)
     assert latest_next(27.0) > until_next(25.5)
+
+
+async def test_the_clock_stops_with_the_screen(dash) -> None:
+    """The clock's loop timer goes with the screen: nothing fires into a closed app."""
+    app = dash.app(dash.bridge())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_settled(pilot)
+        clock = app.dashboard.clock
+        assert clock._timer is not None
+    assert clock._timer is None and clock.due is None
