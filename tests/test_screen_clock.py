@@ -55,13 +55,20 @@ class Clock(ScreenClock):
         return max(self.every, min(later, default=3600.0))
 
 
-def run_minute(
-    monkeypatch: pytest.MonkeyPatch, running: bool, changes: tuple[float, ...] = ()
-) -> tuple[Clock, Screen]:
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> tuple[list[float], Screen]:
+    """A clock of ``now[0]`` seconds and a screen whose timers are run by hand (the clock's
+    loop timers are made by ``screen.set_timer``)."""
     now = [0.0]
     monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
     screen = Screen(now)
-    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)  # the loop's timers, by hand
+    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
+    return now, screen
+
+
+def run_minute(
+    monkeypatch: pytest.MonkeyPatch, running: bool, changes: tuple[float, ...] = ()
+) -> tuple[Clock, Screen]:
+    now, screen = fake_time(monkeypatch)
     clock = Clock(screen, running, changes)
     clock.start()
     while True:
@@ -100,10 +107,7 @@ def test_paused_the_clock_ticks_only_when_something_shown_changes(monkeypatch: p
 def test_a_chore_overdue_after_a_long_tick_gets_a_timer_of_a_moment_not_of_zero(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    now = [0.0]
-    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
-    screen = Screen(now)
-    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
+    now, screen = fake_time(monkeypatch)
     clock = Clock(screen, True, ())
     clock.start()
     clock.chore_due = -1.0  # overdue (a tick took long): armed for a moment from now
@@ -114,10 +118,7 @@ def test_a_chore_overdue_after_a_long_tick_gets_a_timer_of_a_moment_not_of_zero(
 def test_an_error_in_a_tick_goes_to_the_apps_crash_handling(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clock's timer is a plain event-loop callback: an error in the tick is handed to
     the app (its crash report and log), not left to asyncio's log while the screen freezes."""
-    now = [0.0]
-    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
-    screen = Screen(now)
-    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
+    now, screen = fake_time(monkeypatch)
     handled: list[Exception] = []
 
     class App:
@@ -140,10 +141,7 @@ def test_an_error_in_a_tick_goes_to_the_apps_crash_handling(monkeypatch: pytest.
 def test_a_clock_on_a_screen_that_is_going_never_ticks_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Its timer is a plain loop timer: the screen stops it when unmounted, and a firing
     already queued for a closing screen does nothing (no tick, no new timer)."""
-    now = [0.0]
-    monkeypatch.setattr(clock_module.time, "monotonic", lambda: now[0])
-    screen = Screen(now)
-    monkeypatch.setattr(clock_module, "call_later", screen.set_timer)
+    now, screen = fake_time(monkeypatch)
     clock = Clock(screen, True, ())
     clock.start()
     (first,) = screen.timers
