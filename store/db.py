@@ -299,7 +299,7 @@ class Store:
             return self.instance_count()
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from None
-        return int(found[0] or 0) if found else 0
+        return int(found[0] or 0)  # an aggregate: one row, NULL for an empty table
 
     def integration_records(self) -> list[StatusDocument | BadRow]:
         """Every integration's record by name, a row another tool wrote wrong as a BadRow."""

@@ -22,9 +22,7 @@ MASK = "********"
 SHORT = 8
 
 _lock = threading.Lock()
-_secrets: set[str] = set()  # every form of every registered value, made when first needed
-_registered: set[str] = set()  # the values as registered
-_formed: set[str] = set()  # the registered values whose forms are in _secrets
+_registered: set[str] = set()  # the values as registered; their forms are worked out with the pattern
 _pattern: re.Pattern[str] | None = None
 
 
@@ -92,11 +90,9 @@ def _compiled() -> re.Pattern[str] | None:
     global _pattern
     with _lock:
         if _pattern is None and _registered:
-            for value in _registered - _formed:
-                _secrets.update(_forms(value))
-            _formed.update(_registered)
+            secrets = set().union(*map(_forms, _registered))
             parts = []
-            for secret in sorted(_secrets, key=len, reverse=True):  # longest first
+            for secret in sorted(secrets, key=len, reverse=True):  # longest first
                 escaped = re.escape(secret)
                 if len(secret) < SHORT:
                     escaped = f"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
@@ -115,7 +111,5 @@ def forget_all() -> None:
     """For tests: start from no known secrets."""
     global _pattern
     with _lock:
-        _secrets.clear()
         _registered.clear()
-        _formed.clear()
         _pattern = None

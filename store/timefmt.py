@@ -13,6 +13,20 @@ def parse_rfc3339(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def span_step(seconds: float) -> float:
+    """How far apart :func:`span`'s (and :func:`ago`'s) values are at ``seconds``: where an
+    age shown on screen next reads differently (the screen's clock, tui/clock.py)."""
+    if seconds < 10:
+        return 1.0
+    if seconds < 60:
+        return 5.0
+    if seconds < 3600:
+        return 60.0
+    if seconds < 86400:
+        return 3600.0
+    return 86400.0
+
+
 def span(seconds: float) -> str:
     """A compact duration: ``4s``, ``25s``, ``12m``, ``3h``, ``5d``, ``2y``.
 

@@ -8,7 +8,8 @@ just changed, the token's auto-hide. Ages on screen change at boundaries
 then each minute, hour, day), so with reads paused the next tick is armed at the nearest
 boundary of anything shown, often a minute away, instead of every second. Rows read a
 moment apart have boundaries a moment apart: each change may come up to half its step
-late (1 s for seconds, 2.5 s for "25s", 30 s for minutes, at most a minute), so one
+late, at least a second and at most a minute (1 s for seconds, 2.5 s for "25s", 30 s for
+minutes), so one
 tick serves every boundary within that slack instead of a tick each (the rows on screen
 are read within a second or two of each other). Anything else
 that changes the screen paints a frame; after each frame the clock looks again (a new
@@ -26,7 +27,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from cwdash.store.timefmt import since
+from cwdash.store.timefmt import since, span_step
 from cwdash.tui.table import HIGHLIGHT_SECONDS
 
 if TYPE_CHECKING:
@@ -40,28 +41,16 @@ MAX_SLACK = 60.0  # seconds
 MIN_SLACK = 1.0  # seconds: ages in seconds may show a second late (paused, "3s" then "5s")
 
 
-def _step(age: float) -> float:
-    if age < 10:
-        return 1.0
-    if age < 60:
-        return 5.0
-    if age < 3600:
-        return 60.0
-    if age < 86400:
-        return 3600.0
-    return 86400.0
-
-
 def until_next(age: float) -> float:
     """Seconds until an age of ``age`` seconds reads differently (span's and ago's steps)."""
     age = max(0.0, age)
-    step = _step(age)
+    step = span_step(age)
     return step - (age % step) + 0.001  # just past the boundary
 
 
 def latest_next(age: float) -> float:
     """Seconds until the change of an age of ``age`` seconds is due on screen at the latest."""
-    return until_next(age) + min(MAX_SLACK, max(MIN_SLACK, SLACK * _step(max(0.0, age))))
+    return until_next(age) + min(MAX_SLACK, max(MIN_SLACK, SLACK * span_step(max(0.0, age))))
 
 
 LATE = 0.01  # seconds: a timer may fire this much before its time and still count as due

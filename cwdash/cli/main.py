@@ -402,7 +402,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     # bare `cwdash`: the dashboard, nothing to parse or check
-    args = plain_dashboard_args(bool(argv)) if argv in PLAIN_STARTS else _parsed(argv)
+    args = plain_dashboard_args(argv == ["--all-sites"]) if argv in PLAIN_STARTS else _parsed(argv)
     if args.command not in ("dashboard", "demo"):
         gc.enable()
     quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
