@@ -69,48 +69,10 @@ class Tally:
         self._count(rows)
 
     def _count(self, rows: Iterable[FleetRow]) -> None:
-        """The first pass, inline (a million rows: no call per row)."""
-        active = paused = error = no_integration = not_live = failing = gone = read = offline = 0
-        reasons, example = self.reasons, self.example
-        total = 0
+        """A few rows' counts, each as :meth:`add` counts it (a whole fleet is counted from
+        its columns: :meth:`of_columns`)."""
         for row in rows:
-            total += 1
-            mapped = row.mapped
-            if mapped is not None and mapped.message == _GONE:
-                gone += 1  # vanished from the store: its last status no longer counts
-                continue
-            if not row.has_integration:
-                no_integration += 1
-                continue
-            status = row.status
-            if status == ACTIVE:
-                active += 1
-                if row.connection in OFFLINE:
-                    offline += 1
-            elif status == PAUSED:
-                paused += 1
-            elif status == ERROR:
-                error += 1
-            if row.read_at is None:
-                not_live += 1
-            else:
-                read += 1
-            failure = row.failure
-            if failure is not None:
-                failing += 1
-                reason = failure.reason
-                reasons[reason] = reasons.get(reason, 0) + 1
-                example[reason] = failure
-        self.total += total
-        self.active += active
-        self.paused += paused
-        self.error += error
-        self.no_integration += no_integration
-        self.not_live += not_live
-        self.failing += failing
-        self.gone += gone
-        self.read += read
-        self.offline += offline
+            self.add(row)
 
     @classmethod
     def of_columns(cls, columns: SiteColumns) -> Tally:

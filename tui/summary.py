@@ -91,7 +91,7 @@ class SummaryBar(Static):
     def take_counts(self) -> Counts:
         """The counts now: a pass over every row when marked changed, else the tally's."""
         if self._tally is None or self._counts_dirty:
-            self._tally = Tally(self.fleet.rows.values())  # a pass over every row: at most once a tick
+            self._tally = self.fleet.tally()  # a pass over every site's columns: at most once a tick
             self._counts_dirty = False
         return self._tally.counts()
 
