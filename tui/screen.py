@@ -15,7 +15,7 @@ import logging
 import os
 import time
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
@@ -110,6 +110,7 @@ class DashboardScreen(
         self.current: ReadResult | None = None
         self.token = TokenView()
         self._last_move = 0.0
+        self._resumed = False  # see on_screen_resume
         self._detail_timer: Timer | None = None
         specs = sites or [SiteSpec("", config, store, model)]
         self.sessions = open_sessions(self, specs, self.fleet, settings, self.timing)
@@ -168,6 +169,16 @@ class DashboardScreen(
         # paused: ticks only when an age on screen changes; the store's check rides on the ticks
         self.clock = ScreenClock(self, self.timing.tick, chore=(self.timing.store_check, self._check_store))
         self.clock.start()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume comes right after the mount: every node was styled as it
+        mounted, with the classes it starts with, and the list again as it took focus.
+        Textual's restyle of the whole tree here gives the same styles a second time
+        (15M instructions before the first paint; tests/dashboard/test_dash_first_frame.py
+        holds them equal). Later resumes (a dialog closed) restyle as Textual does."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def _after_first_paint(self) -> None:
         if not gc.isenabled():  # off since cwdash.cli.main.main: what is alive now lives on
