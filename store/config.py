@@ -4,8 +4,9 @@ The variable names are RyzeAPI's own where they overlap (``BRIDGE_URL``,
 ``BRIDGE_TOKEN``) so an operator can point cwdash at the server's ``.env``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import base64
 import binascii
 import io
@@ -95,7 +96,7 @@ class Config(NamedTuple):
     ca_file: str | None = None  # CWDASH_CA_FILE: a CA bundle trusted besides the system's
     ryzeapi_url: str | None = None
     ryzeapi_token: str | None = None
-    ryzeapi_reserve: Reserve | None = None  # CWDASH_RYZEAPI_RESERVE; None: the default (10%)
+    ryzeapi_reserve: "Reserve | None" = None  # CWDASH_RYZEAPI_RESERVE; None: the default (10%)
     source: str | None = None  # CWDASH_SOURCE / --source: "bridge" or "ryzeapi"; None: by what is set
     site: str | None = None  # the site this configuration is (--site NAME), None for the plain .env
     # CWDASH_HISTORY_DAYS, CWDASH_HISTORY_CAP, CWDASH_ALERT_UNREACHABLE_AFTER as given;
@@ -140,7 +141,7 @@ class Config(NamedTuple):
         """Whether live reads have a source; without one, reads answer 503 as RyzeAPI does."""
         return self.live_source_name is not None
 
-    def history_settings(self) -> HistorySettings:
+    def history_settings(self) -> "HistorySettings":
         """The history's retention and the alerts' threshold; ConfigError for a bad value."""
         from cwdash.store.history.settings import history_settings
 
@@ -178,7 +179,7 @@ class Config(NamedTuple):
             "Do not run `cwdash init`: a new key would open none of them"
         )
 
-    def sealer(self) -> Sealer:
+    def sealer(self) -> "Sealer":
         """The sealer for this configuration: seals with CWDASH_KEY, and also opens with
         CWDASH_KEY_NEXT while a rekey is under way. Every token read goes through it."""
         from cwdash.store.sealing import Sealer

@@ -6,8 +6,9 @@ rows across sites a site's pass is 250k rows, which held the screen for a tick's
 each second of a live round (the key p99 of bench/million.py).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from collections import Counter
 from collections.abc import Iterable
 from itertools import compress
@@ -37,7 +38,7 @@ class Counts(NamedTuple):
     failing: int
     gone: int = 0
     read: int = 0  # rows with an integration read at least once
-    top_failure: LiveFailure | None = None  # the most common failure, one of them
+    top_failure: "LiveFailure | None" = None  # the most common failure, one of them
     top_failing: int = 0  # how many rows fail that way
     number_offline: int = 0  # active integrations on a logged-out or disconnected number
 
@@ -61,21 +62,21 @@ class Tally:
         "total",
     )
 
-    def __init__(self, rows: Iterable[FleetRow] = ()) -> None:
+    def __init__(self, rows: "Iterable[FleetRow]" = ()) -> None:
         self.total = self.active = self.paused = self.error = self.no_integration = 0
         self.not_live = self.failing = self.gone = self.read = self.offline = 0
         self.reasons: dict[Reason, int] = {}
         self.example: dict[Reason, LiveFailure] = {}
         self._count(rows)
 
-    def _count(self, rows: Iterable[FleetRow]) -> None:
+    def _count(self, rows: "Iterable[FleetRow]") -> None:
         """A few rows' counts, each as :meth:`add` counts it (a whole fleet is counted from
         its columns: :meth:`of_columns`)."""
         for row in rows:
             self.add(row)
 
     @classmethod
-    def of_columns(cls, columns: SiteColumns) -> Tally:
+    def of_columns(cls, columns: "SiteColumns") -> "Tally":
         """A site's tally from its columns: counts of codes, the rare rows one by one."""
         tally = cls()
         n = len(columns)
@@ -118,7 +119,7 @@ class Tally:
                 tally.example[reason] = failure
         return tally
 
-    def plus(self, other: Tally) -> Tally:
+    def plus(self, other: "Tally") -> "Tally":
         """Another tally's counts added to these (several sites' counts as one)."""
         for field in self.__slots__:
             if field not in ("reasons", "example"):
@@ -128,7 +129,7 @@ class Tally:
             self.example[reason] = other.example[reason]
         return self
 
-    def add(self, row: FleetRow, n: int = 1) -> None:
+    def add(self, row: "FleetRow", n: int = 1) -> None:
         """Count ``row`` in (``n`` 1) or out (``n`` -1), as it is now."""
         self.total += n
         mapped = row.mapped

@@ -5,8 +5,9 @@ write is one ``BEGIN IMMEDIATE`` transaction. Reads never create a store: only t
 commands that write (``init``, ``import``, ``add``, ``set``) do.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import contextlib
 import os
 import sqlite3
@@ -37,7 +38,7 @@ class _LazyDatabase:
 
     __slots__ = ("_store",)
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: "Store") -> None:
         self._store = store
 
     def __getitem__(self, name: str) -> object:
@@ -72,7 +73,7 @@ def now_rfc3339() -> str:
 
 
 def read_record(
-    row: tuple, urls: UrlCheck | None = None, sealer: Sealer | None = None, key_problem: str | None = None
+    row: tuple, urls: UrlCheck | None = None, sealer: "Sealer | None" = None, key_problem: str | None = None
 ) -> StatusDocument:
     """The record of a raw ``chatwoot_integrations`` row, token sealed; BadRowError when a
     field is not what cwdash writes (:mod:`cwdash.store.rows`)."""
@@ -123,7 +124,7 @@ class Store:
         self.notice: str | None = None  # how the store was opened, when not as asked (full disk)
 
     @cached_property
-    def db(self) -> Database:
+    def db(self) -> "Database":
         """sqlite-utils on this connection, for writes and migrations.
 
         Loaded on first use: importing sqlite-utils costs about 0.3 s, and the reads
@@ -138,7 +139,7 @@ class Store:
     @classmethod
     def open(
         cls, path: Path, *, create: bool = False, readonly: bool = False, timeout: float = BUSY_TIMEOUT
-    ) -> Store:
+    ) -> "Store":
         """Open the cwdash store at ``path``; only ``create`` makes (or migrates) one.
 
         Without ``create`` nothing is written at opening: a missing store raises
@@ -169,7 +170,7 @@ class Store:
         return None
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self) -> "Iterator[Database]":
         """One write transaction (``BEGIN IMMEDIATE``): all of it lands or none of it."""
         if self.readonly:
             raise StoreError(f"the store {self.path} is read-only, so this write cannot be saved")
@@ -208,7 +209,7 @@ class Store:
         return bool(self._query("SELECT 1 FROM instances WHERE name = ?", [name]))
 
     def integration(
-        self, name: str, sealer: Sealer | None = None, key_problem: str | None = None
+        self, name: str, sealer: "Sealer | None" = None, key_problem: str | None = None
     ) -> StatusDocument | None:
         """The record of ``name``, its token sealed (opened with ``sealer`` on request);
         BadRowError when another tool wrote it wrong."""
@@ -372,11 +373,11 @@ class Store:
         row["local_written_at"] = updated_at  # schema v3: this process wrote it, now
         return row
 
-    def _upsert(self, db: Database, values: dict[str, object]) -> None:
+    def _upsert(self, db: "Database", values: dict[str, object]) -> None:
         db["chatwoot_integrations"].upsert(self._row(values, now_rfc3339()), pk="instance_name")
 
     def import_records(
-        self, records: list[tuple[str, dict[str, object] | None]], keys: Sealer | None = None
+        self, records: list[tuple[str, dict[str, object] | None]], keys: "Sealer | None" = None
     ) -> None:
         """Upsert many instances (and integrations when given) in one transaction.
 
@@ -427,7 +428,7 @@ class Store:
                 (name, now_rfc3339(), user, action),
             )
 
-    def reseal_tokens(self, reseal: Callable[[list[StatusDocument]], dict[str, str]], keys: Sealer) -> int:
+    def reseal_tokens(self, reseal: Callable[[list[StatusDocument]], dict[str, str]], keys: "Sealer") -> int:
         """Replace sealed tokens in one write transaction (key rotation).
 
         ``reseal`` gets the rows as read inside the transaction (so nothing changes

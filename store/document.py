@@ -15,8 +15,9 @@ Field order and types follow the seed. The token stays sealed inside the documen
 checks that a fresh store's columns are these fields.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -46,7 +47,7 @@ class SealedToken(NamedTuple):
 
     instance_name: str
     sealed: str
-    sealer: Sealer | None
+    sealer: "Sealer | None"
     key_problem: str | None = None
 
     def __repr__(self) -> str:
@@ -57,7 +58,7 @@ class SealedToken(NamedTuple):
         """False for a row whose token RyzeAPI's sync could not get (:data:`TOKEN_NOT_SYNCED`)."""
         return self.sealed != TOKEN_NOT_SYNCED
 
-    def open(self) -> Secret:
+    def open(self) -> "Secret":
         """Decrypt; TokenError (naming the instance and the likely cause) when it cannot be."""
         if not self.synced:
             from cwdash.store.sealing import TokenError
@@ -221,8 +222,8 @@ class StatusDocument:
 
     @classmethod
     def from_stored(
-        cls, row: tuple, sealer: Sealer | None = None, key_problem: str | None = None
-    ) -> StatusDocument:
+        cls, row: tuple, sealer: "Sealer | None" = None, key_problem: str | None = None
+    ) -> "StatusDocument":
         """The record of a stored row (its columns in :data:`FIELDS` order, already checked
         by :func:`cwdash.store.rows.integration_problem`), the token left sealed."""
         values = [bool(v) if i in _BOOL_AT else v for i, v in enumerate(row)]
@@ -234,7 +235,7 @@ class StatusDocument:
         """The token as stored (sealed), for re-sealing and writing back."""
         return self.chatwoot_api_token.sealed
 
-    def with_volatile(self, status: str, last_error: str, inbox_id: int) -> StatusDocument:
+    def with_volatile(self, status: str, last_error: str, inbox_id: int) -> "StatusDocument":
         """The document with the fields a live read may change (see :mod:`cwdash.store.merge`)."""
         return replace(self, status=status, last_error=last_error, chatwoot_inbox_id=inbox_id)
 
@@ -336,7 +337,7 @@ def validate_record(record: object, now: str) -> tuple[str, dict[str, Any] | Non
     return instance, {name: checked[name] for name in FIELDS if name != TOKEN}, token
 
 
-def check_token_opens(token: SealedToken) -> TokenError | None:
+def check_token_opens(token: SealedToken) -> "TokenError | None":
     """Whether a sealed token opens, without keeping the plaintext."""
     from cwdash.store.sealing import TokenError
 

@@ -5,8 +5,9 @@ The dashboard's loader compares a site's listing with its columns instead
 (:func:`cwdash.store.fleetload.install_listing`); the rule is the same.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 

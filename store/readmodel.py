@@ -10,8 +10,9 @@ instead: the listing already knows what a read needs (a :class:`LiveTarget` and 
 local inbox id), so such a read touches the store only to write a backfill.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import asyncio
 import copy
 import logging
@@ -211,7 +212,7 @@ class ReadModel:
         self.backfills = BackfillWriter(store.path, backfill_timeout)
         self.configured: tuple[Config, LiveSource] | None = None  # see live_config
 
-    def on_store(self, store: Store) -> ReadModel:
+    def on_store(self, store: Store) -> "ReadModel":
         """The same read model on another connection (the dashboard's feed thread); a
         subclass keeps what it adds (the demo's)."""
         other = copy.copy(self)
@@ -220,7 +221,7 @@ class ReadModel:
         return other
 
     @classmethod
-    def from_config(cls, config: Config, store: Store, *, live: bool = True) -> ReadModel:
+    def from_config(cls, config: Config, store: Store, *, live: bool = True) -> "ReadModel":
         """Wire a read model from configuration; a missing or bad key only affects tokens."""
         sealer, problem = store_sealer(config, store)
         model = cls(store, sealer, live_source(config) if live else None, key_problem=problem)

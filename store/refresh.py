@@ -6,8 +6,9 @@ reads cannot pile up behind a slow gateway. Concurrency and the request rate aga
 the gateway are both bounded.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import asyncio
 import contextlib
 import logging

@@ -7,8 +7,9 @@ through one of the two checks here; a row that fails is a *bad row*, named by it
 bad field, and never reaches the code that would crash on it or send it to the gateway.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import re
 import sqlite3
 from collections.abc import Iterator

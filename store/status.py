@@ -6,8 +6,9 @@ fleet read them from here; the screens add only how each looks
 (:mod:`cwdash.tui.look`), keyed by these same words.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from typing import NamedTuple
 
 # What RyzeAPI's gateway reports and the store holds in ``status``.

@@ -2,8 +2,9 @@
 palette) and its intervals. Binding ids are what a user's [keys] table in config.toml
 names (cwdash.store.prefs)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from typing import NamedTuple
 
 from textual.binding import Binding

@@ -16,8 +16,9 @@ is dim. A key is clicked as it is pressed; hovering shows its tooltip; where the
 wider than the terminal, the mouse wheel slides it (as Textual's footer scrolls).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from typing import NamedTuple
 
 from rich.cells import cell_len

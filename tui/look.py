@@ -11,8 +11,9 @@ switches it to ASCII where the locale is not UTF-8 (``LANG=C``: tmux shows each 
 character as ``_``) or with ``--ascii``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from typing import NamedTuple
 
 from cwdash.store.status import (

@@ -20,8 +20,9 @@ Textual itself: all go through ``App.notify`` and the ``Notify`` message):
   the footer below 120 columns).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import textwrap
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple

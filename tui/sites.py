@@ -11,8 +11,9 @@ A site that cannot be opened (a bad env file, no key, no store) is a session wit
 ``problem`` and no rows: the header names it and why; the other sites are untouched.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -62,7 +63,7 @@ class SiteSession:
 
     def __init__(
         self,
-        screen: Screen[None],
+        screen: "Screen[None]",
         spec: SiteSpec,
         fleet: Fleet,
         settings: RefreshSettings | None,
@@ -108,7 +109,7 @@ class SiteSession:
         if self.feed is not None:
             self.live = live_state(config, self.budget)
 
-    def post_message(self, message: Message) -> bool:
+    def post_message(self, message: "Message") -> bool:
         """Post to the screen, naming this site (the connection poller's listings)."""
         if self.site:
             message.site = self.site  # type: ignore[attr-defined]
@@ -134,7 +135,7 @@ class SiteSession:
 
 
 def open_sessions(
-    screen: Screen[None],
+    screen: "Screen[None]",
     specs: Sequence[SiteSpec],
     fleet: Fleet,
     settings: RefreshSettings | None,
@@ -168,9 +169,9 @@ class SiteRouting(_Base):
     sessions: list[SiteSession]
     by_site: dict[str, SiteSession]
     fleet: Fleet
-    table: FleetTable
+    table: "FleetTable"
     summary: SummaryBar
-    banner: Banner
+    banner: "Banner"
     selected: str | None
 
     if TYPE_CHECKING:  # declared only: the screen's

@@ -6,8 +6,9 @@ Cells are sanitised (:func:`cwdash.store.text.one_line`) and rendered as plain s
 markup-like text and control characters in names or errors are shown literally.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 import time
 from collections.abc import Collection
 from typing import TYPE_CHECKING, NamedTuple

@@ -32,8 +32,9 @@ Adding a source
     :data:`cwdash.store.sources.factory.SOURCES`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from abc import ABC, abstractmethod
 from typing import ClassVar, NamedTuple
 

@@ -5,8 +5,9 @@ The outcome is a value, never an exception. :func:`parse_state` turns a JSON ans
 into one; any source answering an integration's state in JSON can use it.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: it would make this module's NamedTuple field
+# annotations strings, each compiled when the class is made, before the first paint
+# (tests/test_packaging.py).
 from enum import Enum
 from typing import NamedTuple
 
