@@ -399,6 +399,10 @@ class FleetTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base)
 
     def _row(self, row: FleetRow, index: int, cols: list[Column], width: int) -> Strip:
+        """A row as few segments as its styles allow: neighbours of one style (a plain cell
+        and the gaps around it) are one segment. Textual works on every segment again
+        (its filters, the frame's cuts, the terminal's codes): a row of 7 cells was 15
+        segments, two thirds of the list's cost in the first frame."""
         now = time.monotonic()
         base = self._frame_style or self.rich_style
         cursor = index == self.cursor
@@ -408,7 +412,9 @@ class FleetTable(ScrollView, can_focus=True):
         # underlined, never a background (that is the cursor's) nor a colour (the statuses').
         changed = row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS
         stale = row.stale
-        segments = []
+        segments: list[Segment] = []
+        text_run, style_run = "", base  # the segment being put together
+
         for col in cols:
             text, style_name = self._cell(row, col.key, now)
             if stale and col.key == "status":
@@ -418,10 +424,26 @@ class FleetTable(ScrollView, can_focus=True):
                 style = base + Style(bold=True, italic=stale and col.key == "status")
             if changed and col.key == "name":
                 style = style + self._style("changed")
-            segments.append(Segment(fit(text, col.width), style))
-            if col.key == "status":  # the marker's column, then the usual gap
-                segments.append(Segment(look.G.changed if changed else " ", base + self._style("marker")))
-            segments.append(Segment(" ", base))
+            text = fit(text, col.width)
+            if style is not style_run:
+                if text_run:
+                    segments.append(Segment(text_run, style_run))
+                text_run, style_run = "", style
+            text_run += text
+            if col.key == "status" and changed:  # the marker's column (blank unless changed)
+                segments.append(Segment(text_run, style_run))
+                segments.append(Segment(look.G.changed, base + self._style("marker")))
+                text_run, style_run = "", base
+            elif col.key == "status":
+                if style_run is not base:
+                    segments.append(Segment(text_run, style_run))
+                    text_run, style_run = "", base
+                text_run += " "
+            if style_run is not base:
+                segments.append(Segment(text_run, style_run))
+                text_run, style_run = "", base
+            text_run += " "  # the usual gap
+        segments.append(Segment(text_run, style_run))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _cell(self, row: FleetRow, key: str, now: float) -> tuple[str, str]:

@@ -395,7 +395,7 @@ async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
         def bravo_highlighted() -> bool:
             strip = table.render_line(1 + app.dashboard.fleet.index_of("bravo"))
             texts = [segment.text for segment in strip]
-            name = next(segment for segment in strip if segment.text.startswith("bravo"))
+            name = next(segment for segment in strip if "bravo" in segment.text)
             return "◆" in texts and bool(name.style.underline)
 
         answers["int_bravo"] = live("error", "whatsapp session disconnected")
