@@ -12,6 +12,9 @@ from __future__ import annotations
 import pytest
 from textual import events
 from textual.dom import DOMNode
+from textual.widget import Widget
+
+from cwdash.tui.detail import DetailPane
 
 pytestmark = pytest.mark.anyio
 
@@ -65,3 +68,25 @@ async def test_a_later_resume_restyles_as_textual_asks(dash) -> None:
         screen.post_message(events.ScreenResume())
         await pilot.pause()
         assert screen in restyled
+
+
+@pytest.mark.parametrize("depth", ["truecolor", "none"])
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_an_empty_detail_draws_the_lines_textual_draws(dash, depth: str, size: tuple[int, int]) -> None:
+    """Before a row's detail is shown, the pane repeats one worked-out line
+    (DetailPane.render_lines): the same lines as Textual's own, line by line, with the top
+    border of the narrow layout and the left border of the wide one."""
+    app = dash.app(dash.bridge(), depth=depth)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        pane = app.query_one(DetailPane)
+        pane._lines = []  # as in the first frame: nothing rendered yet
+        crop = pane.size.region
+        assert crop.height >= 4
+        pane._styles_cache.clear()
+        ours = pane.render_lines(crop)
+        pane._styles_cache.clear()
+        textuals = Widget.render_lines(pane, crop)
+        assert len(ours) == len(textuals) == crop.height
+        assert [strip.text for strip in ours] == [strip.text for strip in textuals]
+        assert ours == textuals  # segment by segment, styles included
