@@ -146,6 +146,9 @@ class DashboardScreen(
             self.summary = SummaryBar(self.fleet, self.app.title, self.sessions[0].live, id="summary")
         self.banner = Banner(id="banner", markup=False)
         self.table = FleetTable(self.fleet, id="fleet")
+        # The list takes the focus as it mounts (Textual's auto focus picks it, the first
+        # focusable widget): styled once, with :focus, not again by the focus watcher.
+        self.table.set_reactive(FleetTable.has_focus, True)
         self.table.site_width = max(len(s.site) for s in self.sessions) if self.sites_shown else 0
         self.detail = DetailPane(id="detail")
         yield self.summary

@@ -48,6 +48,9 @@ async def test_a_restyle_after_the_first_frame_changes_nothing(
         assert any(components for _, _, components in first)  # the list's component classes are in it
         app.stylesheet.update_nodes(nodes)  # what Textual's restyle at the first resume did
         assert styles_of(nodes) == first
+        # the list was styled focused as it mounted (DashboardScreen.compose), and it is
+        table = app.query_one("#fleet")
+        assert app.focused is table and table.has_focus and "focus" in table.get_pseudo_classes()
 
 
 async def test_a_later_resume_restyles_as_textual_asks(dash) -> None:
