@@ -15,11 +15,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # Printable ASCII (space to ~) is safe as it is; so are "\n" and "\t" where lines are kept.
-_ASCII_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ASCII_UNSAFE_ANY = re.compile(r"[\x00-\x1f\x7f]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@cache
+def _ascii_unsafe() -> re.Pattern[str]:
+    """Compiled on first use, as :func:`_non_ascii`: the first paint meets neither (kept
+    lines, non-ASCII text), and compiling both costs ~0.7M instructions."""
+    return re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@cache
+def _non_ascii() -> re.Pattern[str]:
+    return re.compile(r"[^\x00-\x7f]")
+
 
 # Categories whose width is zero, undefined or decided by the neighbours (or the font):
 # controls, format characters (ZWJ, bidi marks, soft hyphen), surrogates, private use,
@@ -83,12 +95,12 @@ def literal(value: str, *, limit: int | None = 20_000, keep_newlines: bool = Tru
         value = str(value)
     if limit is not None and len(value) > limit:
         value = value[:limit] + f"... [{len(value) - limit:,} more characters]"
-    pattern = _ASCII_UNSAFE if keep_newlines else _ASCII_UNSAFE_ANY
+    pattern = _ascii_unsafe() if keep_newlines else _ASCII_UNSAFE_ANY
     value = pattern.sub(_visible, value)
     if value.isascii():
         return value
     value = unicodedata.normalize("NFC", value)  # lone surrogates pass through unchanged
-    return _NON_ASCII.sub(_visible_if_unsafe, value)
+    return _non_ascii().sub(_visible_if_unsafe, value)
 
 
 def one_line(value: str, limit: int = 500) -> str:

@@ -43,7 +43,7 @@ from cwdash.tui.loader import RowsLoaded, StoreFailed
 from cwdash.tui.oncall import OnCallActions
 from cwdash.tui.results import ResultPacing
 from cwdash.tui.sites import SiteRouting, SiteSession, SiteSpec, open_sessions
-from cwdash.tui.summary import Banner, SummaryBar
+from cwdash.tui.summary import BannerSlot, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
 from cwdash.tui.verify_actions import VerifyActions
@@ -144,7 +144,7 @@ class DashboardScreen(
             self.summary: SummaryBar = SitesSummary(self.fleet, self.app.title, self.sessions, id="summary")
         else:
             self.summary = SummaryBar(self.fleet, self.app.title, self.sessions[0].live, id="summary")
-        self.banner = Banner(id="banner", markup=False)
+        self.banner = BannerSlot(self, after=self.summary)  # mounted when it has a line to show
         self.table = FleetTable(self.fleet, id="fleet")
         # The list takes the focus as it mounts (Textual's auto focus picks it, the first
         # focusable widget): styled once, with :focus, not again by the focus watcher.
@@ -152,7 +152,6 @@ class DashboardScreen(
         self.table.site_width = max(len(s.site) for s in self.sessions) if self.sites_shown else 0
         self.detail = DetailPane(id="detail")
         yield self.summary
-        yield self.banner
         with _Pane(id="body"):
             with _Pane(id="list-pane"):
                 yield self.table  # the filter and jump fields come with their keys (tui/fields.py)

@@ -155,7 +155,7 @@ def store_paths(sessions: Sequence[SiteSession]) -> dict[str, Path]:
 # -- the screen's routing by site ----------------------------------------------------------
 
 if TYPE_CHECKING:
-    from cwdash.tui.summary import Banner
+    from cwdash.tui.summary import BannerSlot
     from cwdash.tui.table import FleetTable
 
     _Base = Screen[None]
@@ -171,7 +171,7 @@ class SiteRouting(_Base):
     fleet: Fleet
     table: "FleetTable"
     summary: SummaryBar
-    banner: "Banner"
+    banner: "BannerSlot"
     selected: str | None
 
     if TYPE_CHECKING:  # declared only: the screen's

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
@@ -21,6 +22,9 @@ from cwdash.store.status import ACTIVE, ERROR, GONE, NO_INTEGRATION, PAUSED
 from cwdash.store.text import one_line
 from cwdash.store.timefmt import ago, clock
 from cwdash.tui import look
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 NARROW = 100  # columns: below this the header uses its short words
 
@@ -206,9 +210,53 @@ class FleetDown:
         return line
 
 
+def banner_line(
+    *,
+    store_problem: str | None,
+    unsaved: str,
+    gateway_configured: bool,
+    readonly: bool,
+    fleet_down: str = "",
+) -> Text:
+    """The banner's line: what stands in the way, the first that applies ("" when none does)."""
+    text = Text()
+    dash = f" {look.G.dash} "
+    if store_problem:
+        text.append(f"store: {one_line(store_problem, 300)}", style="bold")
+    elif fleet_down:
+        text.append(one_line(fleet_down, 400), style="bold")
+    elif unsaved:
+        text.append(one_line(unsaved, 300), style="bold")
+        text.append(f"{dash}the list and the live state are unaffected")
+    elif not gateway_configured:
+        text.append("integration gateway not configured", style="bold")
+        text.append(f"{dash}{NOT_CONFIGURED_HINT} (environment or .env); local data shown, marked local")
+    elif readonly:
+        text.append("store is read-only", style="bold")
+        text.append(f"{dash}reading works; backfills and the token audit cannot be saved")
+    return text
+
+
 class Banner(Static):
-    """The line under the header for what stands in the way, the first that applies: the
-    store, failing backfills, no gateway, a read-only store; hidden when none does."""
+    """The line under the header for what stands in the way (:func:`banner_line`); hidden
+    when nothing does."""
+
+    def show(self, text: Text) -> None:
+        if text.plain != getattr(self, "_shown_text", None):  # checked every tick: no repaint when the same
+            self._shown_text = text.plain
+            self.update(text)
+            self.display = bool(text.plain)
+
+
+class BannerSlot:
+    """The banner's place under the header: the :class:`Banner` is mounted there the first
+    time it has a line to show. Hidden, as it is at almost every start, it would still be
+    styled and laid out before the first paint (about 3M instructions at 100k)."""
+
+    def __init__(self, screen: Widget, after: Widget) -> None:
+        self.screen = screen
+        self.after = after
+        self.widget: Banner | None = None
 
     def show_first(
         self,
@@ -219,22 +267,17 @@ class Banner(Static):
         readonly: bool,
         fleet_down: str = "",
     ) -> None:
-        text = Text()
-        dash = f" {look.G.dash} "
-        if store_problem:
-            text.append(f"store: {one_line(store_problem, 300)}", style="bold")
-        elif fleet_down:
-            text.append(one_line(fleet_down, 400), style="bold")
-        elif unsaved:
-            text.append(one_line(unsaved, 300), style="bold")
-            text.append(f"{dash}the list and the live state are unaffected")
-        elif not gateway_configured:
-            text.append("integration gateway not configured", style="bold")
-            text.append(f"{dash}{NOT_CONFIGURED_HINT} (environment or .env); local data shown, marked local")
-        elif readonly:
-            text.append("store is read-only", style="bold")
-            text.append(f"{dash}reading works; backfills and the token audit cannot be saved")
-        if text.plain != getattr(self, "_shown_text", None):  # checked every tick: no repaint when the same
-            self._shown_text = text.plain
-            self.update(text)
-            self.display = bool(text.plain)
+        """Show :func:`banner_line`, mounting the banner the first time it has a line."""
+        text = banner_line(
+            store_problem=store_problem,
+            unsaved=unsaved,
+            gateway_configured=gateway_configured,
+            readonly=readonly,
+            fleet_down=fleet_down,
+        )
+        if self.widget is None:
+            if not text.plain:
+                return  # nothing to say: as the hidden banner would be
+            self.widget = Banner(id="banner", markup=False)
+            self.screen.mount(self.widget, after=self.after)
+        self.widget.show(text)

@@ -16,8 +16,6 @@ from urllib.parse import quote
 from cwdash.store.endpoint import bridge_url_problem, display_url, header_token_ok, integration_id_problem
 from cwdash.store.secret import Secret
 from cwdash.store.sources.base import LiveSource, LiveTarget
-from cwdash.store.sources.httpread import classify_transport, discard_body, read_body_or_failure, short
-from cwdash.store.sources.httpxload import load_httpx
 from cwdash.store.sources.outcome import BRIDGE_WORDING, LiveFailure, LiveOutcome, Reason, parse_state
 
 if TYPE_CHECKING:
@@ -118,6 +116,8 @@ class BridgeSource(LiveSource):
         if problem:
             return LiveFailure(Reason.BAD_ID, problem, WORDING)
         segment = quote(integration_id, safe="")
+        from cwdash.store.sources.httpxload import load_httpx  # the first read is after the first paint
+
         httpx = load_httpx()
         if not self._raw_prefix:
             self._raw_prefix = httpx.URL(self._prefix).raw_path
@@ -135,6 +135,9 @@ class BridgeSource(LiveSource):
         url = self.url_for(integration_id)
         if isinstance(url, LiveFailure):
             return url
+        from cwdash.store.sources.httpread import classify_transport, short
+        from cwdash.store.sources.httpxload import load_httpx
+
         httpx = load_httpx()
         try:
             client = self.client  # a proxy or CA file that cannot be used is this read's failure
@@ -151,6 +154,8 @@ class BridgeSource(LiveSource):
             return LiveFailure(Reason.UNREACHABLE, short(str(exc)) or type(exc).__name__, WORDING)
 
     async def _exchange(self, client: httpx.AsyncClient, url: httpx.URL, integration_id: str) -> LiveOutcome:
+        from cwdash.store.sources.httpread import discard_body, read_body_or_failure
+
         async with client.stream("GET", url) as response:
             code = response.status_code
             if not 200 <= code < 300:

@@ -308,7 +308,10 @@ def summary_text(app: CwdashApp) -> str:
 
 
 def banner_text(app: CwdashApp) -> str:
-    banner = app.query_one("#banner")
+    found = app.query("#banner")  # mounted the first time it has a line (tui/summary.py BannerSlot)
+    if not found:
+        return ""
+    banner = found.first()
     return render_plain(banner.content, width=200) if banner.display else ""
 
 

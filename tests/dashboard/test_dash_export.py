@@ -16,7 +16,7 @@ from dashkit import TOKENS, record_notifications, view_names, wait_settled, wait
 from textual.widgets import Input
 
 from cwdash.store.export import FLEET_COLUMNS
-from cwdash.tui.export_actions import ExportScreen
+from cwdash.tui.export_screen import ExportScreen
 
 pytestmark = pytest.mark.anyio
 HEADER = [name for name, _ in FLEET_COLUMNS]
