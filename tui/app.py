@@ -23,6 +23,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.keys import key_to_character
 from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES
 
 from cwdash.store import prefs, redact
 from cwdash.store.config import Config, ConfigError
@@ -108,14 +109,17 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         # terminal's defaults (not greys, which put error rows at 240 on 233), and the
         # screens mark the rest by weight and glyphs (the "-no-color" class)
         no_color = "NO_COLOR" in os.environ
+        self.prefs_file = prefs.prefs_path() if prefs_file is None else prefs_file
+        self.prefs = prefs.load(BINDING_IDS, self.prefs_file)
+        # a saved theme replaces the default's CSS variables before the first parse
+        # (_start_theme): Textual's __init__ need not work them out for the default first
+        self._variables_later = self.prefs.theme in BUILTIN_THEMES
         super().__init__(ansi_color=True if no_color else None)
         # "none", "16", "256" or "truecolor" (tests pass the last three; else the terminal's, as Rich detects it)
         self.depth = "none" if no_color else depth or DEPTHS.get(self.console.color_system or "", "truecolor")
         # a terminal mode's styles are read only when it is on (fewer rules parsed before the first paint)
         modes = {"ascii": look.G.ascii, "no-color": self.depth == "none", "depth-16": self.depth == "16"}
         self.css_path = [*self.css_path, *(Path(sheet(mode)) for mode, on in modes.items() if on)]
-        self.prefs_file = prefs.prefs_path() if prefs_file is None else prefs_file
-        self.prefs = prefs.load(BINDING_IDS, self.prefs_file)
         self.keymap = dict(self.prefs.keys)  # binding id -> keys, as applied
         self.bell_on_alert = bell or self.prefs.bell  # --bell, or bell = true in config.toml
         self.on_change = on_change  # --on-change CMD: run for every transition (tui/history_view.py)
@@ -181,6 +185,14 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
 
     # -- preferences ---------------------------------------------------------------
 
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's, but not the default theme's when a saved one replaces them at once
+        (``_variables_later``: working them out is ~1 ms before the first paint)."""
+        if self._variables_later:
+            self._variables_later = False
+            return {}
+        return super().get_css_variables()
+
     def _start_theme(self, name: str) -> None:
         """The theme to start with, applied before the app runs: its CSS variables are in
         the stylesheet before its first parse. Set as ``self.theme`` once running (or even
@@ -191,6 +203,7 @@ class CwdashApp(LiteralNotifications, CrashReport, App[None]):
         theme, default = self.get_theme(name), self.current_theme
         if theme is None or (theme.dark, theme.ansi) != (default.dark, default.ansi):
             self.theme = name
+            self.stylesheet.set_variables(self.get_css_variables())  # none yet (_variables_later)
             return
         self.set_reactive(App.theme, name)
         classes = {f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark}

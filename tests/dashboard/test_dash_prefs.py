@@ -101,3 +101,31 @@ def test_the_keys_table_names_the_screen_bindings() -> None:
 def test_every_reason_has_a_short_label() -> None:
     assert set(REASON_SHORT) == {reason.value for reason in Reason}
     assert REASON_SHORT["proxy"] == "proxy" and REASON_SHORT["proxy_auth"] == "proxy auth"
+
+
+@pytest.mark.parametrize("saved", ["nord", "textual-light"])
+async def test_a_saved_theme_is_the_only_one_worked_out_at_start(
+    dash, monkeypatch: pytest.MonkeyPatch, saved: str
+) -> None:
+    """The stylesheet starts with the saved theme's variables; the default theme's are
+    not worked out first only to be replaced (CwdashApp.get_css_variables). A light theme
+    (another brightness: Textual's own way) too."""
+    from textual.app import App
+
+    worked_out: list[str] = []
+    original = App.get_css_variables
+
+    def get_css_variables(self: App[None]) -> dict[str, str]:
+        worked_out.append(self.current_theme.name)
+        return original(self)
+
+    monkeypatch.setattr(App, "get_css_variables", get_css_variables)
+    write_prefs(f'theme = "{saved}"\n')
+    app = dash.app(dash.bridge())
+    assert set(worked_out) == {saved}
+    theme = app.get_theme(saved)
+    assert theme is not None
+    assert app.stylesheet._variables["primary"].lower() == theme.primary.lower()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == saved and "cwdash" in screen_text(app)
