@@ -141,7 +141,8 @@ def test_the_dashboards_start_loads_no_headless_command_and_no_cipher() -> None:
 def test_a_plain_start_reads_as_the_parser_reads_it(argv: list[str]) -> None:
     """``cwdash`` and ``cwdash --all-sites`` skip the parser (cwdash.cli.main): the same
     arguments as parsed."""
-    from cwdash.cli.main import PLAIN_STARTS, build_parser, plain_dashboard_args
+    from cwdash.cli.main import PLAIN_STARTS, plain_dashboard_args
+    from cwdash.cli.parser import build_parser
 
     assert argv in PLAIN_STARTS
     parsed = vars(build_parser().parse_args(argv))

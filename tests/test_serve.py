@@ -15,7 +15,7 @@ import pytest
 from servekit import free_port, start_serve
 
 from cwdash.cli.dashboard import terminal_problem
-from cwdash.cli.main import build_parser
+from cwdash.cli.parser import build_parser
 from cwdash.cli.serve import host_problem, public_url, served_command
 
 

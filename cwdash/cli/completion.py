@@ -186,7 +186,7 @@ GENERATORS = {"bash": bash, "zsh": zsh, "fish": fish}
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
-    from cwdash.cli.main import build_parser
+    from cwdash.cli.parser import build_parser
 
     print(GENERATORS[args.shell](build_parser()), end="")
     return EXIT_OK
