@@ -279,7 +279,7 @@ def test_terminal_text_has_a_width_of_its_own_and_never_a_control(value: str) ->
     from rich.cells import cell_len, get_character_cell_size
 
     from cwdash.store.text import cell_width
-    from cwdash.tui.table import fit
+    from cwdash.tui.cells import fit
 
     shown = literal(value)
     assert RAW.search(shown) is None

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from cwdash.store.status import ACTIVE, BAD_ROW, ERROR, GONE, NO_INTEGRATION, PAUSED, UNKNOWN
 from cwdash.styles import sheet
 from cwdash.tui import look
-from cwdash.tui.table import REASON_SHORT, WITH_URL
+from cwdash.tui.cells import REASON_SHORT, WITH_URL
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -31,9 +31,9 @@ from cwdash.store.charset import wants_ascii
 from cwdash.store.simbridge import Reply, live
 from cwdash.store.status import STATES
 from cwdash.tui import look
+from cwdash.tui.cells import REASON_SHORT
 from cwdash.tui.fullview import FullView
 from cwdash.tui.help import HelpScreen
-from cwdash.tui.table import REASON_SHORT
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,8 @@ from dashkit import record_notifications, screen_text, wait_settled, wait_until
 from cwdash.store import prefs
 from cwdash.store.sources.outcome import Reason
 from cwdash.tui.app import BINDING_IDS
+from cwdash.tui.cells import REASON_SHORT
 from cwdash.tui.help import HelpScreen
-from cwdash.tui.table import REASON_SHORT
 
 pytestmark = pytest.mark.anyio
 

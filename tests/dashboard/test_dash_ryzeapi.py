@@ -11,7 +11,7 @@ import pytest
 from cwdash.store.config import NOT_CONFIGURED_HINT
 from cwdash.store.sources.outcome import Reason
 from cwdash.tui.app import CwdashApp
-from cwdash.tui.table import REASON_SHORT
+from cwdash.tui.cells import REASON_SHORT
 
 
 def test_every_reason_has_a_short_label_for_the_list() -> None:
