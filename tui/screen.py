@@ -25,7 +25,7 @@ from cwdash.store.config import Config
 from cwdash.store.db import Store, StoreError
 from cwdash.store.fleet import Fleet
 from cwdash.store.fleetrow import key_label
-from cwdash.store.readmodel import LiveResult, MappedError, ReadModel, ReadResult, StatusRead, merge
+from cwdash.store.readmodel import MappedError, ReadModel, ReadResult, StatusRead, merge
 from cwdash.store.refresh import RefreshSettings
 from cwdash.tui import look
 from cwdash.tui.bindings import BINDINGS, Timing
@@ -33,7 +33,6 @@ from cwdash.tui.clock import ScreenClock
 from cwdash.tui.connections import ConnectionHandlers
 from cwdash.tui.detail import DetailPane, TokenView, render_detail
 from cwdash.tui.export_actions import ExportActions
-from cwdash.tui.feed import LiveResults
 from cwdash.tui.fields import InputFields
 from cwdash.tui.footer import KeyFooter
 from cwdash.tui.frames import FramePacing
@@ -42,7 +41,7 @@ from cwdash.tui.list_actions import ListActions
 from cwdash.tui.loader import RowsLoaded, StoreFailed
 from cwdash.tui.oncall import OnCallActions
 from cwdash.tui.results import ResultPacing
-from cwdash.tui.sites import SiteRouting, SiteSession, SiteSpec, open_sessions
+from cwdash.tui.sites import SiteRouting, SiteSpec, open_sessions
 from cwdash.tui.summary import BannerSlot, SummaryBar
 from cwdash.tui.table import FleetTable
 from cwdash.tui.token_actions import TokenActions
@@ -268,54 +267,6 @@ class DashboardScreen(
             self._show_detail(refresh_local=True)
         if EXIT_AFTER == "loaded" and self.loaded:  # every site's rows (--all-sites)
             self.call_after_refresh(self.app.exit)
-
-    # -- live results ----------------------------------------------------------------
-
-    @on(LiveResults)
-    def _live_results(self, message: LiveResults) -> None:
-        if self.take_results():  # a trickle waits for the tick (tui/results.py)
-            self.apply_results()
-
-    def apply_results(self) -> None:
-        """Apply the live results taken (tui/results.py says when)."""
-        fleet = self.fleet
-        moved = False  # a row changed in a way the filter, the attention view or the sort reads
-        keys: set[str] = set()
-        for session, name, result in self.waiting_results():  # every site's, in arrival order
-            key = session.key(name)
-            keys.add(key)
-            row = fleet.rows.get(key)
-            before = row.view_key() if row is not None and not fleet.plain else None
-            self._apply_result(key, result, session)
-            if before is not None and row is not None and row.view_key() != before:
-                moved = True
-        if keys:
-            self.table.refresh_rows(keys)  # the header follows on the next tick
-        if moved:
-            self.reapply_view_soon()
-
-    def _apply_result(self, key: str, result: ReadResult | LiveResult, session: SiteSession) -> None:
-        row = self.fleet.rows.get(key)
-        if row is None:
-            return
-        now, recount = time.monotonic(), self.summary.recount  # the counts: this row's part only
-        recount(row, -1, session.site)
-        row.apply(result, now)
-        recount(row, 1, session.site)
-        self.history_observe(row)
-        if isinstance(result, StatusRead | LiveResult) and result.source == "live" and session.live:
-            session.live.last_answer = now
-        # logged when a read starts failing or recovers; unsaved backfills: one banner line
-        if session.failures.note(key_label(key), result):
-            self._update_banner()
-        if key == self.selected:
-            if isinstance(result, LiveResult):
-                # a background read of a row that became selected while it ran: the
-                # detail wants the whole document, which the store has
-                self._show_detail(refresh_local=True)
-            else:
-                self.current = result
-                self._render_detail()
 
     # -- the detail ----------------------------------------------------------------
 

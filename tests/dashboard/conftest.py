@@ -68,6 +68,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     import cwdash.store.db
     import cwdash.store.timefmt
     import cwdash.tui.detail
+    import cwdash.tui.results
     import cwdash.tui.screen
     import cwdash.tui.summary
     import cwdash.tui.table
@@ -77,6 +78,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cwdash.store.db, "now_rfc3339", lambda: WRITTEN)
     stamped = types.SimpleNamespace(monotonic=lambda: 1000.0)
     monkeypatch.setattr(cwdash.tui.screen, "time", stamped)
+    monkeypatch.setattr(cwdash.tui.results, "time", stamped)  # a live result's stamp
     monkeypatch.setattr(cwdash.tui.summary, "time", stamped)
     later = types.SimpleNamespace(monotonic=lambda: 1005.0)
     monkeypatch.setattr(cwdash.tui.table, "time", later)

@@ -374,12 +374,14 @@ async def test_a_bridge_that_never_answers_does_not_block_keys_and_q_quits(dash)
 async def test_a_row_whose_status_changed_is_highlighted_for_a_moment(
     dash, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import cwdash.tui.results
     import cwdash.tui.screen
     import cwdash.tui.table
 
     # the screen stamps changes at 1000 s; the list looks at them at whatever ``now[0]`` says
     now = [1000.0]
     monkeypatch.setattr(cwdash.tui.screen, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
+    monkeypatch.setattr(cwdash.tui.results, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
     monkeypatch.setattr(cwdash.tui.table, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
     answers = {"int_bravo": live("paused")}
     sim = dash.bridge(lambda ident: answers.get(ident, ROUTES.get(ident, live("active"))))
