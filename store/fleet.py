@@ -11,6 +11,7 @@ import bisect
 import time
 from array import array
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from cwdash.store.columns import SiteColumns
 from cwdash.store.counts import Counts, Tally
@@ -30,12 +31,15 @@ from cwdash.store.fleetview import (
     View,
     attention,
     matching,
-    name_order,
+    with_natural,
 )
 from cwdash.store.fleetview import sorted_by as _sorted_by
 from cwdash.store.listingdiff import ListingDiff, SiteRows, diff_listing
 from cwdash.store.readmodel import INSTANCE_NOT_FOUND, LiveResult, ReadModel, ReadResult
 from cwdash.store.status import ERROR
+
+if TYPE_CHECKING:
+    from cwdash.store.namemerge import MergePass
 
 __all__ = [
     "Counts",
@@ -83,7 +87,8 @@ class Fleet:
         # a filter of a million rows is worked out in steps (fleetview.FilterPass): the one
         # under way, what it is for, whether the view shows only its top yet, and the
         # filters worked out whole a moment ago (a backspace returns to one at once)
-        self.pending: FilterPass | SortPass | None = None
+        self.pending: FilterPass | SortPass | MergePass | None = None
+        self._merge: MergePass | None = None  # the name order across sites, in steps (namemerge.py)
         self._pending_for: tuple[tuple[str, bool, str, bool], str | None, bool] = (
             ("", False, "", False),
             None,
@@ -191,6 +196,11 @@ class Fleet:
             ids = self.view.ids
         else:
             ids = self.name_order()
+            if ids is None:  # sites of a million rows merged in steps: the view shown stays until whole
+                self.pending = self._merge
+                self._pending_for = (shape, keep, full)
+                self._partial = True
+                return
             if self.attention_only:
                 ids = attention(layout, ids)
         if needle and by_name and len(ids) >= PROGRESSIVE:
@@ -226,6 +236,12 @@ class Fleet:
         self.pending = None
         self._partial = False
         shape, keep, full = self._pending_for
+        if work is self._merge:  # the name order across sites: now the view it was for
+            self._merge = None
+            if work.layout is self.layout():
+                self._by_name, self._by_name_version = work.out, self.rows.version
+            self.rebuild(full=full, keep=keep)  # with the order: the filter and the sort (in steps too)
+            return self.pending is not None
         if isinstance(work, SortPass):
             self.view = View(work.out, self.layout())
             return False
@@ -287,10 +303,22 @@ class Fleet:
             self._layout_version = self.rows.version
         return self._layout
 
-    def name_order(self) -> array[int]:
-        """Every row's number by name (natural order), sorted again only when rows came or went."""
+    def name_order(self) -> array[int] | None:
+        """Every row's number by name (natural order), sorted again only when rows came or
+        went; None while several sites of many rows are merged in steps (:attr:`pending`)."""
         if self._by_name_version != self.rows.version or len(self._by_name) != len(self.rows):
-            self._by_name = name_order(self.layout())
+            layout = with_natural(self.layout())
+            if len(layout.parts) > 1:
+                # several sites only: not on the first paint's path
+                from cwdash.store.namemerge import MergePass, name_order
+
+                if len(layout) >= PROGRESSIVE:
+                    if self._merge is None or self._merge.layout is not layout:
+                        self._merge = MergePass(layout)
+                    return None
+                self._by_name = name_order(layout)
+            else:
+                self._by_name = array("I", layout.parts[0].natural if layout.parts else ())  # type: ignore[arg-type]
             self._by_name_version = self.rows.version
         return self._by_name
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _LOCAL = ("has", "local_status", "local_error", "url", "account", "inbox", "written")
 _MAPPED = 13  # where a record (SiteColumns.record) holds the mapped state
+_NOT = bytes.maketrans(b"\x00\x01", b"\x01\x00")  # a mask of 0/1 turned over
 
 
 class RowList(RowsAt):
@@ -115,11 +116,14 @@ def install_listing(
             changed_rows[j] = 1
         _carry(old, i, new, j)
     added = shown.count(0)
-    changed = [j for j in range(len(new)) if changed_rows[j] or not shown[j]]
-    names = [new.names[j] for j in changed]
-    for record in kept:  # rows gone from the store, kept listed: positions move
-        new.insert(record)
-    if kept:
+    # changed or new, as one pass at C speed (a site's first whole listing: 250k rows new)
+    n = len(new)
+    either = int.from_bytes(changed_rows, "little") | int.from_bytes(shown.translate(_NOT), "little")
+    changed = list(compress(range(n), either.to_bytes(n, "little")))
+    if kept:  # rows gone from the store, kept listed: positions move
+        names = list(map(new.names.__getitem__, changed))
+        for record in kept:
+            new.insert(record)
         changed = [new.find(name) for name in names]  # type: ignore[misc]
     rows.install(new)
     return ListingDiff(RowList(new, changed), removed), added, len(removed)

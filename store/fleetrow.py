@@ -36,11 +36,12 @@ if TYPE_CHECKING:
 NO_INTEGRATION_WORD = vocabulary.STATES[vocabulary.NO_INTEGRATION].word  # what the filter matches for ""
 ATTENTION = vocabulary.ATTENTION
 _DIGITS = re.compile(r"\d+")
+_RUNS = re.compile(r"(\d+)")  # the same runs, kept by re.split
+_WIDTH = 12  # every run of digits zero-padded to this width (a longer one stays as it is)
 
 
 def _pad(match: re.Match[str]) -> str:
-    digits = match.group()
-    return "0" * (12 - len(digits)) + digits
+    return match.group().zfill(_WIDTH)
 
 
 def natural_key(name: str) -> str:
@@ -49,6 +50,16 @@ def natural_key(name: str) -> str:
     A string, not a tuple: compared as fast as the name itself, and worked out once
     per row (on the loader's thread), never per sort."""
     return _DIGITS.sub(_pad, name)
+
+
+def natural_keys(names: list[str]) -> list[str]:
+    """:func:`natural_key` of each of ``names``, the same rule worked out for all at once:
+    one split of the names joined (no Python call per number), about twice as fast. A name
+    holding the separator (a line break) makes the pieces miscount: then one by one."""
+    pieces = _RUNS.split("\n".join(names))
+    pieces[1::2] = map(str.zfill, pieces[1::2], repeat(_WIDTH))
+    keys = "".join(pieces).split("\n")
+    return keys if len(keys) == len(names) else list(map(natural_key, names))
 
 
 def row_key(site: str, name: str) -> str:

@@ -112,18 +112,12 @@ class View(RowsAt):
         return self.ids.index(number)
 
 
-def name_order(layout: Layout) -> array[int]:
-    """Every row's number in natural name order; the same name in two sites: by site order."""
+def with_natural(layout: Layout) -> Layout:
+    """``layout``, each site's natural name order worked out where a change dropped it."""
     for columns in layout.parts:
         if columns.natural is None or len(columns.natural) != len(columns):
             columns.sort_natural(natural_key)
-    if len(layout.parts) == 1:
-        return array("I", layout.parts[0].natural)  # type: ignore[arg-type]
-    folded = layout.joined("folded")
-    runs = [map(base.__add__, c.natural) for c, base in zip(layout.parts, layout.bases, strict=True)]  # type: ignore[arg-type]
-    import heapq  # several sites only: not on the first paint's path
-
-    return array("I", heapq.merge(*runs, key=lambda number: natural_key(folded[number])))  # type: ignore[index]
+    return layout
 
 
 def _mask_of(numbers: Iterable[int], size: int) -> bytearray:

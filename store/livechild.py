@@ -112,6 +112,13 @@ def take_rows(fleet: Fleet, targets: Sequence[Target]) -> None:
         if fresh.ordered:
             rows.install(fresh)
             return
+    elif columns.ordered and _after(columns.names[-1], targets):
+        # the next batch of a site's rows (the screen sends them in batches): appended
+        for name, has_integration, bad, inbox_id, integration_id in targets:
+            columns.append_listed(name, has_integration, "", "", "", 0, inbox_id, bad, integration_id, "")
+        columns.natural = None
+        rows.version += 1
+        return
     for target in targets:
         fresh_row = row_of(target)
         row = rows.get(fresh_row.name)
@@ -119,6 +126,12 @@ def take_rows(fleet: Fleet, targets: Sequence[Target]) -> None:
             rows[fresh_row.name] = fresh_row
         else:
             row.update_local(fresh_row)
+
+
+def _after(last: str, targets: Sequence[Target]) -> bool:
+    """Whether ``targets`` are new names in order, every one after ``last``."""
+    names = [target[0] for target in targets]
+    return bool(names) and last < names[0] and all(map(str.__lt__, names, names[1:]))
 
 
 def decode(

@@ -260,7 +260,7 @@ class DashboardScreen(
             session.feed.set_names(session.names())
         elif session.feed is not None and diff.changed:
             session.feed.rows_changed(diff.changed)  # a reads process keeps what a read needs of each row
-        self.summary.mark_changed(rows=True)
+        self.summary.mark_changed(rows=True, site=message.site)  # the other sites' counts stand
         self.summary.update_summary()
         self._update_banner()
         if self.selected is not None:
