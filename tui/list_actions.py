@@ -54,7 +54,9 @@ class ListActions(_Base):
     _more_timer: Timer | None = None  # the next step of a filter worked out in steps
     _view_cost = 0.0  # seconds the last live re-apply of the view took
 
-    def load_rows(self) -> None: ...  # the screen's: read the whole listing again
+    if TYPE_CHECKING:
+
+        def load_rows(self) -> None: ...  # the sites' (tui/sites.py): read the whole listing again
 
     def reapply_view_soon(self) -> None:
         """Live results changed what the view reads (a status, a failure, an error): re-apply

@@ -210,14 +210,9 @@ class DashboardScreen(
     def _set_loaded(self) -> None:
         self.loaded = self.summary.loaded = True
 
-    def load_rows(self) -> None:
-        """Read the whole listing again, off the event loop (``r``, and commits by others)."""
-        for session in self.sessions:
-            if session.loader is not None:
-                session.loader.load(session.rows)
-
     @on(StoreFailed)
     def _store_failed(self, message: StoreFailed) -> None:
+        self.load_next_site()
         session = self.by_site[message.site]
         where = f"{message.site}: " if message.site else ""
         store_log.error(
@@ -229,6 +224,7 @@ class DashboardScreen(
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
+        self.load_next_site()  # several sites: one after another (tui/sites.py)
         session = self.by_site[message.site]
         keep = self.table.cursor_name if session.loaded else None  # the cursor's row: ahead of `selected`
         # rows deleted by another process stay listed as gone until `r` reloads

@@ -307,3 +307,30 @@ async def test_v_verifies_with_the_rows_own_site(sites) -> None:
             assert not any("\x00" in m or "\\x00" in m for m in said)
     finally:
         sim.stop()
+
+
+def test_sites_load_one_after_another() -> None:
+    """load_rows starts the first site's listing only; each listing that comes in (or
+    fails) starts the next, so one loading thread at a time competes with the screen."""
+    from types import SimpleNamespace
+
+    from cwdash.tui.sites import SiteRouting
+
+    started: list[str] = []
+
+    def session(site: str, *, loader: bool = True) -> SimpleNamespace:
+        load = SimpleNamespace(load=lambda rows: started.append(site)) if loader else None
+        return SimpleNamespace(site=site, loader=load, rows={})
+
+    routing = SiteRouting()
+    routing.sessions = [session("a"), session("none", loader=False), session("b"), session("c")]  # type: ignore[list-item]
+    routing.load_rows()
+    assert started == ["a"]
+    routing.load_next_site()  # a's listing came in
+    assert started == ["a", "b"]
+    routing.load_next_site()
+    routing.load_next_site()
+    routing.load_next_site()  # nothing left: nothing more
+    assert started == ["a", "b", "c"]
+    routing.load_rows()  # `r`: every site again, in turn
+    assert started == ["a", "b", "c", "a"]
