@@ -310,7 +310,12 @@ class FleetTable(ScrollView, can_focus=True):
         changed = row.changed_at is not None and now - row.changed_at < HIGHLIGHT_SECONDS
         stale = row.stale
         segments: list[Segment] = []
-        text_run, style_run = "", base  # the segment being put together
+
+        def put(text: str, style: Style) -> None:  # into the last segment when of its style
+            if segments and segments[-1].style is style:
+                segments[-1] = Segment(segments[-1].text + text, style)
+            elif text:
+                segments.append(Segment(text, style))
 
         for col in cols:
             text, style_name = cell(row, col.key, now, self.history, self.fleet.since_at)
@@ -321,24 +326,10 @@ class FleetTable(ScrollView, can_focus=True):
                 style = base + Style(bold=True, italic=stale and col.key == "status")
             if changed and col.key == "name":
                 style = style + self._style("changed")
-            text = fit(text, col.width)
-            if style is not style_run:
-                if text_run:
-                    segments.append(Segment(text_run, style_run))
-                text_run, style_run = "", style
-            text_run += text
+            put(fit(text, col.width), style)
             if col.key == "status" and changed:  # the marker's column (blank unless changed)
-                segments.append(Segment(text_run, style_run))
-                segments.append(Segment(look.G.changed, base + self._style("marker")))
-                text_run, style_run = "", base
+                put(look.G.changed, base + self._style("marker"))
             elif col.key == "status":
-                if style_run is not base:
-                    segments.append(Segment(text_run, style_run))
-                    text_run, style_run = "", base
-                text_run += " "
-            if style_run is not base:
-                segments.append(Segment(text_run, style_run))
-                text_run, style_run = "", base
-            text_run += " "  # the usual gap
-        segments.append(Segment(text_run, style_run))
+                put(" ", base)
+            put(" ", base)  # the usual gap
         return Strip(segments).adjust_cell_length(width, base)
